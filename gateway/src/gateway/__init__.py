@@ -1,0 +1,1 @@
+"""The gateway: the suite's one front door (WeChat edge and REST federation)."""

@@ -1,0 +1,70 @@
+"""Gateway settings (env prefix `GATEWAY_`), including the contract shapes of DESIGN §4."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from servicekit.settings import ServiceSettings
+
+SERVICES = ("accounts", "traffic", "weather", "socialsec")
+
+
+class WechatAccount(BaseModel):
+    """One official account the gateway answers for (an item of `GATEWAY_WECHAT_ACCOUNTS`)."""
+
+    code: str
+    appid: str
+    token: str
+    encoding_aes_key: str = ""
+    app_secret: str = ""
+    mode: Literal["plain", "compatible", "safe"] = "plain"
+
+
+# Development-only credentials, used when ENV=dev and GATEWAY_WECHAT_ACCOUNTS is unset.
+DEV_WECHAT_ACCOUNTS = [
+    WechatAccount(
+        code="dgtq",
+        appid="wxdev0000000dgtq",
+        token="dev-token-dgtq",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        app_secret="dev-secret-dgtq",
+        mode="plain",
+    ),
+]
+
+
+class GatewaySettings(ServiceSettings):
+    """Settings of the gateway."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
+    service_name: ClassVar[str] = "gateway"
+
+    accounts_url: str = "http://127.0.0.1:8001"
+    traffic_url: str = "http://127.0.0.1:8002"
+    weather_url: str = "http://127.0.0.1:8003"
+    socialsec_url: str = "http://127.0.0.1:8004"
+    connect_timeout_seconds: float = Field(default=1.0, gt=0)
+    upstream_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="whole-request budget per upstream call"
+    )
+    redis_url: str = ""
+    wechat_accounts: list[WechatAccount] = Field(default_factory=list)
+    wechat_timestamp_window_seconds: int = 300
+    staff_keys: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _dev_wechat_accounts(self) -> GatewaySettings:
+        if not self.wechat_accounts and self.shared.env == "dev":
+            self.wechat_accounts = list(DEV_WECHAT_ACCOUNTS)
+        return self
+
+    def upstream_urls(self) -> dict[str, str]:
+        """Base URL of each upstream service."""
+        return {name: getattr(self, f"{name}_url").rstrip("/") for name in SERVICES}
+
+    def wechat_account(self, code: str) -> WechatAccount | None:
+        """The configured account with this code, if any."""
+        return next((a for a in self.wechat_accounts if a.code == code), None)

@@ -1,0 +1,1 @@
+"""Shared plumbing of the guanwei parts: nothing here knows about a domain."""

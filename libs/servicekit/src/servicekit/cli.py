@@ -1,0 +1,64 @@
+"""`python -m <service> migrate|downgrade|seed|serve`: one command line for every service."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+import uvicorn
+from fastapi import FastAPI
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from servicekit.db import downgrade, make_engine, upgrade
+from servicekit.settings import ServiceSettings
+
+
+def run_service_cli(
+    *,
+    package: str,
+    settings_factory: Callable[[], ServiceSettings],
+    app_factory: Callable[[ServiceSettings], FastAPI],
+    seed: Callable[[Session], str] | None,
+    default_port: int,
+    database: bool = True,
+    argv: Sequence[str] | None = None,
+) -> None:
+    """Parse the command line and run one of the service's commands."""
+    parser = argparse.ArgumentParser(prog=f"python -m {package}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    if database:
+        sub.add_parser("migrate", help="upgrade the database to the latest migration")
+        down = sub.add_parser("downgrade", help="downgrade the database")
+        down.add_argument("revision", nargs="?", default="base")
+    if seed is not None:
+        sub.add_parser("seed", help="load the deterministic demo data (idempotent)")
+    serve = sub.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=default_port)
+    args = parser.parse_args(argv)
+
+    try:
+        settings = settings_factory()
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]) for e in exc.errors())
+        sys.exit(f"{package}: invalid configuration: {problems}")
+    if args.command == "migrate":
+        upgrade(package, settings.database_url)
+    elif args.command == "downgrade":
+        downgrade(package, settings.database_url, args.revision)
+    elif args.command == "seed" and seed is not None:
+        engine = make_engine(settings.database_url)
+        with Session(engine) as session:
+            print(seed(session))
+        engine.dispose()
+    elif args.command == "serve":
+        uvicorn.run(
+            app_factory(settings),
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+        )

@@ -1,0 +1,106 @@
+"""The internal identity token (DESIGN §6): the gateway issues it, services verify it.
+
+HS256 with INTERNAL_TOKEN_SECRET, `iss=gateway`, `aud=<service>`, `exp` at most 60 s ahead,
+`sub` = citizen id or staff id, `roles` = staff roles (empty for a citizen).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+
+from servicekit.errors import Forbidden, Unauthorized
+
+ISSUER = "gateway"
+ALGORITHM = "HS256"
+MAX_TTL_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the gateway says is calling."""
+
+    subject: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    kind: str = "citizen"
+
+
+def issue_token(
+    *,
+    secret: str,
+    audience: str,
+    subject: str,
+    roles: list[str] | None = None,
+    kind: str = "citizen",
+    ttl_seconds: int = MAX_TTL_SECONDS,
+) -> str:
+    """Sign an internal token for one upstream service."""
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": audience,
+        "sub": subject,
+        "roles": sorted(roles or []),
+        "kind": kind,
+        "iat": now,
+        "exp": now + min(ttl_seconds, MAX_TTL_SECONDS),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify_token(token: str, *, secret: str, audience: str) -> Identity:
+    """Check signature, issuer, audience and expiry; raise Unauthorized otherwise."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("身份令牌无效或已过期。") from exc
+    if claims["exp"] - claims["iat"] > MAX_TTL_SECONDS:
+        raise Unauthorized("身份令牌有效期过长。")
+    return Identity(
+        subject=str(claims["sub"]),
+        roles=frozenset(claims.get("roles") or []),
+        kind=str(claims.get("kind", "citizen")),
+    )
+
+
+def current_identity(request: Request) -> Identity:
+    """FastAPI dependency: the verified caller, from `Authorization: Bearer <internal token>`."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("需要通过网关登录后访问。", headers={"WWW-Authenticate": "Bearer"})
+    state = request.app.state
+    return verify_token(token, secret=state.internal_token_secret, audience=state.service_name)
+
+
+def current_citizen(identity: Annotated[Identity, Depends(current_identity)]) -> Identity:
+    """FastAPI dependency: the calling citizen; staff tokens are refused."""
+    if identity.kind != "citizen":
+        raise Forbidden("此接口仅供市民本人使用。")
+    return identity
+
+
+CitizenDep = Annotated[Identity, Depends(current_citizen)]
+IdentityDep = Annotated[Identity, Depends(current_identity)]
+
+
+def requires_role(role: str):
+    """FastAPI dependency factory: the caller must hold `role`."""
+
+    def _check(identity: IdentityDep) -> Identity:
+        if role not in identity.roles:
+            raise Forbidden(f"需要 {role} 角色。")
+        return identity
+
+    return Depends(_check)

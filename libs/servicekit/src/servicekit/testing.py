@@ -1,0 +1,132 @@
+"""Test helpers, loaded as a pytest plugin: fresh migrated databases, apps on them, tokens.
+
+`TEST_DATABASE=postgres` moves every database onto PostgreSQL (`TEST_POSTGRES_URL`); each test
+gets a database of its own, created and dropped here. Without a reachable server such tests
+skip, except under `CI=true`, where a missing server is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.engine import make_url
+
+from servicekit.db import upgrade
+from servicekit.identity import issue_token
+from servicekit.settings import DEV_INTERNAL_TOKEN_SECRET
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TEST_SECRET = DEV_INTERNAL_TOKEN_SECRET
+
+
+def require(reason: str) -> None:
+    """Skip for a missing external dependency, but fail under CI=true where it must be present."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required under CI: {reason}")
+    pytest.skip(reason)
+
+
+def postgres_admin_url() -> str:
+    """The PostgreSQL server the tests create their databases on."""
+    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def using_postgres() -> bool:
+    """True when this test run targets PostgreSQL."""
+    return os.environ.get("TEST_DATABASE", "sqlite") == "postgres"
+
+
+def create_postgres_database() -> str:
+    """Create an empty database on the test server and return its URL (skip/fail if unreachable)."""
+    admin = make_url(postgres_admin_url())
+    name = f"gw_test_{uuid.uuid4().hex[:12]}"
+    try:
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+    except Exception as exc:
+        require(f"PostgreSQL not reachable at {admin.render_as_string()}: {exc}")
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop a database made by `create_postgres_database`."""
+    target = make_url(url)
+    engine = create_engine(make_url(postgres_admin_url()), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """URL of a new, empty database (SQLite file, or PostgreSQL with TEST_DATABASE=postgres)."""
+    if using_postgres():
+        url = create_postgres_database()
+        yield url
+        drop_postgres_database(url)
+    else:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def migrated_database_url(empty_database_url: str, request: pytest.FixtureRequest) -> str:
+    """An empty database migrated to head for the service named by the `service_package` fixture."""
+    package = request.getfixturevalue("service_package")
+    upgrade(package, empty_database_url)
+    return empty_database_url
+
+
+def mint_token(
+    service: str, subject: str = "c-test", roles: list[str] | None = None, kind: str = "citizen"
+) -> dict[str, str]:
+    """Headers with an internal token as the gateway would send it."""
+    token = issue_token(
+        secret=TEST_SECRET, audience=service, subject=subject, roles=roles, kind=kind
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+TokenFactory = Callable[..., dict[str, str]]
+
+
+def assert_migrations_cycle(package: str, url: str) -> None:
+    """upgrade -> downgrade to base -> upgrade leaves the schema at head."""
+    from sqlalchemy import inspect
+
+    from servicekit.db import downgrade, make_engine, migration_status
+
+    upgrade(package, url)
+    downgrade(package, url, "base")
+    engine = make_engine(url)
+    try:
+        leftover = set(inspect(engine).get_table_names()) - {"alembic_version"}
+        assert not leftover, f"downgrade left tables behind: {sorted(leftover)}"
+        upgrade(package, url)
+        assert migration_status(package, engine)["at_head"]
+    finally:
+        engine.dispose()
+
+
+def assert_models_match_migrations(package: str, url: str, metadata: MetaData) -> None:
+    """After migrating to head, autogenerate finds nothing: models and migrations agree."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from servicekit.db import make_engine
+
+    upgrade(package, url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(ctx, metadata)
+    finally:
+        engine.dispose()
+    assert not diff, f"models and migrations of {package} differ: {diff}"

@@ -1,0 +1,1 @@
+"""Weather bureau service: locations and forecasts for the towns of Dongguan."""

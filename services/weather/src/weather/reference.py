@@ -1,0 +1,66 @@
+"""Reference tables shipped with the package: divisions, climate normals, phenomenon codes."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    confidence: str
+
+
+@dataclass(frozen=True)
+class MonthNormal:
+    month: int
+    mean_min_c: float
+    mean_max_c: float
+    precip_mm: float
+    rain_days: int
+
+
+# The city as a whole, for city-wide answers (centre 23.02 N 113.75 E, admin code 441900).
+CITY = Division("dongguan", "东莞市", "city", 23.02, 113.75, "sourced")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("weather.data").joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@cache
+def divisions() -> tuple[Division, ...]:
+    """The 33 towns, subdistricts and zones of `dongguan_divisions.csv`."""
+    return tuple(
+        Division(r["code"], r["name"], r["kind"], float(r["lat"]), float(r["lon"]), r["confidence"])
+        for r in _rows("dongguan_divisions.csv")
+    )
+
+
+@cache
+def climate_normals() -> dict[int, MonthNormal]:
+    """Dongguan 1991-2020 monthly normals by month number."""
+    return {
+        int(r["month"]): MonthNormal(
+            int(r["month"]),
+            float(r["mean_min_c"]),
+            float(r["mean_max_c"]),
+            float(r["precip_mm"]),
+            int(r["rain_days"]),
+        )
+        for r in _rows("dongguan_climate_normals.csv")
+    }
+
+
+@cache
+def phenomenon_names() -> dict[str, str]:
+    """CMA phenomenon code -> Chinese name."""
+    return {r["cma_code"]: r["name_zh"] for r in _rows("weather_codes.csv")}

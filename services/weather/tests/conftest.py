@@ -1,0 +1,29 @@
+"""Fixtures of the weather tests: an app on a fresh, migrated and seeded database."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from servicekit.db import make_engine
+from servicekit.settings import SharedSettings
+from weather.main import create_app
+from weather.seed import seed
+from weather.settings import WeatherSettings
+
+
+@pytest.fixture
+def service_package() -> str:
+    return "weather"
+
+
+@pytest.fixture
+def client(migrated_database_url: str) -> Iterator[TestClient]:
+    engine = make_engine(migrated_database_url)
+    with Session(engine) as session:
+        seed(session)
+    engine.dispose()
+    settings = WeatherSettings(database_url=migrated_database_url, shared=SharedSettings(env="dev"))
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
