@@ -8,6 +8,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_INTERNAL_TOKEN_SECRET = "dev-only-internal-token-secret-change-me"
+# HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2).
+MIN_SECRET_LENGTH = 32
 
 
 class SharedSettings(BaseSettings):
@@ -24,6 +26,10 @@ class SharedSettings(BaseSettings):
             if self.env != "dev":
                 raise ValueError("INTERNAL_TOKEN_SECRET is required when ENV is not dev")
             self.internal_token_secret = DEV_INTERNAL_TOKEN_SECRET
+        elif self.env != "dev" and len(self.internal_token_secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"INTERNAL_TOKEN_SECRET must be at least {MIN_SECRET_LENGTH} characters"
+            )
         return self
 
 

@@ -8,10 +8,13 @@ skip, except under `CI=true`, where a missing server is a failure.
 from __future__ import annotations
 
 import os
+import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
@@ -130,3 +133,26 @@ def assert_models_match_migrations(package: str, url: str, metadata: MetaData) -
     finally:
         engine.dispose()
     assert not diff, f"models and migrations of {package} differ: {diff}"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(url: str, *, seconds: float = 30.0, status: int = 200) -> None:
+    """Poll `url` until it answers `status`."""
+    deadline = time.monotonic() + seconds
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.get(url, timeout=2)
+            if response.status_code == status:
+                return
+            last = f"{response.status_code} {response.text[:200]}"
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} not ready: {last}")

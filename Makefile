@@ -1,0 +1,67 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV = $(shell scripts/ensure-uv.sh)
+VENV := .venv
+PY := $(VENV)/bin/python
+MEMBERS := libs/servicekit services/accounts services/traffic services/weather services/socialsec gateway sandbox
+SERVICES := accounts traffic weather socialsec
+MEMBER_PYPROJECTS := $(addsuffix /pyproject.toml,$(MEMBERS))
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: help install run migrate seed test test-postgres lint format lock compose-test clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock $(MEMBER_PYPROJECTS)
+	@uv="$(UV)"; \
+	$$uv venv --quiet --allow-existing --python '>=3.11' $(VENV) && \
+	$$uv pip sync --quiet --python $(PY) requirements.lock && \
+	$$uv pip install --quiet --python $(PY) --no-deps $(addprefix -e ,$(MEMBERS))
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv from the committed lock (hash-checked)
+
+migrate: install ## Migrate every service's database to head
+	@for s in $(SERVICES); do ENV=dev $(PY) -m $$s migrate || exit 1; done
+
+seed: migrate ## Load the deterministic demo data (idempotent)
+	@for s in $(SERVICES); do ENV=dev $(PY) -m $$s seed || exit 1; done
+
+run: seed ## Start the whole suite on SQLite (Ctrl-C stops every process)
+	@echo ""
+	@echo "  guanwei is starting:"
+	@echo "    gateway     http://127.0.0.1:8000   (API docs: http://127.0.0.1:8000/docs)"
+	@echo "    readiness   http://127.0.0.1:8000/readyz"
+	@echo "    sandbox     http://127.0.0.1:8009"
+	@echo "    services    accounts :8001  traffic :8002  weather :8003  socialsec :8004"
+	@echo "  Ctrl-C stops all of them."
+	@echo ""
+	@ENV=dev exec $(VENV)/bin/honcho start -f Procfile
+
+test: install ## Run every test that needs no external server
+	$(PY) -m pytest
+
+test-postgres: install ## Run the services' tests and migrations against PostgreSQL
+	TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest libs/servicekit/tests services
+
+lint: install ## ruff format check and lint
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: install ## Apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+lock: ## Re-resolve dependencies and export requirements.lock (uv.lock stays untracked)
+	@uv="$(UV)"; $$uv lock && \
+	$$uv export --quiet --frozen --all-packages --no-emit-workspace --format requirements-txt -o requirements.lock
+
+compose-test: ## With a Docker engine: run the integration scenarios against docker compose
+	docker compose up -d --build --wait
+	GUANWEI_COMPOSE=1 $(PY) -m pytest tests/integration; status=$$?; docker compose down -v; exit $$status
+
+clean: ## Remove the virtualenv and local databases
+	rm -rf $(VENV) var

@@ -1,0 +1,61 @@
+import time
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+from servicekit.errors import Unauthorized
+from servicekit.identity import issue_token, verify_token
+from servicekit.testing import TEST_SECRET, mint_token
+
+SECRET = "a-test-secret-long-enough-for-hs256-0123456789"
+
+
+def test_round_trip() -> None:
+    token = issue_token(secret=SECRET, audience="weather", subject="c-1", roles=["forecaster"])
+    identity = verify_token(token, secret=SECRET, audience="weather")
+    assert identity.subject == "c-1" and identity.roles == {"forecaster"}
+
+
+@pytest.mark.parametrize(
+    ("secret", "audience"),
+    [("another-secret-of-enough-length-0123456789", "weather"), (SECRET, "traffic")],
+)
+def test_wrong_secret_or_audience_is_refused(secret: str, audience: str) -> None:
+    token = issue_token(secret=SECRET, audience="weather", subject="c-1")
+    with pytest.raises(Unauthorized):
+        verify_token(token, secret=secret, audience=audience)
+
+
+def test_expired_and_overlong_tokens_are_refused() -> None:
+    now = int(time.time())
+    base = {"iss": "gateway", "aud": "weather", "sub": "c-1", "roles": []}
+    expired = jwt.encode({**base, "iat": now - 120, "exp": now - 60}, SECRET, algorithm="HS256")
+    overlong = jwt.encode({**base, "iat": now, "exp": now + 3600}, SECRET, algorithm="HS256")
+    for token in (expired, overlong):
+        with pytest.raises(Unauthorized):
+            verify_token(token, secret=SECRET, audience="weather")
+
+
+def test_ttl_is_capped_at_60_seconds() -> None:
+    token = issue_token(secret=SECRET, audience="weather", subject="c-1", ttl_seconds=3600)
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience="weather")
+    assert claims["exp"] - claims["iat"] == 60
+
+
+def test_personal_endpoint_needs_a_citizen_token(client: TestClient) -> None:
+    assert client.get("/v1/me").status_code == 401
+    assert client.get("/v1/me").headers["content-type"] == "application/problem+json"
+    assert client.get("/v1/me", headers=mint_token("demo", "c-42")).json() == {"citizen": "c-42"}
+    assert client.get("/v1/me", headers=mint_token("weather", "c-42")).status_code == 401
+    staff = mint_token("demo", "s-1", roles=["forecaster"], kind="staff")
+    assert client.get("/v1/me", headers=staff).status_code == 403
+
+
+def test_role_is_required(client: TestClient) -> None:
+    assert client.get("/v1/staff-only", headers=mint_token("demo", "s-1")).status_code == 403
+    ok = client.get(
+        "/v1/staff-only", headers=mint_token("demo", "s-1", roles=["forecaster"], kind="staff")
+    )
+    assert ok.json() == {"staff": "s-1"}
+    assert TEST_SECRET

@@ -1,0 +1,1 @@
+"""Sandbox: the simulated WeChat platform and WeChat Pay used in development and tests."""

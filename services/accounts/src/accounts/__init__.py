@@ -1,0 +1,1 @@
+"""Account registry service: the city's official WeChat accounts."""

@@ -1,0 +1,1 @@
+"""Social-security service: branch-office directory, and later personal enquiries."""

@@ -1,0 +1,31 @@
+"""Fixtures of the socialsec tests: an app on a fresh, migrated and seeded database."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from servicekit.db import make_engine
+from servicekit.settings import SharedSettings
+from socialsec.main import create_app
+from socialsec.seed import seed
+from socialsec.settings import SocialsecSettings
+
+
+@pytest.fixture
+def service_package() -> str:
+    return "socialsec"
+
+
+@pytest.fixture
+def client(migrated_database_url: str) -> Iterator[TestClient]:
+    engine = make_engine(migrated_database_url)
+    with Session(engine) as session:
+        seed(session)
+    engine.dispose()
+    settings = SocialsecSettings(
+        database_url=migrated_database_url, shared=SharedSettings(env="dev")
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

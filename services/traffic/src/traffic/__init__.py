@@ -1,0 +1,1 @@
+"""Traffic police service: violation codes, and later records, points and fine payment."""

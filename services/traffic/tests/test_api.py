@@ -1,0 +1,75 @@
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from servicekit.db import make_engine
+from traffic.seed import seed
+
+
+def test_lists_the_12_violation_codes(client: TestClient) -> None:
+    body = client.get("/v1/violation-codes", params={"limit": 100}).json()
+    assert body["total"] == 12
+    codes = [item["code"] for item in body["items"]]
+    assert codes == sorted(codes) and len(set(codes)) == 12
+    assert {"1625", "1039", "1352A", "4008"} <= set(codes)
+    for item in body["items"]:
+        assert isinstance(item["fine_fen"], int) and item["fine_fen"] > 0
+        assert item["points"] in {0, 1, 3, 6, 9, 12}
+        assert isinstance(item["verified"], bool)
+
+
+def test_violation_codes_are_paged_and_limit_is_capped(client: TestClient) -> None:
+    first = client.get("/v1/violation-codes", params={"limit": 5}).json()
+    second = client.get("/v1/violation-codes", params={"limit": 5, "offset": 5}).json()
+    last = client.get("/v1/violation-codes", params={"limit": 5, "offset": 10}).json()
+    assert (len(first["items"]), len(second["items"]), len(last["items"])) == (5, 5, 2)
+    assert first["total"] == second["total"] == last["total"] == 12
+    assert not {i["code"] for i in first["items"]} & {i["code"] for i in second["items"]}
+    assert len(client.get("/v1/violation-codes", params={"limit": 500}).json()["items"]) == 12
+
+
+def test_violation_code_detail_in_fen(client: TestClient) -> None:
+    body = client.get("/v1/violation-codes/1625").json()
+    assert body == {
+        "code": "1625",
+        "description": "驾驶机动车违反道路交通信号灯通行的",
+        "points": 6,
+        "fine_fen": 20000,
+        "verified": True,
+    }
+    unverified = client.get("/v1/violation-codes/1344").json()
+    assert (unverified["fine_fen"], unverified["verified"]) == (10000, False)
+
+
+def test_letters_in_a_code_may_be_lower_case(client: TestClient) -> None:
+    body = client.get("/v1/violation-codes/1352a").json()
+    assert (body["code"], body["points"], body["fine_fen"]) == ("1352A", 0, 15000)
+
+
+def test_unknown_code_is_a_chinese_problem(client: TestClient) -> None:
+    response = client.get("/v1/violation-codes/9999")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 404 and "未找到违法代码" in problem["detail"]
+    assert problem["instance"] == "/v1/violation-codes/9999"
+
+
+def test_bad_limit_is_a_422_naming_the_field(client: TestClient) -> None:
+    response = client.get("/v1/violation-codes", params={"limit": "abc"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["limit"]
+
+
+def test_ready_when_migrated(client: TestClient) -> None:
+    body = client.get("/readyz").json()
+    assert body["status"] == "ready" and body["checks"]["database"]["at_head"]
+
+
+def test_seed_is_idempotent(client: TestClient, migrated_database_url: str) -> None:
+    before = client.get("/v1/violation-codes", params={"limit": 100}).json()
+    engine = make_engine(migrated_database_url)
+    with Session(engine) as session:
+        assert seed(session) == "traffic: 12 violation codes"
+    engine.dispose()
+    assert client.get("/v1/violation-codes", params={"limit": 100}).json() == before
