@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlmodel import Session, func, select
+from sqlmodel.sql.expression import Select
 
 MAX_LIMIT = 100
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -47,3 +49,12 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     total: int
+
+
+def paginate(
+    session: Session, query: Select[Any], page: PageParams, *, order_by: Any, public: type[M]
+) -> Page[M]:
+    """Run `query` for one page, ordered by `order_by`, with the total of all matching rows."""
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(order_by).offset(page.offset).limit(page.limit)).all()
+    return Page(items=[public.model_validate(r, from_attributes=True) for r in rows], total=total)

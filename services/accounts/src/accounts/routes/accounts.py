@@ -3,11 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel import func, select
+from sqlmodel import select
 
 from accounts.filters import account_conditions
 from accounts.models import Account, AccountKind, AccountPublic
-from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.deps import Page, PageDep, SessionDep, paginate
 from servicekit.errors import NotFound
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
@@ -26,11 +26,7 @@ def list_accounts(
 ) -> Page[AccountPublic]:
     """The official accounts, optionally filtered, ordered by code."""
     query = select(Account).where(*account_conditions(kind=kind, category=category, town=town, q=q))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(Account.code).offset(page.offset).limit(page.limit)).all()
-    return Page(
-        items=[AccountPublic.model_validate(r, from_attributes=True) for r in rows], total=total
-    )
+    return paginate(session, query, page, order_by=Account.code, public=AccountPublic)
 
 
 @router.get("/{code}", response_model=AccountPublic, summary="政务公众号详情")

@@ -3,9 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
-from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.deps import Page, PageDep, SessionDep, paginate
 from servicekit.errors import NotFound
 from socialsec.models import Office, OfficePublic
 
@@ -34,11 +34,7 @@ def list_offices(
         # A town the city does not have is a mistake worth telling, not an empty list.
         _office(session, town)
         query = query.where(Office.town == town)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(Office.town).offset(page.offset).limit(page.limit)).all()
-    return Page(
-        items=[OfficePublic.model_validate(r, from_attributes=True) for r in rows], total=total
-    )
+    return paginate(session, query, page, order_by=Office.town, public=OfficePublic)
 
 
 @router.get("/{town}", response_model=OfficePublic, summary="镇街社保分局")

@@ -1,9 +1,9 @@
 """`/v1/violation-codes`: what each violation code means, its points and its fine."""
 
 from fastapi import APIRouter
-from sqlmodel import func, select
+from sqlmodel import select
 
-from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.deps import Page, PageDep, SessionDep, paginate
 from servicekit.errors import NotFound
 from traffic.models import ViolationCode, ViolationCodePublic
 
@@ -13,13 +13,12 @@ router = APIRouter(prefix="/v1/violation-codes", tags=["violation-codes"])
 @router.get("", response_model=Page[ViolationCodePublic], summary="交通违法代码列表")
 def list_violation_codes(session: SessionDep, page: PageDep) -> Page[ViolationCodePublic]:
     """Every known violation code, ordered by code."""
-    total = session.exec(select(func.count()).select_from(ViolationCode)).one()
-    rows = session.exec(
-        select(ViolationCode).order_by(ViolationCode.code).offset(page.offset).limit(page.limit)
-    ).all()
-    return Page(
-        items=[ViolationCodePublic.model_validate(r, from_attributes=True) for r in rows],
-        total=total,
+    return paginate(
+        session,
+        select(ViolationCode),
+        page,
+        order_by=ViolationCode.code,
+        public=ViolationCodePublic,
     )
 
 

@@ -3,9 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel import func, select
+from sqlmodel import select
 
-from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.deps import Page, PageDep, SessionDep, paginate
 from weather.models import Location, LocationPublic
 
 router = APIRouter(prefix="/v1/locations", tags=["locations"])
@@ -21,8 +21,4 @@ def list_locations(
     query = select(Location)
     if kind:
         query = query.where(Location.kind == kind)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(Location.code).offset(page.offset).limit(page.limit)).all()
-    return Page(
-        items=[LocationPublic.model_validate(r, from_attributes=True) for r in rows], total=total
-    )
+    return paginate(session, query, page, order_by=Location.code, public=LocationPublic)
