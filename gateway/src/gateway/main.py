@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway import federation
+from gateway.openapi_merge import FederatedOpenAPI
+from gateway.readiness import UpstreamReadiness
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
 from gateway.wechat import routes as wechat_routes
@@ -20,6 +22,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         settings.upstream_urls(),
         connect_timeout=settings.connect_timeout_seconds,
         total_timeout=settings.upstream_timeout_seconds,
+        timeouts=settings.upstream_timeouts,
+    )
+    readiness = UpstreamReadiness(upstreams, deadline=settings.readiness_timeout_seconds)
+    openapi = FederatedOpenAPI(
+        upstreams, timeout=settings.openapi_timeout_seconds, ttl=settings.openapi_cache_seconds
     )
 
     @asynccontextmanager
@@ -34,8 +41,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         settings,
         title="guanwei 东莞政务服务网关",
         description="东莞政务微信公众号服务的统一入口。",
-        routers=[wechat_routes.router, federation.router],
+        routers=[wechat_routes.router],
+        # The proxy's raw route goes ahead of all others rather than through include_router.
+        routes=federation.router.routes,
+        readiness=readiness.checks(),
         lifespan=lifespan,
+        openapi=openapi.document,
     )
     app.state.upstreams = upstreams
     return app

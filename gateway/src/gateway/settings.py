@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, PositiveFloat, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -50,10 +50,33 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout_seconds: float = Field(
         default=5.0, gt=0, description="whole-request budget per upstream call"
     )
+    upstream_timeouts: dict[str, PositiveFloat] = Field(
+        default_factory=dict,
+        description='per-upstream override of upstream_timeout_seconds, e.g. {"traffic": 10}',
+    )
+    readiness_timeout_seconds: float = Field(
+        default=1.0, gt=0, description="deadline of each upstream's /readyz probe"
+    )
+    openapi_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="deadline of each upstream's /openapi.json fetch"
+    )
+    openapi_cache_seconds: float = Field(
+        default=30.0, ge=0, description="how long the merged OpenAPI document is reused"
+    )
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="largest request body forwarded upstream"
+    )
     redis_url: str = ""
     wechat_accounts: list[WechatAccount] = Field(default_factory=list)
     wechat_timestamp_window_seconds: int = 300
     staff_keys: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_upstream_timeouts(self) -> GatewaySettings:
+        unknown = set(self.upstream_timeouts) - set(SERVICES)
+        if unknown:
+            raise ValueError(f"upstream_timeouts names unknown services: {sorted(unknown)}")
+        return self
 
     @model_validator(mode="after")
     def _dev_wechat_accounts(self) -> GatewaySettings:

@@ -7,24 +7,42 @@ aiohttp was chosen by measurement (DESIGN §9, `bench/gateway_overhead.py`): one
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from servicekit.errors import UpstreamTimeout, UpstreamUnavailable
+
+log = logging.getLogger("gateway.upstreams")
+
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+# A proxy sends what its caller sent: no invented Accept, Accept-Encoding, User-Agent or
+# Content-Type (an invented Accept-Encoding would make services compress for clients that
+# never asked, since bodies are passed through undecoded).
+_NO_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+# uvicorn drops idle keep-alive connections after 5 s; idling out first means a pooled
+# connection is never reused just as the service closes it (a spurious 503 for a POST,
+# which aiohttp does not retry).
+_KEEPALIVE_SECONDS = 4.0
+_POOL_SIZE = 256
 
 
 @dataclass(frozen=True)
 class UpstreamResponse:
+    """One upstream answer, read whole, with its headers decoded."""
+
     status: int
     headers: list[tuple[str, str]]
     body: bytes
 
     def json(self) -> Any:
         """The body parsed as JSON."""
-        import json
-
         return json.loads(self.body)
 
 
@@ -32,27 +50,57 @@ class Upstreams:
     """Pooled HTTP clients, one per upstream service."""
 
     def __init__(
-        self, urls: dict[str, str], *, connect_timeout: float, total_timeout: float
+        self,
+        urls: dict[str, str],
+        *,
+        connect_timeout: float,
+        total_timeout: float,
+        timeouts: Mapping[str, float] | None = None,
     ) -> None:
         self.urls = urls
-        self.timeout = aiohttp.ClientTimeout(total=total_timeout, sock_connect=connect_timeout)
+        self.connect_timeout = connect_timeout
+        overrides = timeouts or {}
+        self.timeouts = {
+            name: aiohttp.ClientTimeout(
+                total=overrides.get(name, total_timeout), sock_connect=connect_timeout
+            )
+            for name in urls
+        }
         self.sessions: dict[str, aiohttp.ClientSession] = {}
 
     async def start(self) -> None:
         """Open one session per upstream (call inside the app's lifespan)."""
-        for name, url in self.urls.items():
+        for name in self.urls:
             self.sessions[name] = aiohttp.ClientSession(
-                base_url=url,
-                timeout=self.timeout,
+                timeout=self.timeouts[name],
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=False,
-                connector=aiohttp.TCPConnector(limit=256, ttl_dns_cache=300),
+                skip_auto_headers=_NO_AUTO_HEADERS,
+                connector=aiohttp.TCPConnector(
+                    limit=_POOL_SIZE, keepalive_timeout=_KEEPALIVE_SECONDS, ttl_dns_cache=300
+                ),
             )
 
     async def close(self) -> None:
         """Close every session."""
         await asyncio.gather(*(s.close() for s in self.sessions.values()))
         self.sessions.clear()
+
+    async def forward(
+        self,
+        service: str,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+    ) -> tuple[int, RawHeaders, bytes]:
+        """Send a proxied request; `target` is the already percent-encoded path and query.
+
+        Returns the status, the raw response headers and the whole body.
+        """
+        # encoded=True: the caller's encoding is forwarded byte for byte, never re-quoted.
+        url = URL(self.urls[service] + target, encoded=True)
+        return await self._send(service, method, url, headers, body, None)
 
     async def request(
         self,
@@ -66,24 +114,10 @@ class Upstreams:
         timeout: float | None = None,
     ) -> UpstreamResponse:
         """Send one request to `service`; raise UpstreamUnavailable / UpstreamTimeout on failure."""
-        session = self.sessions[service]
-        url = f"{path}?{query}" if query else path
-        kwargs: dict[str, Any] = {}
-        if timeout is not None:
-            kwargs["timeout"] = aiohttp.ClientTimeout(
-                total=timeout, sock_connect=self.timeout.sock_connect
-            )
-        try:
-            async with session.request(
-                method, url, headers=headers, data=body, allow_redirects=False, **kwargs
-            ) as resp:
-                payload = await resp.read()
-                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.raw_headers]
-                return UpstreamResponse(resp.status, headers, payload)
-        except TimeoutError as exc:
-            raise UpstreamTimeout(f"上游服务 {service} 响应超时，请稍后再试。") from exc
-        except aiohttp.ClientError as exc:
-            raise UpstreamUnavailable(f"上游服务 {service} 暂时不可用，请稍后再试。") from exc
+        url = URL(self.urls[service] + path + (f"?{query}" if query else ""))
+        status, raw, payload = await self._send(service, method, url, headers or [], body, timeout)
+        decoded = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
+        return UpstreamResponse(status, decoded, payload)
 
     async def get_json(
         self,
@@ -99,3 +133,35 @@ class Upstreams:
             service, "GET", path, query=query, headers=headers, timeout=timeout
         )
         return resp.status, resp.json()
+
+    async def _send(
+        self,
+        service: str,
+        method: str,
+        url: URL,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+        timeout: float | None,
+    ) -> tuple[int, RawHeaders, bytes]:
+        session = self.sessions[service]
+        kwargs: dict[str, Any] = {}
+        if timeout is not None:
+            kwargs["timeout"] = aiohttp.ClientTimeout(
+                total=timeout, sock_connect=min(timeout, self.connect_timeout)
+            )
+        try:
+            async with session.request(
+                method, url, headers=headers, data=body, allow_redirects=False, **kwargs
+            ) as resp:
+                payload = await resp.read()
+                return resp.status, resp.raw_headers, payload
+        # Not reaching the service at all is "unavailable", even when it took too long.
+        except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
+            log.warning("upstream %s unreachable: %r", service, exc)
+            raise UpstreamUnavailable(f"上游服务 {service} 暂时不可用，请稍后再试。") from exc
+        except TimeoutError as exc:
+            log.warning("upstream %s timed out on %s %s", service, method, url.path)
+            raise UpstreamTimeout(f"上游服务 {service} 响应超时，请稍后再试。") from exc
+        except aiohttp.ClientError as exc:
+            log.warning("upstream %s failed: %r", service, exc)
+            raise UpstreamUnavailable(f"上游服务 {service} 暂时不可用，请稍后再试。") from exc

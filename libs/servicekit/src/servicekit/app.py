@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.routing import BaseRoute
 
 from servicekit.db import make_engine
 from servicekit.docs import install_docs
@@ -18,6 +20,8 @@ from servicekit.middleware import RequestContextMiddleware
 from servicekit.settings import ServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+OpenAPIProvider = Callable[[FastAPI], Awaitable[dict[str, Any]]]
+OPENAPI_URL = "/openapi.json"
 
 
 def create_service_app(
@@ -26,15 +30,21 @@ def create_service_app(
     title: str,
     description: str = "",
     routers: Sequence[APIRouter] = (),
+    routes: Sequence[BaseRoute] = (),
     package: str | None = None,
     readiness: dict[str, ReadinessCheck] | None = None,
     lifespan: Lifespan | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
+    openapi: OpenAPIProvider | None = None,
 ) -> FastAPI:
     """Build an app with errors, health, metrics, docs, request ids and JSON logs installed.
 
     With `package`, the app owns a database: an engine on `settings.database_url` is put on
     `app.state.engine` and `/readyz` checks it is reachable and migrated to head.
+    `routes` are plain Starlette routes matched before any other (the gateway's proxy: raw ASGI,
+    and first so that its hot path does not try every other route).
+    With `openapi`, `/openapi.json` (and so `/docs`) serves the document it returns instead of
+    the app's own (the gateway serves the whole suite's).
     """
     name = settings.service_name
     configure_logging(name, settings.log_level)
@@ -63,6 +73,8 @@ def create_service_app(
         redoc_url=None,
         lifespan=_lifespan,
         openapi_tags=openapi_tags,
+        openapi_url=None if openapi is not None else OPENAPI_URL,
+        routes=list(routes),
     )
     app.state.settings = settings
     app.state.service_name = name
@@ -73,7 +85,14 @@ def create_service_app(
     install_error_handlers(app)
     install_health(app, checks)
     install_metrics(app, metrics)
-    install_docs(app, title=title)
+    if openapi is not None:
+        provider = openapi
+
+        async def _openapi(request: Request) -> JSONResponse:
+            return JSONResponse(await provider(request.app))
+
+        app.add_route(OPENAPI_URL, _openapi, include_in_schema=False)
+    install_docs(app, title=title, openapi_url=OPENAPI_URL)
     for router in routers:
         app.include_router(router)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)

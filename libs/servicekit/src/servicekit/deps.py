@@ -33,11 +33,11 @@ class PageParams:
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, description="每页条数，最多 100")] = 20,
     offset: Annotated[int, Query(ge=0, description="跳过的条数")] = 0,
 ) -> PageParams:
-    """Read and cap the paging query parameters."""
+    """Read and cap the paging query parameters (async: pure, so no threadpool hop)."""
     return PageParams(limit=min(limit, MAX_LIMIT), offset=offset)
 
 

@@ -1,0 +1,25 @@
+"""Reading a callback body with a size cap, so an oversized body is never held in memory."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+# Real WeChat callbacks are a few KiB; anything near this cap is not from WeChat.
+MAX_BODY_BYTES = 64 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The body exceeds the cap."""
+
+
+async def read_capped_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, read chunk by chunk; raise BodyTooLarge as soon as it passes `limit`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > limit:
+            raise BodyTooLarge
+    return bytes(received)

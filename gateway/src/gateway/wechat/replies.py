@@ -1,0 +1,50 @@
+"""Passive replies: the XML answered in the body of the callback's HTTP response.
+
+`success` (or an empty body) tells WeChat "no reply" and stops its retries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from gateway.wechat.messages import InboundMessage
+
+NO_REPLY = "success"
+
+
+class Reply(Protocol):
+    """Anything a handler can answer with; rendered against the message it answers."""
+
+    def render(self, message: InboundMessage, *, create_time: int) -> str:
+        """The reply's XML."""
+        ...
+
+
+def cdata(text: str) -> str:
+    """`text` as CDATA; a `]]>` inside is split across two sections so it cannot close early."""
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def text_reply_xml(message: InboundMessage, content: str, *, create_time: int) -> str:
+    """A passive text reply to `message`: sender and receiver swapped."""
+    return (
+        "<xml>"
+        f"<ToUserName>{cdata(message.from_user_name)}</ToUserName>"
+        f"<FromUserName>{cdata(message.to_user_name)}</FromUserName>"
+        f"<CreateTime>{int(create_time)}</CreateTime>"
+        f"<MsgType>{cdata('text')}</MsgType>"
+        f"<Content>{cdata(content)}</Content>"
+        "</xml>"
+    )
+
+
+@dataclass(frozen=True)
+class TextReply:
+    """A text reply."""
+
+    content: str
+
+    def render(self, message: InboundMessage, *, create_time: int) -> str:
+        """The reply's XML."""
+        return text_reply_xml(message, self.content, create_time=create_time)

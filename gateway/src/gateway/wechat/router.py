@@ -1,0 +1,77 @@
+"""Routing a message of an account to its handler: a small registry of per-account rules.
+
+Text rules are regular expressions searched in the text, tried in the order they were added; an
+account may set a fallback for text no rule matched. Messages no rule routes get no reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from gateway.settings import WechatAccount
+from gateway.upstreams import Upstreams
+from gateway.wechat.messages import InboundMessage, TextMessage
+from gateway.wechat.replies import Reply
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler may use: the account, the HTTP request, and the deadline of its answer."""
+
+    account: WechatAccount
+    request: Request
+    deadline: float  # event-loop time (loop.time()) by which the reply must be ready
+
+    @property
+    def upstreams(self) -> Upstreams:
+        """The gateway's pooled clients to the services."""
+        return self.request.app.state.upstreams
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (never negative)."""
+        return max(0.0, self.deadline - asyncio.get_running_loop().time())
+
+
+TextHandler = Callable[[Context, TextMessage], Awaitable[Reply | None]]
+
+
+@dataclass(frozen=True)
+class TextRule:
+    """Text matching `pattern` (searched anywhere in the text) goes to `handler`."""
+
+    pattern: re.Pattern[str]
+    handler: TextHandler
+
+
+class MessageRouter:
+    """Per-account routing rules."""
+
+    def __init__(self) -> None:
+        self._text_rules: dict[str, list[TextRule]] = {}
+        self._text_fallbacks: dict[str, TextHandler] = {}
+
+    def on_text(self, account_code: str, pattern: str, handler: TextHandler) -> None:
+        """Route text of `account_code` matching the regular expression `pattern` to `handler`."""
+        rule = TextRule(re.compile(pattern), handler)
+        self._text_rules.setdefault(account_code, []).append(rule)
+
+    def on_unmatched_text(self, account_code: str, handler: TextHandler) -> None:
+        """Route text of `account_code` that no rule matched to `handler`."""
+        self._text_fallbacks[account_code] = handler
+
+    async def dispatch(self, context: Context, message: InboundMessage) -> Reply | None:
+        """The reply of the handler `message` routes to, or None when nothing handles it."""
+        code = context.account.code
+        if isinstance(message, TextMessage):
+            for rule in self._text_rules.get(code, ()):
+                if rule.pattern.search(message.content):
+                    return await rule.handler(context, message)
+            fallback = self._text_fallbacks.get(code)
+            if fallback is not None:
+                return await fallback(context, message)
+        return None

@@ -1,0 +1,366 @@
+"""`GET|POST /wechat/{account_code}` end to end, with a real weather service behind the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import uvicorn
+from defusedxml.ElementTree import fromstring
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from gateway.main import create_app
+from gateway.settings import GatewaySettings, WechatAccount
+from gateway.wechat import routes
+from gateway.wechat.handlers.weather import APOLOGY
+from gateway.wechat.messages import TextMessage
+from gateway.wechat.replies import Reply, TextReply
+from gateway.wechat.router import Context, MessageRouter
+from gateway.wechat.rules import DGTQ_HELP
+from gateway.wechat.signature import sign
+from servicekit.db import make_engine, upgrade
+from servicekit.settings import SharedSettings
+from weather.main import create_app as create_weather_app
+from weather.seed import seed
+from weather.settings import WeatherSettings
+
+TOKEN = "test-token-dgtq"
+ACCOUNTS = [
+    WechatAccount(code="dgtq", appid="wxtest00000dgtq", token=TOKEN, mode="plain"),
+    WechatAccount(
+        code="safe1",
+        appid="wxtest0000safe1",
+        token="test-token-safe1",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        mode="safe",
+    ),
+]
+XXE_BODY = (
+    b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    b"<xml><ToUserName>gh_dgtq</ToUserName><FromUserName>o_1</FromUserName>"
+    b"<CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&xxe;</Content></xml>"
+)
+
+
+def listening_socket() -> socket.socket:
+    """A socket bound to a free port and listening (so no other process can take the port)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    return sock
+
+
+@pytest.fixture(scope="module")
+def weather_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real weather service on a migrated, seeded temporary database, served on a free port."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('weather') / 'weather.db'}"
+    upgrade("weather", url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        seed(session)
+    engine.dispose()
+    app = create_weather_app(WeatherSettings(database_url=url, shared=SharedSettings(env="dev")))
+    sock = listening_socket()
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "weather service did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+def gateway_client(weather_url: str) -> TestClient:
+    settings = GatewaySettings(
+        weather_url=weather_url, wechat_accounts=ACCOUNTS, shared=SharedSettings(env="dev")
+    )
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture
+def client(weather_url: str) -> Iterator[TestClient]:
+    with gateway_client(weather_url) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A URL where nothing listens."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}"
+
+
+def signed(
+    token: str = TOKEN, *, timestamp: int | None = None, nonce: str = "1320562132"
+) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    return {
+        "signature": sign(token, stamp, nonce),
+        "timestamp": stamp,
+        "nonce": nonce,
+        "openid": "o_citizen",
+    }
+
+
+def text_body(content: str) -> bytes:
+    return (
+        "<xml><ToUserName><![CDATA[gh_dgtq]]></ToUserName>"
+        "<FromUserName><![CDATA[o_citizen]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>6054768590064713728</MsgId></xml>"
+    ).encode()
+
+
+def post(
+    client: TestClient,
+    body: bytes,
+    *,
+    account: str = "dgtq",
+    params: dict[str, str] | None = None,
+) -> httpx.Response:
+    response = client.post(f"/wechat/{account}", params=params or signed(), content=body)
+    # Whatever happens, WeChat never sees a 5xx or JSON.
+    assert response.status_code < 500
+    assert "json" not in response.headers.get("content-type", "")
+    return response
+
+
+def reply_content(response: httpx.Response) -> str:
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    root = fromstring(response.content, forbid_dtd=True)
+    assert root.findtext("ToUserName") == "o_citizen"
+    assert root.findtext("FromUserName") == "gh_dgtq"
+    assert root.findtext("MsgType") == "text"
+    assert abs(int(root.findtext("CreateTime") or 0) - time.time()) < 60
+    return root.findtext("Content") or ""
+
+
+# -- GET: URL verification handshake ------------------------------------------------------------
+
+
+def test_handshake_echoes_echostr(client: TestClient) -> None:
+    response = client.get("/wechat/dgtq", params={**signed(), "echostr": "5837397749425513463"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text == "5837397749425513463"
+
+
+def test_handshake_with_wrong_signature_is_403(client: TestClient) -> None:
+    params = {**signed("wrong-token"), "echostr": "5837397749425513463"}
+    response = client.get("/wechat/dgtq", params=params)
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "5837397749425513463" not in response.text
+
+
+def test_handshake_without_parameters_is_403_not_422(client: TestClient) -> None:
+    response = client.get("/wechat/dgtq")
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_unknown_account_is_404_text(client: TestClient, method: str) -> None:
+    response = client.request(method, "/wechat/nosuch", params=signed(), content=text_body("天气"))
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/plain")
+
+
+# -- POST: routing and replies ---------------------------------------------------------------
+
+
+def test_weather_keyword_answers_todays_city_forecast(client: TestClient, weather_url: str) -> None:
+    forecast = httpx.get(f"{weather_url}/v1/forecasts/dongguan").json()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    first = forecast["days"][0]
+    content = reply_content(post(client, text_body("天气")))
+    assert content.startswith(f"东莞市 {today.month}月{today.day}日（今天）：{first['text']}，")
+    assert f"{first['temp_min_c']}～{first['temp_max_c']}℃" in content
+    assert f"降水概率{first['rain_probability']}%" in content
+    assert first["wind_text"] in content
+    assert len(content.split("\n")) == len(forecast["days"])
+    assert len(content.encode()) <= 600
+
+
+@pytest.mark.parametrize("text", ["今天天气怎么样", "未来预报"])
+def test_weather_keyword_anywhere_in_the_text(client: TestClient, text: str) -> None:
+    assert reply_content(post(client, text_body(text))).startswith("东莞市 ")
+
+
+def test_unmatched_text_answers_help(client: TestClient) -> None:
+    content = reply_content(post(client, text_body("你好")))
+    assert content == DGTQ_HELP
+    assert "回复“天气”" in content
+
+
+def test_weather_service_down_answers_apology(closed_port_url: str) -> None:
+    with gateway_client(closed_port_url) as client:
+        assert reply_content(post(client, text_body("天气"))) == APOLOGY
+
+
+def test_weather_service_too_slow_answers_apology(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(routes, "HANDLER_BUDGET_SECONDS", 0.8)
+    silent = listening_socket()  # accepts connections, never answers
+    try:
+        with gateway_client(f"http://127.0.0.1:{silent.getsockname()[1]}") as client:
+            started = time.monotonic()
+            assert reply_content(post(client, text_body("天气"))) == APOLOGY
+            assert time.monotonic() - started < 2
+    finally:
+        silent.close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<xml><ToUserName>gh_dgtq</ToUserName><FromUserName>o_citizen</FromUserName>"
+        b"<CreateTime>1</CreateTime><MsgType>event</MsgType><Event>subscribe</Event></xml>",
+        b"<xml><ToUserName>gh_dgtq</ToUserName><FromUserName>o_citizen</FromUserName>"
+        b"<CreateTime>1</CreateTime><MsgType>image</MsgType><PicUrl>http://x/y</PicUrl>"
+        b"<MsgId>1</MsgId></xml>",
+    ],
+    ids=["event", "image"],
+)
+def test_events_and_other_types_answer_success(client: TestClient, body: bytes) -> None:
+    response = post(client, body)
+    assert (response.status_code, response.text) == (200, "success")
+
+
+def test_reply_text_with_cdata_terminator_stays_intact(client: TestClient) -> None:
+    tricky = "注意]]><script>&amp;"
+
+    async def answer(context: Context, message: TextMessage) -> Reply | None:
+        return TextReply(tricky)
+
+    router = MessageRouter()
+    router.on_unmatched_text("dgtq", answer)
+    client.app.dependency_overrides[routes.message_router] = lambda: router
+    response = post(client, text_body("任何"))
+    assert "]]]]><![CDATA[>" in response.text
+    assert reply_content(response) == tricky
+
+
+def test_handler_error_answers_success(client: TestClient) -> None:
+    async def broken(context: Context, message: TextMessage) -> Reply | None:
+        raise RuntimeError("boom")
+
+    router = MessageRouter()
+    router.on_unmatched_text("dgtq", broken)
+    client.app.dependency_overrides[routes.message_router] = lambda: router
+    response = post(client, text_body("你好"))
+    assert (response.status_code, response.text) == (200, "success")
+
+
+def test_handler_past_its_budget_answers_success(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def slow(context: Context, message: TextMessage) -> Reply | None:
+        await asyncio.sleep(5)
+        raise AssertionError("not cancelled at the deadline")
+
+    router = MessageRouter()
+    router.on_unmatched_text("dgtq", slow)
+    client.app.dependency_overrides[routes.message_router] = lambda: router
+    monkeypatch.setattr(routes, "HANDLER_BUDGET_SECONDS", 0.1)
+    response = post(client, text_body("你好"))
+    assert (response.status_code, response.text) == (200, "success")
+
+
+def test_safe_mode_account_answers_success_without_pretending(client: TestClient) -> None:
+    body = (
+        b"<xml><ToUserName><![CDATA[gh_safe]]></ToUserName><Encrypt><![CDATA[abc]]></Encrypt></xml>"
+    )
+    response = post(client, body, account="safe1", params=signed("test-token-safe1"))
+    assert (response.status_code, response.text) == (200, "success")
+
+
+# -- POST: refusals, in the order they are checked -----------------------------------------------
+
+
+def test_wrong_signature_is_403_without_parsing_the_body(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[bytes] = []
+    real_parse = routes.parse_xml
+
+    def spy(body: bytes) -> dict[str, str]:
+        parsed.append(body)
+        return real_parse(body)
+
+    monkeypatch.setattr(routes, "parse_xml", spy)
+    for body in (XXE_BODY, b"<xml><unclosed>"):
+        response = post(client, body, params=signed("wrong-token"))
+        assert response.status_code == 403
+    assert parsed == []
+    # The same XXE body correctly signed is parsed, and refused safely.
+    response = post(client, XXE_BODY)
+    assert parsed == [XXE_BODY]
+    assert response.status_code == 400
+    assert "root:" not in response.text
+
+
+def test_missing_signature_is_403(client: TestClient) -> None:
+    response = client.post("/wechat/dgtq", content=text_body("天气"))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("offset", [-301, 301])
+def test_stale_or_future_timestamp_is_403(client: TestClient, offset: int) -> None:
+    params = signed(timestamp=int(time.time()) + offset)
+    response = post(client, text_body("天气"), params=params)
+    assert response.status_code == 403
+
+
+def test_oversize_body_is_413(client: TestClient) -> None:
+    response = post(client, b"x" * (64 * 1024 + 1))
+    assert response.status_code == 413
+
+
+def test_oversize_streamed_body_without_length_is_413(client: TestClient) -> None:
+    chunks = iter([b"x" * 40_000, b"x" * 40_000])
+    response = client.post("/wechat/dgtq", params=signed(), content=chunks)
+    assert response.status_code == 413
+
+
+def test_body_at_the_cap_is_read(client: TestClient) -> None:
+    body = text_body("天气")
+    padded = body.replace(b"</xml>", b" " * (64 * 1024 - len(body)) + b"</xml>")
+    assert len(padded) == 64 * 1024
+    assert reply_content(post(client, padded)).startswith("东莞市 ")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b"<xml><Content>&b;</Content></xml>",
+        b"<!DOCTYPE xml><xml><MsgType>text</MsgType></xml>",
+        b"<xml><unclosed>",
+        b"",
+        "<xml><Content>天气</Content></xml>".encode("gbk"),
+        b"<xml><ToUserName>gh_dgtq</ToUserName><MsgType>text</MsgType></xml>",
+    ],
+    ids=["entity-expansion", "doctype", "malformed", "empty", "not-utf8", "missing-fields"],
+)
+def test_unacceptable_bodies_are_refused_with_400_text(client: TestClient, body: bytes) -> None:
+    response = post(client, body)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/plain")

@@ -1,0 +1,119 @@
+"""The running suite shared by the integration scenarios.
+
+Local processes on free ports with temporary SQLite databases; with GUANWEI_COMPOSE=1
+(`make compose-test`) the same scenarios run against docker compose instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from gateway.settings import SERVICES
+from servicekit.testing import free_port, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class LocalSuite:
+    """The four services and the gateway as processes with temporary SQLite databases."""
+
+    workdir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def gateway(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    def start(self) -> None:
+        """Migrate, seed and serve every service, then the gateway; wait until all are ready."""
+        self.env = {**os.environ, "ENV": "dev", "PYTHONUNBUFFERED": "1"}
+        for name in (*SERVICES, "gateway"):
+            self.ports[name] = free_port()
+        for name in SERVICES:
+            self.env[f"{name.upper()}_DATABASE_URL"] = f"sqlite:///{self.workdir}/{name}.db"
+            self.env[f"GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{self.ports[name]}"
+        self.env["GATEWAY_UPSTREAM_TIMEOUT_SECONDS"] = "3"
+        for name in SERVICES:
+            for command in ("migrate", "seed"):
+                subprocess.run(
+                    [sys.executable, "-m", name, command],
+                    env=self.env,
+                    check=True,
+                    capture_output=True,
+                    cwd=self.workdir,
+                )
+        for name in (*SERVICES, "gateway"):
+            self.start_process(name)
+        for name in SERVICES:
+            wait_until(f"http://127.0.0.1:{self.ports[name]}/readyz")
+        wait_until(f"{self.gateway}/readyz")
+
+    def start_process(self, name: str) -> None:
+        """Serve one part on its port."""
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", name, "serve", "--port", str(self.ports[name])],
+            env=self.env,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop_process(self, name: str) -> None:
+        """Stop one part and wait for it to exit."""
+        proc = self.procs.pop(name)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Stop everything."""
+        for name in list(self.procs):
+            self.stop_process(name)
+
+
+@dataclass
+class ComposeSuite:
+    """The suite started by `docker compose up` (only the gateway publishes a port)."""
+
+    gateway: str = "http://127.0.0.1:8000"
+
+    def start(self) -> None:
+        """Wait until the gateway reports every upstream ready."""
+        wait_until(f"{self.gateway}/readyz", seconds=180)
+
+    def stop_process(self, name: str) -> None:
+        """Stop one compose service."""
+        subprocess.run(["docker", "compose", "stop", name], check=True, cwd=ROOT)
+
+    def start_process(self, name: str) -> None:
+        """Start one compose service again."""
+        subprocess.run(["docker", "compose", "start", name], check=True, cwd=ROOT)
+
+    def stop(self) -> None:
+        """Compose itself is stopped by `make compose-test`."""
+
+
+@pytest.fixture(scope="session")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSuite | ComposeSuite]:
+    """The whole suite, running for the session."""
+    running: LocalSuite | ComposeSuite
+    if os.environ.get("GUANWEI_COMPOSE") == "1":
+        running = ComposeSuite()
+    else:
+        running = LocalSuite(workdir=Path(tmp_path_factory.mktemp("suite")))
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
