@@ -614,3 +614,12 @@ def test_docs_show_all_four_services_with_local_assets(full_gateway: str) -> Non
     assert "cdn" not in page.text.lower()
     asset = httpx.get(f"{full_gateway}/docs-static/swagger-ui-bundle.js")
     assert asset.status_code == 200
+
+
+def test_service_problems_name_the_public_path(gateway: str) -> None:
+    response = httpx.get(f"{gateway}/api/v1/weather/forecasts/atlantis")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["instance"] == "/api/v1/weather/forecasts/atlantis"
+    assert "未找到地点" in problem["detail"]

@@ -9,6 +9,7 @@ injection, request parsing or response validation and does not try every other r
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from urllib.parse import quote, quote_from_bytes
 
@@ -114,6 +115,23 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def _public_problem(
+    raw_headers: tuple[tuple[bytes, bytes], ...], payload: bytes, public_path: str
+) -> bytes:
+    """A service's problem document with `instance` naming the path the caller used."""
+    content_type = next((v for k, v in raw_headers if k.lower() == b"content-type"), b"")
+    if not content_type.startswith(b"application/problem+json"):
+        return payload
+    try:
+        problem = json.loads(payload)
+    except ValueError:
+        return payload
+    if not isinstance(problem, dict) or "instance" not in problem:
+        return payload
+    problem["instance"] = public_path
+    return json.dumps(problem, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 class FederationProxy:
     """The raw ASGI endpoint behind `PROXY_PATH`."""
 
@@ -148,6 +166,8 @@ class FederationProxy:
         status, raw_headers, payload = await upstreams.forward(
             service, method, self._target(scope, service, path), headers, body or None
         )
+        if status >= 400:
+            payload = _public_problem(raw_headers, payload, scope["path"])
         await send(
             {
                 "type": "http.response.start",
