@@ -6,27 +6,20 @@ from __future__ import annotations
 import asyncio
 import http.client
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
-from servicekit.db import make_engine, upgrade
 from servicekit.settings import SharedSettings
-from weather.main import create_app as create_weather_app
-from weather.seed import seed
-from weather.settings import WeatherSettings
+from servicekit.testing import serve_in_thread
 
 T = TypeVar("T")
 SLOW_SECONDS = 3.0
@@ -38,35 +31,6 @@ MAX_BODY = 4096
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int
-
-
-def listening_socket() -> socket.socket:
-    """A socket bound to a free port and listening (so no other process can take the port)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    return sock
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve `app` with uvicorn in a background thread; yields its base URL."""
-    sock = listening_socket()
-    # A short graceful shutdown: the hung fake's requests would otherwise hold teardown up.
-    config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def accounts_app(internal_hits: list[str]) -> FastAPI:
@@ -177,34 +141,20 @@ def internal_hits() -> list[str]:
 
 @pytest.fixture(scope="module")
 def accounts_url(internal_hits: list[str]) -> Iterator[str]:
-    with serve(accounts_app(internal_hits)) as url:
+    with serve_in_thread(accounts_app(internal_hits)) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def traffic_url() -> Iterator[str]:
-    with serve(traffic_app()) as url:
+    with serve_in_thread(traffic_app()) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def hung_url() -> Iterator[str]:
-    with serve(hung_app()) as url:
+    with serve_in_thread(hung_app()) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def weather_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real weather service on a migrated, seeded temporary database."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('weather') / 'weather.db'}"
-    upgrade("weather", url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        seed(session)
-    engine.dispose()
-    settings = WeatherSettings(database_url=url, shared=SharedSettings(env="dev"))
-    with serve(create_weather_app(settings)) as base:
-        yield base
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +186,7 @@ def gateway(
     settings = gateway_settings(
         accounts=accounts_url, traffic=traffic_url, weather=weather_url, socialsec=closed_url
     )
-    with serve(create_app(settings)) as url:
+    with serve_in_thread(create_app(settings)) as url:
         yield url
 
 
@@ -246,7 +196,7 @@ def full_gateway(accounts_url: str, traffic_url: str, weather_url: str) -> Itera
     settings = gateway_settings(
         accounts=accounts_url, traffic=traffic_url, weather=weather_url, socialsec=accounts_url
     )
-    with serve(create_app(settings)) as url:
+    with serve_in_thread(create_app(settings)) as url:
         yield url
 
 
@@ -511,7 +461,7 @@ def test_readyz_probes_upstreams_concurrently_with_a_deadline(
     settings = gateway_settings(
         accounts=accounts_url, traffic=hung_url, weather=hung_url, socialsec=hung_url
     )
-    with serve(create_app(settings)) as url:
+    with serve_in_thread(create_app(settings)) as url:
         started = time.monotonic()
         response = httpx.get(f"{url}/readyz", timeout=30)
         elapsed = time.monotonic() - started

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -12,10 +11,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
 from defusedxml.ElementTree import fromstring
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from gateway.main import create_app
 from gateway.settings import GatewaySettings, WechatAccount
@@ -26,11 +23,7 @@ from gateway.wechat.replies import Reply, TextReply
 from gateway.wechat.router import Context, MessageRouter
 from gateway.wechat.rules import DGTQ_HELP
 from gateway.wechat.signature import sign
-from servicekit.db import make_engine, upgrade
 from servicekit.settings import SharedSettings
-from weather.main import create_app as create_weather_app
-from weather.seed import seed
-from weather.settings import WeatherSettings
 
 TOKEN = "test-token-dgtq"
 ACCOUNTS = [
@@ -48,38 +41,6 @@ XXE_BODY = (
     b"<xml><ToUserName>gh_dgtq</ToUserName><FromUserName>o_1</FromUserName>"
     b"<CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&xxe;</Content></xml>"
 )
-
-
-def listening_socket() -> socket.socket:
-    """A socket bound to a free port and listening (so no other process can take the port)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    return sock
-
-
-@pytest.fixture(scope="module")
-def weather_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real weather service on a migrated, seeded temporary database, served on a free port."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('weather') / 'weather.db'}"
-    upgrade("weather", url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        seed(session)
-    engine.dispose()
-    app = create_weather_app(WeatherSettings(database_url=url, shared=SharedSettings(env="dev")))
-    sock = listening_socket()
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "weather service did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
 
 
 def gateway_client(weather_url: str) -> TestClient:
@@ -218,7 +179,7 @@ def test_weather_service_too_slow_answers_apology(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(routes, "HANDLER_BUDGET_SECONDS", 0.8)
-    silent = listening_socket()  # accepts connections, never answers
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never answers
     try:
         with gateway_client(f"http://127.0.0.1:{silent.getsockname()[1]}") as client:
             started = time.monotonic()

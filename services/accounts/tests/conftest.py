@@ -4,13 +4,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from accounts.main import create_app
 from accounts.seed import seed
 from accounts.settings import AccountsSettings
-from servicekit.db import make_engine
 from servicekit.settings import SharedSettings
+from servicekit.testing import seed_database
 
 
 @pytest.fixture
@@ -20,10 +19,7 @@ def service_package() -> str:
 
 @pytest.fixture
 def client(migrated_database_url: str) -> Iterator[TestClient]:
-    engine = make_engine(migrated_database_url)
-    with Session(engine) as session:
-        seed(session)
-    engine.dispose()
+    seed_database(migrated_database_url, seed)
     settings = AccountsSettings(
         database_url=migrated_database_url, shared=SharedSettings(env="dev")
     )

@@ -1,9 +1,8 @@
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from accounts.seed import seed
-from servicekit.db import make_engine
+from servicekit.testing import assert_suite_conventions, seed_database
 
 ALL_CODES = [
     "dgbj",
@@ -104,15 +103,11 @@ def test_bad_query_is_a_422_naming_the_field(
     assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
-def test_ready_when_migrated(client: TestClient) -> None:
-    body = client.get("/readyz").json()
-    assert body["status"] == "ready" and body["checks"]["database"]["at_head"]
-
-
 def test_seed_is_idempotent(client: TestClient, migrated_database_url: str) -> None:
     before = client.get("/v1/accounts", params={"limit": 100}).json()
-    engine = make_engine(migrated_database_url)
-    with Session(engine) as session:
-        assert seed(session) == "accounts: 11 official accounts"
-    engine.dispose()
+    assert seed_database(migrated_database_url, seed) == "accounts: 11 official accounts"
     assert client.get("/v1/accounts", params={"limit": 100}).json() == before
+
+
+def test_follows_the_suite_conventions(client: TestClient) -> None:
+    assert_suite_conventions(client, "/v1/accounts")

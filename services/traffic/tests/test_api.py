@@ -1,7 +1,6 @@
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
-from servicekit.db import make_engine
+from servicekit.testing import assert_suite_conventions, seed_database
 from traffic.seed import seed
 
 
@@ -54,22 +53,11 @@ def test_unknown_code_is_a_chinese_problem(client: TestClient) -> None:
     assert problem["instance"] == "/v1/violation-codes/9999"
 
 
-def test_bad_limit_is_a_422_naming_the_field(client: TestClient) -> None:
-    response = client.get("/v1/violation-codes", params={"limit": "abc"})
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
-    assert [e["field"] for e in response.json()["errors"]] == ["limit"]
-
-
-def test_ready_when_migrated(client: TestClient) -> None:
-    body = client.get("/readyz").json()
-    assert body["status"] == "ready" and body["checks"]["database"]["at_head"]
-
-
 def test_seed_is_idempotent(client: TestClient, migrated_database_url: str) -> None:
     before = client.get("/v1/violation-codes", params={"limit": 100}).json()
-    engine = make_engine(migrated_database_url)
-    with Session(engine) as session:
-        assert seed(session) == "traffic: 12 violation codes"
-    engine.dispose()
+    assert seed_database(migrated_database_url, seed) == "traffic: 12 violation codes"
     assert client.get("/v1/violation-codes", params={"limit": 100}).json() == before
+
+
+def test_follows_the_suite_conventions(client: TestClient) -> None:
+    assert_suite_conventions(client, "/v1/violation-codes")

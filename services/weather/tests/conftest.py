@@ -4,10 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
-from servicekit.db import make_engine
 from servicekit.settings import SharedSettings
+from servicekit.testing import seed_database
 from weather.main import create_app
 from weather.seed import seed
 from weather.settings import WeatherSettings
@@ -20,10 +19,7 @@ def service_package() -> str:
 
 @pytest.fixture
 def client(migrated_database_url: str) -> Iterator[TestClient]:
-    engine = make_engine(migrated_database_url)
-    with Session(engine) as session:
-        seed(session)
-    engine.dispose()
+    seed_database(migrated_database_url, seed)
     settings = WeatherSettings(database_url=migrated_database_url, shared=SharedSettings(env="dev"))
     with TestClient(create_app(settings)) as test_client:
         yield test_client

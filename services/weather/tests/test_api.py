@@ -3,6 +3,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
+from servicekit.testing import assert_suite_conventions, seed_database
+from weather.seed import seed
+
 
 def test_lists_the_33_locations(client: TestClient) -> None:
     body = client.get("/v1/locations", params={"limit": 100}).json()
@@ -46,26 +49,11 @@ def test_unknown_location_is_a_chinese_problem(client: TestClient) -> None:
     assert problem["status"] == 404 and "未找到地点" in problem["detail"]
 
 
-def test_bad_limit_is_a_422_naming_the_field(client: TestClient) -> None:
-    response = client.get("/v1/locations", params={"limit": "abc"})
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
-    assert [e["field"] for e in response.json()["errors"]] == ["limit"]
-
-
-def test_ready_when_migrated(client: TestClient) -> None:
-    body = client.get("/readyz").json()
-    assert body["status"] == "ready" and body["checks"]["database"]["at_head"]
-
-
 def test_seed_is_idempotent(client: TestClient, migrated_database_url: str) -> None:
-    from sqlmodel import Session
+    before = client.get("/v1/locations", params={"limit": 100}).json()
+    assert seed_database(migrated_database_url, seed) == "weather: 33 locations"
+    assert client.get("/v1/locations", params={"limit": 100}).json() == before
 
-    from servicekit.db import make_engine
-    from weather.seed import seed
 
-    engine = make_engine(migrated_database_url)
-    with Session(engine) as session:
-        seed(session)
-    engine.dispose()
-    assert client.get("/v1/locations").json()["total"] == 33
+def test_follows_the_suite_conventions(client: TestClient) -> None:
+    assert_suite_conventions(client, "/v1/locations")

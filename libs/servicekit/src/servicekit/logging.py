@@ -52,3 +52,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(name).propagate = True
     # The request middleware writes the one access line per request.
     logging.getLogger("uvicorn.access").disabled = True
+    # Client libraries log whole URLs at INFO; query strings may carry personal data.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -12,12 +12,15 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from servicekit.db import upgrade
 from servicekit.identity import issue_token
@@ -156,3 +159,57 @@ def wait_until(url: str, *, seconds: float = 30.0, status: int = 200) -> None:
             last = repr(exc)
         time.sleep(0.2)
     raise TimeoutError(f"{url} not ready: {last}")
+
+
+def seed_database(url: str, seed: Callable[[Session], str]) -> str:
+    """Run a service's seed function on the database at `url`; return its summary."""
+    from servicekit.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return seed(session)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a background thread on a free port; yield its URL.
+
+    The socket is bound before the server starts, so no other process can take the port.
+    """
+    import threading
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    # A short graceful shutdown: a deliberately hung request must not hold teardown up.
+    config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def assert_suite_conventions(client: Any, list_path: str) -> None:
+    """A service follows DESIGN §5 on `list_path`: capped paging, 422 problems, ready at head."""
+    capped = client.get(list_path, params={"limit": 1000}).json()
+    assert len(capped["items"]) <= 100 and isinstance(capped["total"], int)
+    bad = client.get(list_path, params={"limit": "abc"})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in bad.json()["errors"]] == ["limit"]
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["checks"]["database"]["at_head"]
