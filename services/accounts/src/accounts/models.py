@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, get_args
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, DateTime, Index, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
 
 from servicekit.db import table_base
 
@@ -35,12 +36,163 @@ class AccountBase(SQLModel):
     )
     followers: int | None = Field(default=None, description="粉丝数（报道所载约数）；不详时为空")
     description: str = Field(max_length=500, description="账号简介")
-    status: str = Field(default="active", max_length=16, description="active")
+    appid: str | None = Field(default=None, max_length=32, description="公众号 AppID")
+    status: str = Field(default="active", max_length=16, description="active | retired")
 
 
 class Account(Table, AccountBase, table=True):
-    pass
+    updated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class AccountPublic(AccountBase):
     pass
+
+
+class AuditEntry(Table, table=True):
+    """One staff write: who did what to which record, when, under which request."""
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=32, description="create | update | retire | set_menu | ...")
+    entity: str = Field(max_length=32, description="account | menu | keyword_rules | welcome")
+    entity_id: str = Field(max_length=64, index=True)
+    request_id: str = Field(default="", max_length=128)
+    changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ChatConfig(Table, table=True):
+    """The chat configuration of one account: its WeChat custom menu and welcome text."""
+
+    __tablename__ = "chat_config"
+    account_code: str = Field(foreign_key="account.code", primary_key=True, max_length=32)
+    menu: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    welcome_text: str = Field(default="", max_length=600)
+    updated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class KeywordRule(Table, table=True):
+    """An ordered keyword or regular-expression rule mapping text to a reply or a named handler."""
+
+    __tablename__ = "keyword_rule"
+    __table_args__ = (UniqueConstraint("account_code", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_code: str = Field(foreign_key="account.code", max_length=32, index=True)
+    position: int = Field(description="evaluation order, lowest first")
+    match: str = Field(max_length=16, description="exact | contains | regex")
+    patterns: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reply_type: str = Field(max_length=16, description="text | news | handler")
+    reply_text: str | None = Field(default=None, max_length=2000)
+    articles: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    handler: str | None = Field(default=None, max_length=64)
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Article(Table, table=True):
+    """One pushed article with its latest statistics ("10万+" reads are stored as 100001)."""
+
+    __tablename__ = "article"
+    __table_args__ = (
+        UniqueConstraint("account_code", "url"),
+        Index("ix_article_account_published", "account_code", "published_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account_code: str = Field(foreign_key="account.code", max_length=32)
+    published_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    title: str = Field(max_length=200)
+    url: str = Field(max_length=1024)
+    is_headline: bool = Field(default=False, description="头条")
+    reads: int = Field(default=0, ge=0)
+    likes: int = Field(default=0, ge=0)
+    wows: int = Field(default=0, ge=0, description="在看")
+    shares: int = Field(default=0, ge=0)
+
+
+class ArticleSnapshot(Table, table=True):
+    """Statistics of an article as captured at one moment (history behind Article's totals)."""
+
+    __tablename__ = "article_snapshot"
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    captured_at: datetime = Field(sa_type=DateTime(timezone=True))
+    reads: int = Field(default=0, ge=0)
+    likes: int = Field(default=0, ge=0)
+    wows: int = Field(default=0, ge=0)
+    shares: int = Field(default=0, ge=0)
+
+
+class FollowerCount(Table, table=True):
+    """Followers of an account at the end of a day."""
+
+    __tablename__ = "follower_count"
+    account_code: str = Field(foreign_key="account.code", primary_key=True, max_length=32)
+    day: date = Field(primary_key=True)
+    followers: int = Field(ge=0)
+
+
+class Citizen(Table, table=True):
+    """A person, stable across the city's accounts (keyed by WeChat unionid)."""
+
+    __tablename__ = "citizen"
+    id: str = Field(primary_key=True, max_length=40, description="citizen_id")
+    unionid: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class CitizenOpenid(Table, table=True):
+    """The openid a citizen has with one account."""
+
+    __tablename__ = "citizen_openid"
+    __table_args__ = (UniqueConstraint("citizen_id", "account_code"),)
+    openid: str = Field(primary_key=True, max_length=64)
+    account_code: str = Field(foreign_key="account.code", max_length=32)
+    citizen_id: str = Field(foreign_key="citizen.id", max_length=40, index=True)
+
+
+class Follower(Table, table=True):
+    """Whether an openid follows an account now."""
+
+    __tablename__ = "follower"
+    account_code: str = Field(foreign_key="account.code", primary_key=True, max_length=32)
+    openid: str = Field(primary_key=True, max_length=64)
+    subscribed: bool
+    changed_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class FollowerEvent(Table, table=True):
+    """A subscribe/unsubscribe event, stored once per WeChat de-duplication key."""
+
+    __tablename__ = "follower_event"
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(unique=True, max_length=200)
+    account_code: str = Field(foreign_key="account.code", max_length=32, index=True)
+    openid: str = Field(max_length=64)
+    event: str = Field(max_length=16, description="subscribe | unsubscribe")
+    occurred_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class Consent(Table, table=True):
+    """A citizen's consent for one purpose; withdrawal keeps the row with its time."""
+
+    __tablename__ = "consent"
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: str = Field(foreign_key="citizen.id", max_length=40, index=True)
+    purpose: str = Field(max_length=32, description="traffic_records | socialsec_records | ...")
+    granted_at: datetime = Field(sa_type=DateTime(timezone=True))
+    withdrawn_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class OutboxMessage(Table, table=True):
+    """A call another service must acknowledge; retried until it does (nothing is lost)."""
+
+    __tablename__ = "outbox_message"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32, description="delete_bindings")
+    target: str = Field(max_length=32, description="traffic | socialsec")
+    citizen_id: str = Field(max_length=40, index=True)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    delivered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_error: str | None = Field(default=None, max_length=500)
