@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from servicekit.app import create_service_app
 from servicekit.deps import Page, PageDep
 from servicekit.errors import NotFound
-from servicekit.identity import CitizenDep, Identity, requires_role
+from servicekit.identity import CitizenDep, Identity, requires_caller, requires_role
 from servicekit.settings import ServiceSettings, SharedSettings
 
 
@@ -47,6 +47,11 @@ def me(citizen: CitizenDep) -> dict[str, str]:
 @router.get("/staff-only")
 def staff_only(identity: Identity = requires_role("forecaster")) -> dict[str, str]:
     return {"staff": identity.subject}
+
+
+@router.get("/internal/ping")
+def internal_ping(identity: Identity = requires_caller("accounts", "gateway")) -> dict[str, str]:
+    return {"caller": identity.issuer}
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from servicekit.errors import Unauthorized
-from servicekit.identity import issue_token, verify_token
+from servicekit.identity import issue_token, service_token, verify_token
 from servicekit.testing import TEST_SECRET, mint_token
 
 SECRET = "a-test-secret-long-enough-for-hs256-0123456789"
@@ -59,3 +59,32 @@ def test_role_is_required(client: TestClient) -> None:
     )
     assert ok.json() == {"staff": "s-1"}
     assert TEST_SECRET
+
+
+def test_service_tokens_speak_only_for_their_issuer() -> None:
+    token = service_token(secret=SECRET, caller="accounts", audience="traffic")
+    identity = verify_token(token, secret=SECRET, audience="traffic")
+    assert identity.kind == "service" and identity.issuer == "accounts"
+    forged = issue_token(secret=SECRET, audience="traffic", subject="c-1", issuer="accounts")
+    with pytest.raises(Unauthorized):
+        verify_token(forged, secret=SECRET, audience="traffic")
+    impersonating = issue_token(
+        secret=SECRET, audience="traffic", subject="gateway", kind="service", issuer="accounts"
+    )
+    with pytest.raises(Unauthorized):
+        verify_token(impersonating, secret=SECRET, audience="traffic")
+
+
+def test_internal_endpoint_accepts_only_named_services(client: TestClient) -> None:
+    caller = {
+        "Authorization": "Bearer "
+        + service_token(secret=TEST_SECRET, caller="accounts", audience="demo")
+    }
+    assert client.get("/v1/internal/ping", headers=caller).json() == {"caller": "accounts"}
+    other = {
+        "Authorization": "Bearer "
+        + service_token(secret=TEST_SECRET, caller="weather", audience="demo")
+    }
+    assert client.get("/v1/internal/ping", headers=other).status_code == 403
+    assert client.get("/v1/internal/ping", headers=mint_token("demo", "c-1")).status_code == 403
+    assert client.get("/v1/internal/ping").status_code == 401

@@ -1,7 +1,10 @@
 """The internal identity token (DESIGN §6): the gateway issues it, services verify it.
 
 HS256 with INTERNAL_TOKEN_SECRET, `iss=gateway`, `aud=<service>`, `exp` at most 60 s ahead,
-`sub` = citizen id or staff id, `roles` = staff roles (empty for a citizen).
+`sub` = citizen id or staff id, `roles` = staff roles (empty for a citizen), `kind` =
+citizen | staff | service. Calls to `/v1/internal/...` carry `kind=service`, with the calling
+part (a service or the gateway itself) as both `iss` and `sub`; citizen and staff tokens are
+accepted only from the gateway.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from fastapi import Depends, Request
 from servicekit.errors import Forbidden, Unauthorized
 
 ISSUER = "gateway"
+ISSUERS = ("gateway", "accounts", "traffic", "weather", "socialsec")
 ALGORITHM = "HS256"
 MAX_TTL_SECONDS = 60
 
@@ -27,6 +31,7 @@ class Identity:
     subject: str
     roles: frozenset[str] = field(default_factory=frozenset)
     kind: str = "citizen"
+    issuer: str = ISSUER
 
 
 def issue_token(
@@ -36,12 +41,13 @@ def issue_token(
     subject: str,
     roles: list[str] | None = None,
     kind: str = "citizen",
+    issuer: str = ISSUER,
     ttl_seconds: int = MAX_TTL_SECONDS,
 ) -> str:
     """Sign an internal token for one upstream service."""
     now = int(time.time())
     claims = {
-        "iss": ISSUER,
+        "iss": issuer,
         "aud": audience,
         "sub": subject,
         "roles": sorted(roles or []),
@@ -60,17 +66,22 @@ def verify_token(token: str, *, secret: str, audience: str) -> Identity:
             secret,
             algorithms=[ALGORITHM],
             audience=audience,
-            issuer=ISSUER,
+            issuer=ISSUERS,
             options={"require": ["exp", "iat", "sub", "aud", "iss"]},
         )
     except jwt.PyJWTError as exc:
         raise Unauthorized("身份令牌无效或已过期。") from exc
     if claims["exp"] - claims["iat"] > MAX_TTL_SECONDS:
         raise Unauthorized("身份令牌有效期过长。")
+    kind = str(claims.get("kind", "citizen"))
+    # Only the gateway vouches for citizens and staff; a service speaks only for itself.
+    if claims["sub"] != claims["iss"] if kind == "service" else claims["iss"] != ISSUER:
+        raise Unauthorized("身份令牌的签发方与身份类型不符。")
     return Identity(
         subject=str(claims["sub"]),
         roles=frozenset(claims.get("roles") or []),
-        kind=str(claims.get("kind", "citizen")),
+        kind=kind,
+        issuer=str(claims["iss"]),
     )
 
 
@@ -85,7 +96,7 @@ def current_identity(request: Request) -> Identity:
 
 
 def current_citizen(identity: Annotated[Identity, Depends(current_identity)]) -> Identity:
-    """FastAPI dependency: the calling citizen; staff tokens are refused."""
+    """FastAPI dependency: the calling citizen; staff and service tokens are refused."""
     if identity.kind != "citizen":
         raise Forbidden("此接口仅供市民本人使用。")
     return identity
@@ -104,3 +115,21 @@ def requires_role(role: str):
         return identity
 
     return Depends(_check)
+
+
+def requires_caller(*callers: str):
+    """FastAPI dependency factory for `/v1/internal/...`: only these parts may call."""
+
+    def _check(identity: IdentityDep) -> Identity:
+        if identity.kind != "service" or identity.issuer not in callers:
+            raise Forbidden("此接口仅供内部服务调用。")
+        return identity
+
+    return Depends(_check)
+
+
+def service_token(*, secret: str, caller: str, audience: str) -> str:
+    """A token with which the service `caller` calls another service's internal endpoints."""
+    return issue_token(
+        secret=secret, audience=audience, subject=caller, kind="service", issuer=caller
+    )

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from servicekit.db import upgrade
-from servicekit.identity import issue_token
+from servicekit.identity import issue_token, service_token
 from servicekit.settings import DEV_INTERNAL_TOKEN_SECRET
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -99,7 +99,12 @@ def mint_token(
     return {"Authorization": f"Bearer {token}"}
 
 
-TokenFactory = Callable[..., dict[str, str]]
+def service_headers(caller: str, audience: str) -> dict[str, str]:
+    """Headers with the token a part (`caller`) sends to another's `/v1/internal/...`."""
+    return {
+        "Authorization": "Bearer "
+        + service_token(secret=TEST_SECRET, caller=caller, audience=audience)
+    }
 
 
 def assert_migrations_cycle(package: str, url: str) -> None:
