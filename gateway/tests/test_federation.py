@@ -18,14 +18,16 @@ from pydantic import BaseModel
 
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
+from servicekit.identity import verify_token
 from servicekit.settings import SharedSettings
-from servicekit.testing import serve_in_thread
+from servicekit.testing import TEST_SECRET, serve_in_thread
 
 T = TypeVar("T")
 SLOW_SECONDS = 3.0
 TRAFFIC_TIMEOUT = 0.5
 READINESS_DEADLINE = 1.0
 MAX_BODY = 4096
+STAFF_KEY = "a-registry-admin-key"
 
 
 class Page(BaseModel, Generic[T]):
@@ -174,6 +176,7 @@ def gateway_settings(**urls: str) -> GatewaySettings:
         readiness_timeout_seconds=READINESS_DEADLINE,
         openapi_cache_seconds=0,
         max_body_bytes=MAX_BODY,
+        staff_keys={STAFF_KEY: ["registry_admin"]},
         shared=SharedSettings(env="dev"),
     )
 
@@ -573,3 +576,20 @@ def test_service_problems_name_the_public_path(gateway: str) -> None:
     problem = response.json()
     assert problem["instance"] == "/api/v1/weather/forecasts/atlantis"
     assert "未找到地点" in problem["detail"]
+
+
+def test_a_staff_key_becomes_an_internal_staff_token(gateway: str) -> None:
+    response = httpx.get(f"{gateway}/api/v1/accounts/echo/x", headers={"X-Api-Key": STAFF_KEY})
+    headers = received_headers(response)
+    assert "x-api-key" not in headers
+    scheme, token = headers["authorization"][0].split(" ")
+    identity = verify_token(token, secret=TEST_SECRET, audience="accounts")
+    assert scheme == "Bearer" and identity.kind == "staff"
+    assert identity.roles == {"registry_admin"} and STAFF_KEY not in identity.subject
+
+
+def test_an_unknown_staff_key_is_refused_before_the_upstream(gateway: str) -> None:
+    response = httpx.get(f"{gateway}/api/v1/accounts/echo/x", headers={"X-Api-Key": "guess"})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "method" not in response.json()

@@ -18,8 +18,9 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from gateway.settings import SERVICES, GatewaySettings
+from gateway.staff import staff_authorization
 from gateway.upstreams import Upstreams
-from servicekit.errors import NotFound, Problem
+from servicekit.errors import NotFound, Problem, Unauthorized
 
 PROXY_PATH = "/api/v1/{service}/{path:path}"
 
@@ -50,6 +51,7 @@ REQUEST_DROPPED = HOP_BY_HOP | {
     b"x-forwarded-for",
     b"x-forwarded-host",
     b"x-forwarded-proto",
+    b"x-api-key",
 }
 # On the way out the body is re-framed by the gateway's server (its own Content-Length and
 # Date; a forwarded Date would be duplicated).
@@ -156,7 +158,20 @@ class FederationProxy:
         settings: GatewaySettings = state.settings
         method: str = scope["method"]
 
-        headers, content_length = self._request_headers(scope)
+        headers, content_length, api_key = self._request_headers(scope)
+        if api_key is not None:
+            # A staff call: the key never travels upstream, an internal staff token does.
+            staff = state.staff_keys.identify(api_key)
+            if staff is None:
+                raise Unauthorized("API 密钥无效。", headers={"WWW-Authenticate": "ApiKey"})
+            headers.append(
+                (
+                    "authorization",
+                    staff_authorization(
+                        staff=staff, secret=state.internal_token_secret, service=service
+                    ),
+                )
+            )
         if content_length is not None and content_length > settings.max_body_bytes:
             raise PayloadTooLarge(f"请求体过大，不能超过 {settings.max_body_bytes} 字节。")
         body = await _read_body(receive, settings.max_body_bytes)
@@ -193,10 +208,11 @@ class FederationProxy:
         return f"/v1/{rest}?{quote_from_bytes(query, safe=_QUERY_SAFE)}"
 
     @staticmethod
-    def _request_headers(scope: Scope) -> tuple[list[tuple[str, str]], int | None]:
-        """Headers to forward and the declared Content-Length."""
+    def _request_headers(scope: Scope) -> tuple[list[tuple[str, str]], int | None, str | None]:
+        """Headers to forward, the declared Content-Length and the staff API key if any."""
         headers: list[tuple[str, str]] = []
         content_length: int | None = None
+        api_key: str | None = None
         host = ""
         extra_hop: set[bytes] = set()
         for name, value in scope["headers"]:
@@ -207,6 +223,8 @@ class FederationProxy:
                     content_length = int(value)
                 elif name == b"host":
                     host = value.decode("latin-1")
+                elif name == b"x-api-key":
+                    api_key = value.decode("latin-1")
                 continue
             headers.append((name.decode("latin-1"), value.decode("latin-1")))
         if extra_hop - REQUEST_DROPPED:
@@ -221,7 +239,7 @@ class FederationProxy:
         headers.append(("x-forwarded-proto", scope["scheme"]))
         if host:
             headers.append(("x-forwarded-host", host))
-        return headers, content_length
+        return headers, content_length, api_key
 
     @staticmethod
     def _response_headers(

@@ -11,6 +11,7 @@ from gateway import federation
 from gateway.openapi_merge import FederatedOpenAPI
 from gateway.readiness import UpstreamReadiness
 from gateway.settings import GatewaySettings
+from gateway.staff import StaffKeys
 from gateway.upstreams import Upstreams
 from gateway.wechat import routes as wechat_routes
 from servicekit.app import create_service_app
@@ -49,4 +50,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         openapi=openapi.document,
     )
     app.state.upstreams = upstreams
+    app.state.staff_keys = StaffKeys(settings.staff_keys)
     return app

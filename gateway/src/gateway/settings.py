@@ -36,6 +36,12 @@ DEV_WECHAT_ACCOUNTS = [
 ]
 
 
+STAFF_ROLES = ("forecaster", "registry_admin", "traffic_officer", "socialsec_officer")
+# Development-only staff API key holding every role, used when ENV=dev and GATEWAY_STAFF_KEYS is
+# unset (sent as `X-Api-Key`).
+DEV_STAFF_KEYS = {"dev-staff-key": list(STAFF_ROLES)}
+
+
 class GatewaySettings(ServiceSettings):
     """Settings of the gateway."""
 
@@ -79,9 +85,20 @@ class GatewaySettings(ServiceSettings):
         return self
 
     @model_validator(mode="after")
-    def _dev_wechat_accounts(self) -> GatewaySettings:
-        if not self.wechat_accounts and self.shared.env == "dev":
-            self.wechat_accounts = list(DEV_WECHAT_ACCOUNTS)
+    def _dev_defaults(self) -> GatewaySettings:
+        if self.shared.env == "dev":
+            if not self.wechat_accounts:
+                self.wechat_accounts = list(DEV_WECHAT_ACCOUNTS)
+            if not self.staff_keys:
+                self.staff_keys = dict(DEV_STAFF_KEYS)
+        return self
+
+    @model_validator(mode="after")
+    def _known_staff_roles(self) -> GatewaySettings:
+        for roles in self.staff_keys.values():
+            unknown = set(roles) - set(STAFF_ROLES)
+            if unknown:
+                raise ValueError(f"staff_keys names unknown roles: {sorted(unknown)}")
         return self
 
     def upstream_urls(self) -> dict[str, str]:
