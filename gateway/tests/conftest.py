@@ -1,12 +1,13 @@
-"""Fixtures shared by the gateway tests: the real weather service as an upstream."""
+"""Fixtures shared by the gateway tests: the real weather service as an upstream, and Redis."""
 
 from collections.abc import Iterator
 
 import pytest
+import redis
 
 from servicekit.db import upgrade
 from servicekit.settings import SharedSettings
-from servicekit.testing import seed_database, serve_in_thread
+from servicekit.testing import require, seed_database, serve_in_thread
 from weather.main import create_app as create_weather_app
 from weather.seed import seed
 from weather.settings import WeatherSettings
@@ -21,3 +22,23 @@ def weather_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = WeatherSettings(database_url=url, shared=SharedSettings(env="dev"))
     with serve_in_thread(create_weather_app(settings)) as base:
         yield base
+
+
+# A database of the local Redis that no other part of the suite uses; flushed around each test.
+TEST_REDIS_URL = "redis://127.0.0.1:6379/11"
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """An empty Redis database (skips locally without Redis; fails under CI=true)."""
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:
+        client.close()
+        require(f"Redis not reachable at {TEST_REDIS_URL}: {exc}")
+    try:
+        yield TEST_REDIS_URL
+    finally:
+        client.flushdb()
+        client.close()

@@ -245,12 +245,13 @@ def test_handler_past_its_budget_answers_success(
     assert (response.status_code, response.text) == (200, "success")
 
 
-def test_safe_mode_account_answers_success_without_pretending(client: TestClient) -> None:
+def test_safe_mode_callback_without_msg_signature_is_403(client: TestClient) -> None:
     body = (
         b"<xml><ToUserName><![CDATA[gh_safe]]></ToUserName><Encrypt><![CDATA[abc]]></Encrypt></xml>"
     )
     response = post(client, body, account="safe1", params=signed("test-token-safe1"))
-    assert (response.status_code, response.text) == (200, "success")
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/plain")
 
 
 # -- POST: refusals, in the order they are checked -----------------------------------------------

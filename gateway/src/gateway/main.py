@@ -9,11 +9,13 @@ from fastapi import FastAPI
 
 from gateway import federation
 from gateway.openapi_merge import FederatedOpenAPI
+from gateway.platform import PlatformClient
 from gateway.readiness import UpstreamReadiness
 from gateway.settings import GatewaySettings
 from gateway.staff import StaffKeys
 from gateway.upstreams import Upstreams
 from gateway.wechat import routes as wechat_routes
+from gateway.wechat.dedup import create_dedup_store
 from servicekit.app import create_service_app
 
 
@@ -29,13 +31,23 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     openapi = FederatedOpenAPI(
         upstreams, timeout=settings.openapi_timeout_seconds, ttl=settings.openapi_cache_seconds
     )
+    wechat_dedup = create_dedup_store(
+        settings.redis_url, ttl_seconds=settings.wechat_dedup_ttl_seconds
+    )
+    platform = PlatformClient(
+        settings.wechat_api_base_url, settings.wechat_accounts, redis_url=settings.redis_url
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await upstreams.start()
+        await wechat_dedup.start()
+        await platform.start()
         try:
             yield
         finally:
+            await platform.close()
+            await wechat_dedup.close()
             await upstreams.close()
 
     app = create_service_app(
@@ -50,5 +62,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         openapi=openapi.document,
     )
     app.state.upstreams = upstreams
+    app.state.wechat_dedup = wechat_dedup
+    app.state.platform = platform
     app.state.staff_keys = StaffKeys(settings.staff_keys)
     return app

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field, PositiveFloat, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PositiveFloat,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import SettingsConfigDict
 
+from gateway.wechat.crypto import InvalidAesKey, aes_key
 from servicekit.settings import ServiceSettings
 
 SERVICES = ("accounts", "traffic", "weather", "socialsec")
@@ -22,6 +30,23 @@ class WechatAccount(BaseModel):
     app_secret: str = ""
     mode: Literal["plain", "compatible", "safe"] = "plain"
 
+    @field_validator("encoding_aes_key")
+    @classmethod
+    def _valid_aes_key(cls, value: str, info: ValidationInfo) -> str:
+        # A bad key would only surface at the first encrypted callback; refuse it at start-up.
+        if value:
+            try:
+                aes_key(value)
+            except InvalidAesKey as exc:
+                raise ValueError(f"account {info.data.get('code')}: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _key_for_encrypted_modes(self) -> WechatAccount:
+        if self.mode != "plain" and not self.encoding_aes_key:
+            raise ValueError(f"account {self.code}: mode {self.mode} needs an encoding_aes_key")
+        return self
+
 
 # Development-only credentials, used when ENV=dev and GATEWAY_WECHAT_ACCOUNTS is unset.
 DEV_WECHAT_ACCOUNTS = [
@@ -34,6 +59,10 @@ DEV_WECHAT_ACCOUNTS = [
         mode="plain",
     ),
 ]
+
+
+# Development-only WeChat platform: the sandbox on its `make run` port.
+DEV_WECHAT_API_BASE_URL = "http://127.0.0.1:8009"
 
 
 STAFF_ROLES = ("forecaster", "registry_admin", "traffic_officer", "socialsec_officer")
@@ -73,8 +102,19 @@ class GatewaySettings(ServiceSettings):
         default=10 * 1024 * 1024, gt=0, description="largest request body forwarded upstream"
     )
     redis_url: str = ""
+    wechat_api_base_url: str = Field(
+        default="",
+        description="WeChat platform API, https://api.weixin.qq.com in production; "
+        "required unless ENV=dev, where it defaults to the sandbox",
+    )
     wechat_accounts: list[WechatAccount] = Field(default_factory=list)
     wechat_timestamp_window_seconds: int = 300
+    wechat_dedup_ttl_seconds: int = Field(
+        default=300,
+        ge=30,
+        description="how long a callback's reply is kept for WeChat's retries (within 15 s); "
+        "as long as the timestamp window, so a replayed callback is never handled twice",
+    )
     staff_keys: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -99,6 +139,14 @@ class GatewaySettings(ServiceSettings):
             unknown = set(roles) - set(STAFF_ROLES)
             if unknown:
                 raise ValueError(f"staff_keys names unknown roles: {sorted(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _wechat_api_base_url_default(self) -> GatewaySettings:
+        if not self.wechat_api_base_url:
+            if self.shared.env != "dev":
+                raise ValueError("GATEWAY_WECHAT_API_BASE_URL is required when ENV is not dev")
+            self.wechat_api_base_url = DEV_WECHAT_API_BASE_URL
         return self
 
     def upstream_urls(self) -> dict[str, str]:

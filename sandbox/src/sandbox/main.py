@@ -1,15 +1,27 @@
-"""`create_app`: the sandbox's FastAPI app (its WeChat protocols arrive in a later issue)."""
+"""`create_app`: the sandbox, a simulated WeChat platform for development and tests."""
 
 from fastapi import FastAPI
 
+from sandbox import introspection, oauth, platform_api
+from sandbox.errcodes import install_wechat_errors
 from sandbox.settings import SandboxSettings
+from sandbox.state import SandboxState
 from servicekit.app import create_service_app
 
 
 def create_app(settings: SandboxSettings) -> FastAPI:
-    """Build the sandbox on `settings`."""
-    return create_service_app(
+    """Build the sandbox on `settings`, with a fresh simulated world."""
+    state = SandboxState(settings)
+    app = create_service_app(
         settings,
         title="guanwei sandbox",
         description="开发与测试用的模拟微信平台与微信支付。",
+        routers=[platform_api.router, oauth.router, introspection.router],
     )
+    app.state.sandbox = state
+
+    def count_error(errcode: int) -> None:
+        state.errors[errcode] += 1
+
+    install_wechat_errors(app, count_error)
+    return app

@@ -1,16 +1,20 @@
 """`GET|POST /wechat/{account_code}`: the callback URL WeChat calls for each official account.
 
 POST runs the checks of DESIGN §7 in order: body size cap -> signature -> timestamp window ->
-safe XML parse -> (safe-mode decryption, later) -> route -> passive reply. WeChat never gets a
-5xx or JSON from here: refusals are short plain text, and anything unexpected answers `success`.
+safe XML parse -> msg_signature, decryption and appid (safe mode, and compatible mode when the
+request says `encrypt_type=aes`) -> de-duplication -> route -> passive reply (encrypted when the
+request was). A refusal is a short plain-text 4xx answered before anything is claimed or handled;
+WeChat never gets a 5xx or JSON from here, and anything unexpected answers `success`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,7 +23,15 @@ from fastapi.routing import APIRoute
 
 from gateway.settings import GatewaySettings, WechatAccount
 from gateway.wechat.body import BodyTooLarge, read_capped_body
-from gateway.wechat.messages import InboundMessage, MalformedMessage, parse_xml, to_message
+from gateway.wechat.crypto import CryptoError, InvalidAppId, InvalidSignature, WXBizMsgCrypt
+from gateway.wechat.dedup import DedupStore, dedup_key, handle_once
+from gateway.wechat.messages import (
+    Fields,
+    InboundMessage,
+    MalformedMessage,
+    parse_xml,
+    to_message,
+)
 from gateway.wechat.replies import NO_REPLY, Reply
 from gateway.wechat.router import Context, MessageRouter
 from gateway.wechat.rules import default_router
@@ -95,11 +107,29 @@ async def verify_url(account_code: str, request: Request) -> Response:
     return _text(request.query_params.get("echostr", ""))
 
 
+class Refused(Exception):
+    """A callback refused before anything was claimed or handled."""
+
+    def __init__(self, status_code: int, answer: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status_code = status_code
+        self.answer = answer
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A callback that passed every check: its message, and the crypto to encrypt the reply."""
+
+    message: InboundMessage
+    reply_crypto: WXBizMsgCrypt | None
+
+
 @router.post(
     "/wechat/{account_code}",
     response_class=Response,
     summary="微信消息与事件回调",
-    description="Query `signature`, `timestamp`, `nonce`, `openid`; body: WeChat's XML.",
+    description="Query `signature`, `timestamp`, `nonce`, `openid` (encrypted: also "
+    "`encrypt_type=aes`, `msg_signature`); body: WeChat's XML.",
 )
 async def receive(
     account_code: str,
@@ -113,35 +143,93 @@ async def receive(
         return _text("unknown account", 404)
     extra = {"account": account.code}
     try:
+        inbound = await _checked(request, account, settings)
+    except Refused as refusal:
+        log.warning("callback refused: %s", refusal, extra=extra)
+        return _text(refusal.answer, refusal.status_code)
+    context = Context(account, request, _deadline())
+
+    async def handle() -> str:
+        reply = await _reply(routes, context, inbound.message)
+        return _render(reply, inbound)
+
+    store: DedupStore = request.app.state.wechat_dedup
+    key = dedup_key(account.code, inbound.message)
+    body = await handle_once(store, key, handle, wait_seconds=context.remaining())
+    if body is None:
+        log.warning("a retry's wait for the first delivery's reply ran out; answering success")
+        body = NO_REPLY
+    if body == NO_REPLY:
+        return _text(NO_REPLY)
+    return Response(body, media_type=XML_MEDIA_TYPE)
+
+
+async def _checked(request: Request, account: WechatAccount, settings: GatewaySettings) -> Inbound:
+    try:
         body = await read_capped_body(request)
     except BodyTooLarge:
-        log.warning("callback body over the size cap", extra=extra)
-        return _text("body too large", 413)
+        raise Refused(413, "body too large", "body over the size cap") from None
     # The body stays unparsed until the sender has proved it knows the token.
     if not _signed(request, account):
-        log.warning("callback with an invalid signature", extra=extra)
-        return _text("invalid signature", 403)
+        raise Refused(403, "invalid signature", "invalid signature")
+    query = request.query_params
     if not timestamp_is_fresh(
-        request.query_params.get("timestamp", ""),
+        query.get("timestamp", ""),
         now=time.time(),
         window_seconds=settings.wechat_timestamp_window_seconds,
     ):
-        log.warning("callback with a stale timestamp", extra=extra)
-        return _text("stale timestamp", 403)
+        raise Refused(403, "stale timestamp", "stale timestamp")
     try:
         fields = parse_xml(body)
-        if account.mode == "safe":
-            # Not faked: the follower gets no reply until safe-mode crypto exists.
-            log.error("safe-mode callbacks are not supported yet; answering success", extra=extra)
-            return _text(NO_REPLY)
-        message = to_message(fields)
     except MalformedMessage as exc:
-        log.warning("callback refused: %s", exc, extra=extra)
-        return _text("invalid message", 400)
-    reply = await _reply(routes, Context(account, request, _deadline()), message)
+        raise Refused(400, "invalid message", str(exc)) from exc
+    crypto = None
+    # Compatible mode sends the plaintext fields as well: an encrypted request is still decrypted,
+    # because only Encrypt is authenticated (the URL signature does not cover the body).
+    if account.mode == "safe" or (
+        account.mode == "compatible" and query.get("encrypt_type") == "aes"
+    ):
+        crypto = WXBizMsgCrypt(account.token, account.encoding_aes_key, account.appid)
+        fields = _decrypted(crypto, fields, request)
+    try:
+        return Inbound(to_message(fields), crypto)
+    except MalformedMessage as exc:
+        raise Refused(400, "invalid message", str(exc)) from exc
+
+
+def _decrypted(crypto: WXBizMsgCrypt, envelope: Fields, request: Request) -> Fields:
+    encrypted = envelope.get("Encrypt")
+    if not isinstance(encrypted, str) or not encrypted:
+        raise Refused(400, "invalid message", "encrypted callback without Encrypt")
+    query = request.query_params
+    try:
+        plaintext = crypto.decrypt_message(
+            encrypted,
+            msg_signature=query.get("msg_signature", ""),
+            timestamp=query.get("timestamp", ""),
+            nonce=query.get("nonce", ""),
+        )
+        return parse_xml(plaintext.encode())
+    except InvalidSignature:
+        raise Refused(403, "invalid signature", "invalid msg_signature") from None
+    except InvalidAppId:
+        raise Refused(403, "invalid appid", "message encrypted for another appid") from None
+    except CryptoError as exc:
+        raise Refused(400, "invalid message", f"undecryptable Encrypt ({exc.code})") from None
+    except MalformedMessage as exc:
+        raise Refused(400, "invalid message", f"decrypted {exc}") from exc
+
+
+def _render(reply: Reply | None, inbound: Inbound) -> str:
     if reply is None:
-        return _text(NO_REPLY)
-    return Response(reply.render(message, create_time=int(time.time())), media_type=XML_MEDIA_TYPE)
+        return NO_REPLY
+    now = int(time.time())
+    xml = reply.render(inbound.message, create_time=now)
+    if inbound.reply_crypto is None:
+        return xml
+    # Our own nonce: echoing the request's would reflect an attacker-chosen string.
+    nonce = str(secrets.randbelow(10**10))
+    return inbound.reply_crypto.encrypt_reply(xml, timestamp=str(now), nonce=nonce)
 
 
 def _deadline() -> float:

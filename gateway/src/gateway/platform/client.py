@@ -1,0 +1,253 @@
+"""`PlatformClient`: the gateway's calls to the WeChat platform API (the sandbox in development).
+
+Calls that carry an access token get it from the one owner per account (`tokens.py`); when the
+platform refuses the token (40001/40014/42001) the client drops it, refetches once and retries
+the call once. The base URL is `GATEWAY_WECHAT_API_BASE_URL`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from redis.asyncio import Redis
+from yarl import URL
+
+from gateway.platform.errors import PlatformError, PlatformUnavailable
+from gateway.platform.tokens import (
+    DEFAULT_MARGIN_SECONDS,
+    AccessTokens,
+    MemoryTokenCache,
+    RedisTokenCache,
+    TokenCache,
+)
+from gateway.settings import WechatAccount
+
+log = logging.getLogger("gateway.platform")
+
+CLIENTMSGID_EXISTS = 45065
+# A Redis that hangs must not hold a message up for long: fail and let the caller decide.
+REDIS_TIMEOUT_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class MassSendResult:
+    """A mass send the platform accepted; `duplicate` when its clientmsgid had been sent before."""
+
+    msg_id: int
+    msg_data_id: int | None
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class OAuthIdentity:
+    """Who signed in through OAuth2: the openid with this account and, when bound, the unionid."""
+
+    openid: str
+    unionid: str | None
+    scope: str
+    access_token: str
+    expires_in: int
+    refresh_token: str
+
+
+def text_message(content: str) -> dict[str, Any]:
+    """A text message body for customer-service and mass sends."""
+    return {"msgtype": "text", "text": {"content": content}}
+
+
+class PlatformClient:
+    """One aiohttp session to the platform and the token owner of every configured account."""
+
+    def __init__(
+        self,
+        base_url: str,
+        accounts: Sequence[WechatAccount],
+        *,
+        redis_url: str = "",
+        timeout: float = 5.0,
+        connect_timeout: float = 1.0,
+        token_margin: float = DEFAULT_MARGIN_SECONDS,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.accounts = {a.code: a for a in accounts}
+        self.redis_url = redis_url
+        self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
+        self.token_margin = token_margin
+        self._session: aiohttp.ClientSession | None = None
+        self._redis: Redis | None = None
+        self._tokens: AccessTokens | None = None
+
+    async def start(self) -> None:
+        """Open the session (and the Redis pool when configured); call in the lifespan."""
+        self._session = aiohttp.ClientSession(
+            timeout=self.timeout, cookie_jar=aiohttp.DummyCookieJar()
+        )
+        cache: TokenCache
+        if self.redis_url:
+            self._redis = Redis.from_url(
+                self.redis_url,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+            cache = RedisTokenCache(self._redis, margin=self.token_margin)
+        else:
+            cache = MemoryTokenCache(self.token_margin)
+        self._tokens = AccessTokens(cache)
+
+    async def close(self) -> None:
+        """Close the session and the Redis connections."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+    def account(self, code: str) -> WechatAccount:
+        """The configured account with this code (KeyError for an unknown one)."""
+        return self.accounts[code]
+
+    async def access_token(self, code: str) -> str:
+        """The account's current access token, fetched only when no worker has a fresh one."""
+        account = self.account(code)
+        return await self._token_owner().get(account.appid, lambda: self._fetch_token(account))
+
+    async def send_custom_message(
+        self, account: str, openid: str, message: Mapping[str, Any]
+    ) -> None:
+        """Send a customer-service message (`message` in WeChat's JSON, e.g. `text_message`)."""
+        await self._call(account, "/cgi-bin/message/custom/send", {**message, "touser": openid})
+
+    async def send_template_message(
+        self,
+        account: str,
+        openid: str,
+        template_id: str,
+        data: Mapping[str, Any],
+        *,
+        url: str | None = None,
+        miniprogram: Mapping[str, str] | None = None,
+    ) -> int:
+        """Send a template message (service accounts only); returns the platform's msgid."""
+        body: dict[str, Any] = {"touser": openid, "template_id": template_id, "data": data}
+        if url is not None:
+            body["url"] = url
+        if miniprogram is not None:
+            body["miniprogram"] = miniprogram
+        answer = await self._call(account, "/cgi-bin/message/template/send", body)
+        return int(answer["msgid"])
+
+    async def mass_send(
+        self, account: str, message: Mapping[str, Any], clientmsgid: str
+    ) -> MassSendResult:
+        """Mass-send to all followers; a reused `clientmsgid` answers the original send."""
+        body = {**message, "filter": {"is_to_all": True}, "clientmsgid": clientmsgid}
+        try:
+            answer = await self._call(account, "/cgi-bin/message/mass/sendall", body)
+        except PlatformError as exc:
+            # 45065: this clientmsgid was sent already (say, a retry after a lost answer).
+            if exc.errcode == CLIENTMSGID_EXISTS and "msg_id" in exc.body:
+                return MassSendResult(int(exc.body["msg_id"]), None, duplicate=True)
+            raise
+        data_id = answer.get("msg_data_id")
+        return MassSendResult(
+            int(answer["msg_id"]), None if data_id is None else int(data_id), duplicate=False
+        )
+
+    async def publish_menu(self, account: str, menu: Mapping[str, Any]) -> None:
+        """Publish the account's custom menu (`{"button": [...]}` as WeChat's JSON)."""
+        await self._call(account, "/cgi-bin/menu/create", menu)
+
+    async def oauth_exchange_code(self, account: str, code: str) -> OAuthIdentity:
+        """Exchange an OAuth2 `code` for the citizen's openid and unionid (40029/42003 if bad)."""
+        acc = self.account(account)
+        answer = await self._request(
+            "GET",
+            "/sns/oauth2/access_token",
+            {
+                "appid": acc.appid,
+                "secret": acc.app_secret,
+                "code": code,
+                "grant_type": "authorization_code",
+            },
+        )
+        return OAuthIdentity(
+            openid=answer["openid"],
+            unionid=answer.get("unionid"),
+            scope=answer.get("scope", ""),
+            access_token=answer["access_token"],
+            expires_in=int(answer["expires_in"]),
+            refresh_token=answer.get("refresh_token", ""),
+        )
+
+    async def _call(self, code: str, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST with the account's token; on a refused token, refetch once and retry once."""
+        token = await self.access_token(code)
+        try:
+            return await self._request("POST", path, {"access_token": token}, body)
+        except PlatformError as exc:
+            if not exc.token_rejected:
+                raise
+            log.warning("%s refused the token of %s (%s); refetching", path, code, exc.errcode)
+        await self._token_owner().invalidate(self.account(code).appid, token)
+        token = await self.access_token(code)
+        return await self._request("POST", path, {"access_token": token}, body)
+
+    async def _fetch_token(self, account: WechatAccount) -> tuple[str, int]:
+        answer = await self._request(
+            "GET",
+            "/cgi-bin/token",
+            {
+                "grant_type": "client_credential",
+                "appid": account.appid,
+                "secret": account.app_secret,
+            },
+        )
+        log.info("fetched a new access token for %s", account.code)
+        return answer["access_token"], int(answer["expires_in"])
+
+    def _token_owner(self) -> AccessTokens:
+        if self._tokens is None:
+            raise RuntimeError("PlatformClient.start() has not been called")
+        return self._tokens
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        body: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One platform call; returns the answer or raises PlatformError (errcode != 0)."""
+        if self._session is None:
+            raise RuntimeError("PlatformClient.start() has not been called")
+        # WeChat shows \u escapes literally in some places (menus, messages): send real UTF-8.
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        headers = {} if body is None else {"Content-Type": "application/json; charset=utf-8"}
+        url = URL(self.base_url + path).with_query(dict(query))
+        try:
+            async with self._session.request(method, url, data=data, headers=headers) as resp:
+                payload = await resp.read()
+                status = resp.status
+        # Logged by path only: the query carries the token or the app secret.
+        except TimeoutError as exc:
+            log.warning("WeChat platform timed out on %s", path)
+            raise PlatformUnavailable(f"timed out calling {path}") from exc
+        except aiohttp.ClientError as exc:
+            log.warning("WeChat platform unreachable on %s: %s", path, type(exc).__name__)
+            raise PlatformUnavailable(f"could not call {path}: {type(exc).__name__}") from exc
+        try:
+            answer = json.loads(payload)
+        except ValueError:
+            answer = None
+        if status != 200 or not isinstance(answer, dict):
+            raise PlatformUnavailable(f"{path} answered HTTP {status} without WeChat JSON")
+        errcode = answer.get("errcode", 0)
+        if errcode != 0:
+            raise PlatformError(int(errcode), str(answer.get("errmsg", "")), answer)
+        return answer

@@ -1,0 +1,282 @@
+"""`/sandbox/...`: the simulation's own JSON API, for tests, demos and the chat page.
+
+Not part of WeChat: it shows and drives the simulated world (citizens, follows, interactions,
+inboxes, the clock) and exposes hooks and counters that tests assert on. Errors here are
+problem+json like every other part's (DESIGN §5).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from sandbox.citizens import Citizen
+from sandbox.state import Account, DeliveryKind, InboxMessage, SandboxState
+from servicekit.deps import Page, PageDep
+from servicekit.errors import Conflict, NotFound
+
+router = APIRouter(prefix="/sandbox", tags=["模拟平台（测试与演示）"])
+
+
+async def _state(request: Request) -> SandboxState:
+    # async: resolved on the event loop, never in the threadpool beside state-changing handlers.
+    return request.app.state.sandbox
+
+
+StateDep = Annotated[SandboxState, Depends(_state)]
+
+
+class AccountOut(BaseModel):
+    """An account of the simulated platform."""
+
+    code: str
+    appid: str
+    name: str
+    kind: str = Field(description="subscription 订阅号 | service 服务号")
+    followers: int
+
+
+class CitizenOut(BaseModel):
+    """A simulated citizen with their ids and follows."""
+
+    id: str
+    name: str
+    town: str = Field(description="所在镇街代码")
+    unionid: str
+    openids: dict[str, str] = Field(description="每个公众号（代码）下的 openid")
+    following: list[str] = Field(description="已关注的公众号代码")
+
+
+class InboxItem(BaseModel):
+    """A message an account sent the citizen."""
+
+    id: int
+    at: datetime
+    account: str
+    openid: str
+    kind: DeliveryKind = Field(description="custom 客服消息 | template 模板消息 | mass 群发")
+    msgtype: str
+    content: dict
+    msgid: int | None
+
+
+class FollowOut(BaseModel):
+    """Whether a citizen follows an account."""
+
+    citizen: str
+    account: str
+    openid: str
+    following: bool
+
+
+class InteractionIn(BaseModel):
+    """A citizen's message, menu click or other interaction with an account."""
+
+    citizen: str
+    account: str
+    kind: str = Field(default="text", description="text、click、location 等")
+
+
+class InteractionOut(BaseModel):
+    """A recorded interaction: it opens the customer-service reply window."""
+
+    citizen: str
+    account: str
+    openid: str
+    kind: str
+    at: datetime
+
+
+class StatsOut(BaseModel):
+    """Counters for tests: token fetches per appid, calls per API path, refusals per errcode."""
+
+    token_fetches: dict[str, int]
+    stable_token_fetches: dict[str, int]
+    api_calls: dict[str, int]
+    errors: dict[str, int]
+
+
+class TokensChanged(BaseModel):
+    """How many tokens of the appid a hook changed."""
+
+    appid: str
+    tokens: int
+
+
+class ClockOut(BaseModel):
+    """The sandbox's time and how far it was moved ahead of the real one."""
+
+    now: datetime
+    offset_seconds: float
+
+
+class ClockAdvance(BaseModel):
+    """Move the sandbox's time forward."""
+
+    advance_seconds: float = Field(ge=0)
+
+
+def _account(state: SandboxState, code: str) -> Account:
+    account = state.accounts.get(code)
+    if account is None:
+        raise NotFound(f"模拟平台上没有公众号 {code}。")
+    return account
+
+
+def _citizen(state: SandboxState, citizen_id: str) -> Citizen:
+    citizen = state.citizens.get(citizen_id)
+    if citizen is None:
+        raise NotFound(f"没有模拟市民 {citizen_id}。")
+    return citizen
+
+
+def _appid(state: SandboxState, appid: str) -> str:
+    if state.account_by_appid(appid) is None:
+        raise NotFound(f"模拟平台上没有 appid 为 {appid} 的公众号。")
+    return appid
+
+
+def _follow_out(state: SandboxState, account: Account, citizen: Citizen) -> FollowOut:
+    return FollowOut(
+        citizen=citizen.id,
+        account=account.code,
+        openid=citizen.openid(account.appid),
+        following=state.is_following(account, citizen),
+    )
+
+
+def _inbox_item(state: SandboxState, message: InboxMessage) -> InboxItem:
+    return InboxItem(
+        id=message.id,
+        at=state.clock.local(message.at),
+        account=message.account,
+        openid=message.openid,
+        kind=message.kind,
+        msgtype=message.msgtype,
+        content=message.content,
+        msgid=message.msgid,
+    )
+
+
+@router.get("/accounts", summary="模拟平台上的公众号")
+async def list_accounts(state: StateDep, page: PageDep) -> Page[AccountOut]:
+    """The accounts the sandbox plays WeChat for."""
+    items = [
+        AccountOut(
+            code=a.code,
+            appid=a.appid,
+            name=a.name,
+            kind=a.kind,
+            followers=len(state.followers(a)),
+        )
+        for a in state.accounts.values()
+    ]
+    return Page(items=items[page.offset : page.offset + page.limit], total=len(items))
+
+
+@router.get("/citizens", summary="模拟市民")
+async def list_citizens(state: StateDep, page: PageDep) -> Page[CitizenOut]:
+    """The simulated citizens with their unionid, openid per account and follows."""
+    items = [
+        CitizenOut(
+            id=c.id,
+            name=c.name,
+            town=c.town,
+            unionid=c.unionid,
+            openids={a.code: c.openid(a.appid) for a in state.accounts.values()},
+            following=[a.code for a in state.accounts.values() if state.is_following(a, c)],
+        )
+        for c in state.citizens.values()
+    ]
+    return Page(items=items[page.offset : page.offset + page.limit], total=len(items))
+
+
+@router.get("/citizens/{citizen_id}/inbox", summary="市民收到的消息")
+async def inbox(
+    citizen_id: str,
+    state: StateDep,
+    page: PageDep,
+    account: Annotated[str | None, Query(description="只看这个公众号（代码）发来的")] = None,
+) -> Page[InboxItem]:
+    """What the accounts sent this citizen, oldest first."""
+    messages = state.inboxes[_citizen(state, citizen_id).id]
+    if account is not None:
+        code = _account(state, account).code
+        messages = [m for m in messages if m.account == code]
+    chosen = messages[page.offset : page.offset + page.limit]
+    return Page(items=[_inbox_item(state, m) for m in chosen], total=len(messages))
+
+
+@router.put("/citizens/{citizen_id}/follows/{account_code}", summary="关注公众号")
+async def follow(citizen_id: str, account_code: str, state: StateDep) -> FollowOut:
+    """The citizen follows the account (an interaction too, as on WeChat)."""
+    account, citizen = _account(state, account_code), _citizen(state, citizen_id)
+    state.follow(account, citizen)
+    return _follow_out(state, account, citizen)
+
+
+@router.delete("/citizens/{citizen_id}/follows/{account_code}", summary="取消关注公众号")
+async def unfollow(citizen_id: str, account_code: str, state: StateDep) -> FollowOut:
+    """The citizen stops following the account."""
+    account, citizen = _account(state, account_code), _citizen(state, citizen_id)
+    state.unfollow(account, citizen)
+    return _follow_out(state, account, citizen)
+
+
+@router.post("/interactions", status_code=201, summary="记录市民与公众号的互动")
+async def interact(body: InteractionIn, state: StateDep) -> InteractionOut:
+    """Record that the citizen messaged or clicked the account now (opens the reply window)."""
+    account, citizen = _account(state, body.account), _citizen(state, body.citizen)
+    if not state.is_following(account, citizen):
+        raise Conflict(f"{citizen.name} 尚未关注 {account.name}，无法与其互动。")
+    interaction = state.interact(account, citizen, body.kind)
+    return InteractionOut(
+        citizen=citizen.id,
+        account=account.code,
+        openid=citizen.openid(account.appid),
+        kind=interaction.kind,
+        at=state.clock.local(interaction.at),
+    )
+
+
+@router.get("/stats", summary="计数器")
+async def stats(state: StateDep) -> StatsOut:
+    """Token fetches per appid, calls per platform API path and refusals per errcode."""
+    return StatsOut(
+        token_fetches=dict(state.tokens.fetches),
+        stable_token_fetches=dict(state.tokens.stable_fetches),
+        api_calls=dict(state.api_calls),
+        errors={str(code): n for code, n in state.errors.items()},
+    )
+
+
+@router.post("/tokens/{appid}/expire", summary="让公众号的 access_token 立即过期")
+async def expire_tokens(appid: str, state: StateDep) -> TokensChanged:
+    """Every token of the appid expires now: the next call with one gets 42001."""
+    return TokensChanged(appid=appid, tokens=state.tokens.expire(_appid(state, appid)))
+
+
+@router.post("/tokens/{appid}/invalidate", summary="让公众号的 access_token 立即失效")
+async def invalidate_tokens(appid: str, state: StateDep) -> TokensChanged:
+    """Every token of the appid becomes unknown: the next call with one gets 40001."""
+    return TokensChanged(appid=appid, tokens=state.tokens.invalidate(_appid(state, appid)))
+
+
+def _clock_out(state: SandboxState) -> ClockOut:
+    return ClockOut(now=state.clock.local(), offset_seconds=state.clock.offset)
+
+
+@router.get("/clock", summary="模拟平台的时间")
+async def clock(state: StateDep) -> ClockOut:
+    """The sandbox's current time."""
+    return _clock_out(state)
+
+
+@router.post("/clock", summary="让模拟平台的时间前进")
+async def advance_clock(body: ClockAdvance, state: StateDep) -> ClockOut:
+    """Move the sandbox's time forward (reply windows, token and code expiry, daily quotas)."""
+    state.clock.advance(body.advance_seconds)
+    return _clock_out(state)

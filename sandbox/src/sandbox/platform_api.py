@@ -1,0 +1,273 @@
+"""The platform APIs under `/cgi-bin/...`, with WeChat's semantics, limits and error codes.
+
+Every call after the token endpoints carries `?access_token=`; answers are HTTP 200 JSON with
+`errcode` (0 on success), as WeChat's are.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from sandbox import errcodes
+from sandbox.citizens import Citizen
+from sandbox.errcodes import WechatError, ok
+from sandbox.menus import validate_menu
+from sandbox.state import Account, SandboxState
+
+router = APIRouter(tags=["微信公众平台接口（模拟）"])
+
+CUSTOM_MSGTYPES = frozenset(
+    {
+        "text",
+        "image",
+        "voice",
+        "video",
+        "music",
+        "news",
+        "mpnews",
+        "mpnewsarticle",
+        "msgmenu",
+        "wxcard",
+        "miniprogrampage",
+    }
+)
+MASS_MSGTYPES = frozenset({"text", "mpnews", "voice", "image", "mpvideo", "wxcard"})
+# Template ids are opaque strings of this alphabet on WeChat; the sandbox keeps no template library.
+_TEMPLATE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_CLIENTMSGID_MAX = 64
+
+
+# Dependencies are `async def` so they run on the event loop with the handlers (a plain `def`
+# would run in the threadpool, beside other requests changing the same state).
+async def get_state(request: Request) -> SandboxState:
+    """The sandbox's state, counting the call (a dependency)."""
+    state: SandboxState = request.app.state.sandbox
+    state.api_calls[request.url.path] += 1
+    return state
+
+
+StateDep = Annotated[SandboxState, Depends(get_state)]
+
+
+async def calling_account(
+    state: StateDep, access_token: Annotated[str | None, Query()] = None
+) -> Account:
+    """The account whose `access_token` the call carries, or WeChat's token error."""
+    appid = state.tokens.appid_of(access_token)
+    account = state.account_by_appid(appid)
+    if account is None:
+        raise WechatError(errcodes.INVALID_CREDENTIAL, "invalid credential")
+    return account
+
+
+CallerDep = Annotated[Account, Depends(calling_account)]
+
+
+def credentials_account(state: SandboxState, appid: str | None, secret: str | None) -> Account:
+    """The account named by `appid` once both credentials are present (secret not compared)."""
+    # Each endpoint answers a wrong secret with its own code (40001 or 40125), so it compares.
+    if not appid:
+        raise WechatError(errcodes.MISSING_APPID, "appid missing")
+    account = state.account_by_appid(appid)
+    if account is None:
+        raise WechatError(errcodes.INVALID_APPID, "invalid appid")
+    if not secret:
+        raise WechatError(errcodes.MISSING_SECRET, "appsecret missing")
+    return account
+
+
+@router.get("/cgi-bin/token", summary="获取 access_token")
+async def token(
+    state: StateDep,
+    grant_type: str | None = None,
+    appid: str | None = None,
+    secret: str | None = None,
+) -> dict[str, Any]:
+    """`/cgi-bin/token`: a new access token; the previous one lapses after the overlap."""
+    if grant_type != "client_credential":
+        raise WechatError(errcodes.INVALID_GRANT_TYPE, "invalid grant_type")
+    account = credentials_account(state, appid, secret)
+    if secret != account.secret:
+        raise WechatError(
+            errcodes.INVALID_CREDENTIAL, "invalid credential, appsecret is wrong or not this app's"
+        )
+    access_token, expires_in = state.tokens.fetch(account.appid)
+    return {"access_token": access_token, "expires_in": expires_in}
+
+
+class StableTokenRequest(BaseModel):
+    """Body of `/cgi-bin/stable_token`."""
+
+    grant_type: str | None = None
+    appid: str | None = None
+    secret: str | None = None
+    force_refresh: bool = False
+
+
+@router.post("/cgi-bin/stable_token", summary="获取稳定版 access_token")
+async def stable_token(request: Request, state: StateDep) -> dict[str, Any]:
+    """`/cgi-bin/stable_token`: the same token while valid; `force_refresh` is rationed daily."""
+    try:
+        body = StableTokenRequest.model_validate(await _json_body(request))
+    except ValueError as exc:
+        raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error") from exc
+    if body.grant_type != "client_credential":
+        raise WechatError(errcodes.INVALID_GRANT_TYPE, "invalid grant_type")
+    account = credentials_account(state, body.appid, body.secret)
+    if body.secret != account.secret:
+        raise WechatError(errcodes.INVALID_APPSECRET, "invalid appsecret")
+    access_token, expires_in = state.tokens.fetch_stable(
+        account.appid, force_refresh=body.force_refresh
+    )
+    return {"access_token": access_token, "expires_in": expires_in}
+
+
+@router.post("/cgi-bin/message/custom/send", summary="发送客服消息")
+async def custom_send(request: Request, state: StateDep, account: CallerDep) -> dict[str, Any]:
+    """Customer-service message: only within the reply window after the citizen's interaction."""
+    data = await _json_body(request)
+    citizen = _recipient(state, account, data.get("touser"))
+    msgtype, content = _message(data, CUSTOM_MSGTYPES)
+    interaction = state.last_interaction(account, citizen)
+    window = state.settings.custom_message_window_seconds
+    if interaction is None or state.clock.now() - interaction.at > window:
+        raise WechatError(
+            errcodes.REPLY_WINDOW_PASSED,
+            "response out of time limit or subscription is canceled",
+        )
+    if interaction.custom_sent >= state.settings.custom_messages_per_interaction:
+        raise WechatError(errcodes.CUSTOM_SEND_COUNT_EXCEEDED, "out of response count limit")
+    interaction.custom_sent += 1
+    state.deliver(account, citizen, "custom", msgtype, content)
+    return ok()
+
+
+@router.post("/cgi-bin/message/template/send", summary="发送模板消息")
+async def template_send(request: Request, state: StateDep, account: CallerDep) -> dict[str, Any]:
+    """Template message: service accounts only; returns its `msgid`."""
+    if account.kind != "service":
+        raise WechatError(errcodes.API_UNAUTHORIZED, "api unauthorized")
+    data = await _json_body(request)
+    citizen = _recipient(state, account, data.get("touser"))
+    template_id = data.get("template_id")
+    if not isinstance(template_id, str) or not _TEMPLATE_ID.fullmatch(template_id):
+        raise WechatError(errcodes.INVALID_TEMPLATE_ID, "invalid template_id")
+    fields = data.get("data")
+    if not isinstance(fields, dict) or not all(
+        isinstance(v, dict) and isinstance(v.get("value"), str) for v in fields.values()
+    ):
+        raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error: data")
+    content = {"template_id": template_id, "data": fields}
+    for optional in ("url", "miniprogram"):
+        if optional in data:
+            content[optional] = data[optional]
+    msgid = state.next_msgid()
+    state.deliver(account, citizen, "template", "template", content, msgid)
+    return ok(msgid=msgid)
+
+
+@router.post("/cgi-bin/message/mass/sendall", summary="群发消息（全部粉丝）")
+async def mass_sendall(request: Request, state: StateDep, account: CallerDep) -> dict[str, Any]:
+    """Mass send to all followers; quotas per account kind; `clientmsgid` makes it idempotent."""
+    data = await _json_body(request)
+    msgtype, content = _message(data, MASS_MSGTYPES)
+    audience = data.get("filter")
+    if not isinstance(audience, dict) or not isinstance(audience.get("is_to_all"), bool):
+        raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error: filter")
+    if not audience["is_to_all"]:
+        # The sandbox has no user tags, so no tag_id can name one.
+        raise WechatError(errcodes.INVALID_TAG_ID, "invalid tag_id")
+    clientmsgid = data.get("clientmsgid")
+    if clientmsgid is not None and (
+        not isinstance(clientmsgid, str) or not 0 < len(clientmsgid) <= _CLIENTMSGID_MAX
+    ):
+        raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error: clientmsgid")
+    quota = state.mass
+    if clientmsgid is not None and (account.appid, clientmsgid) in quota.by_clientmsgid:
+        original = quota.by_clientmsgid[(account.appid, clientmsgid)]
+        raise WechatError(errcodes.CLIENTMSGID_EXISTS, "clientmsgid exist", msg_id=original)
+    recipients = _mass_recipients(state, account)
+    msg_id = state.next_msgid()
+    if clientmsgid is not None:
+        quota.by_clientmsgid[(account.appid, clientmsgid)] = msg_id
+    for citizen in recipients:
+        state.deliver(account, citizen, "mass", msgtype, content, msg_id)
+    # WeChat gives a msg_data_id (for statistics) only for articles.
+    extra = {"msg_data_id": msg_id} if msgtype == "mpnews" else {}
+    return ok(errmsg="send job submission success", msg_id=msg_id, **extra)
+
+
+def _mass_recipients(state: SandboxState, account: Account) -> list[Citizen]:
+    """Who receives a mass send now, counting it against the account's quota (45009 beyond)."""
+    quota, settings, followers = state.mass, state.settings, state.followers(account)
+    if account.kind == "subscription":
+        today = (account.appid, state.clock.day())
+        if quota.per_day[today] >= settings.subscription_mass_sends_per_day:
+            raise WechatError(errcodes.QUOTA_EXCEEDED, "reach max api daily quota limit")
+        quota.per_day[today] += 1
+        return followers
+    month = state.clock.month()
+    limit = settings.service_mass_sends_per_follower_per_month
+    # Followers past their monthly allowance are filtered out; with nobody left, it is refused.
+    eligible = [c for c in followers if quota.per_follower[(account.appid, c.id, month)] < limit]
+    if followers and not eligible:
+        raise WechatError(errcodes.QUOTA_EXCEEDED, "reach max api monthly quota limit")
+    for citizen in eligible:
+        quota.per_follower[(account.appid, citizen.id, month)] += 1
+    return eligible
+
+
+@router.post("/cgi-bin/menu/create", summary="创建自定义菜单")
+async def menu_create(request: Request, state: StateDep, account: CallerDep) -> dict[str, Any]:
+    """Validate and store the account's custom menu."""
+    menu = validate_menu(await _json_body(request), state.settings)
+    state.menus[account.appid] = menu
+    return ok()
+
+
+@router.get("/cgi-bin/menu/get", summary="查询自定义菜单")
+async def menu_get(state: StateDep, account: CallerDep) -> dict[str, Any]:
+    """The account's custom menu, or 46003 when none was created."""
+    menu = state.menus.get(account.appid)
+    if menu is None:
+        raise WechatError(errcodes.MENU_NOT_FOUND, "menu no exist")
+    return ok(menu=menu)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        raise WechatError(errcodes.EMPTY_POST_DATA, "empty post data")
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error") from exc
+    if not isinstance(data, dict):
+        raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error")
+    return data
+
+
+def _recipient(state: SandboxState, account: Account, openid: Any) -> Citizen:
+    citizen = state.citizen_by_openid(account, openid) if isinstance(openid, str) else None
+    if citizen is None:
+        raise WechatError(errcodes.INVALID_OPENID, "invalid openid")
+    if not state.is_following(account, citizen):
+        raise WechatError(errcodes.REQUIRE_SUBSCRIBE, "require subscribe")
+    return citizen
+
+
+def _message(data: dict[str, Any], allowed: frozenset[str]) -> tuple[str, dict[str, Any]]:
+    msgtype = data.get("msgtype")
+    if msgtype not in allowed:
+        raise WechatError(errcodes.INVALID_MESSAGE_TYPE, "invalid message type")
+    content = data.get(msgtype)
+    if not isinstance(content, dict) or not content:
+        raise WechatError(errcodes.DATA_FORMAT_ERROR, f"data format error: {msgtype}")
+    if msgtype == "text" and not str(content.get("content") or "").strip():
+        raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error: empty text content")
+    return msgtype, content

@@ -1,0 +1,181 @@
+"""The simulated platform's memory: accounts, citizens, who follows whom, interactions, inboxes.
+
+One process, in memory: every handler that reads and changes this state is `async def` and does
+not await in between, so requests never interleave inside a rule.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sandbox.citizens import DEMO_CITIZENS, Citizen
+from sandbox.clock import Clock
+from sandbox.settings import AccountKind, SandboxSettings
+from sandbox.tokens import TokenRegistry
+
+DeliveryKind = Literal["custom", "template", "mass"]
+
+
+@dataclass(frozen=True)
+class Account:
+    """An official account as the platform knows it."""
+
+    code: str
+    appid: str
+    secret: str
+    name: str
+    kind: AccountKind
+
+
+@dataclass(frozen=True)
+class InboxMessage:
+    """Something an account sent a citizen."""
+
+    id: int
+    at: float
+    account: str
+    openid: str
+    kind: DeliveryKind
+    msgtype: str
+    content: dict[str, Any]
+    msgid: int | None = None
+
+
+@dataclass
+class Interaction:
+    """A citizen's latest interaction with an account, and what was sent back since."""
+
+    at: float
+    kind: str
+    custom_sent: int = 0
+
+
+@dataclass
+class AuthorizationCode:
+    """An OAuth2 `code` handed to a web page: single use, short-lived."""
+
+    appid: str
+    citizen_id: str
+    scope: str
+    expires_at: float
+    used: bool = False
+
+
+@dataclass
+class MassQuota:
+    """Mass sends counted per account per day and per follower per month."""
+
+    per_day: Counter[tuple[str, str]] = field(default_factory=Counter)
+    per_follower: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    by_clientmsgid: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+class SandboxState:
+    """Everything the simulated platform remembers."""
+
+    def __init__(self, settings: SandboxSettings) -> None:
+        self.settings = settings
+        self.clock = Clock()
+        self.accounts: dict[str, Account] = {}
+        for item in settings.wechat_accounts:
+            profile = settings.profile(item.code)
+            self.accounts[item.code] = Account(
+                code=item.code,
+                appid=item.appid,
+                secret=item.app_secret,
+                name=profile.name,
+                kind=profile.kind,
+            )
+        self._by_appid = {a.appid: a for a in self.accounts.values()}
+        self.citizens: dict[str, Citizen] = {c.id: c for c in DEMO_CITIZENS}
+        self._by_openid = {
+            (a.appid, c.openid(a.appid)): c for a in self.accounts.values() for c in DEMO_CITIZENS
+        }
+        self.follows: dict[tuple[str, str], float] = {}
+        self.interactions: dict[tuple[str, str], Interaction] = {}
+        self.inboxes: dict[str, list[InboxMessage]] = {c.id: [] for c in DEMO_CITIZENS}
+        self.menus: dict[str, dict[str, Any]] = {}
+        self.mass = MassQuota()
+        self.oauth_codes: dict[str, AuthorizationCode] = {}
+        self.tokens = TokenRegistry(
+            self.clock,
+            ttl=settings.token_ttl_seconds,
+            overlap=settings.token_overlap_seconds,
+            daily_limit=settings.token_daily_limit,
+            force_refresh_daily_limit=settings.stable_token_force_refresh_daily_limit,
+        )
+        self.api_calls: Counter[str] = Counter()
+        self.errors: Counter[int] = Counter()
+        self._inbox_ids = itertools.count(1)
+        self._msgids = itertools.count(1_000_000_001)
+
+    def account_by_appid(self, appid: str) -> Account | None:
+        """The account with this appid, if the platform has it."""
+        return self._by_appid.get(appid)
+
+    def citizen_by_openid(self, account: Account, openid: str) -> Citizen | None:
+        """Whose openid this is with `account`, if anyone's."""
+        return self._by_openid.get((account.appid, openid))
+
+    def is_following(self, account: Account, citizen: Citizen) -> bool:
+        """Whether the citizen follows the account now."""
+        return (account.appid, citizen.openid(account.appid)) in self.follows
+
+    def followers(self, account: Account) -> list[Citizen]:
+        """The account's followers, in the order they followed."""
+        keys = sorted(
+            (at, openid) for (appid, openid), at in self.follows.items() if appid == account.appid
+        )
+        return [self._by_openid[(account.appid, openid)] for _, openid in keys]
+
+    def follow(self, account: Account, citizen: Citizen) -> None:
+        """The citizen follows the account (following counts as an interaction, as on WeChat)."""
+        key = (account.appid, citizen.openid(account.appid))
+        self.follows.setdefault(key, self.clock.now())
+        self.interact(account, citizen, "subscribe")
+
+    def unfollow(self, account: Account, citizen: Citizen) -> None:
+        """The citizen stops following the account."""
+        key = (account.appid, citizen.openid(account.appid))
+        self.follows.pop(key, None)
+        self.interactions.pop(key, None)
+
+    def interact(self, account: Account, citizen: Citizen, kind: str) -> Interaction:
+        """Record that the citizen just messaged, clicked or followed: a new reply window opens."""
+        interaction = Interaction(at=self.clock.now(), kind=kind)
+        self.interactions[(account.appid, citizen.openid(account.appid))] = interaction
+        return interaction
+
+    def last_interaction(self, account: Account, citizen: Citizen) -> Interaction | None:
+        """The citizen's latest interaction with the account, if any."""
+        return self.interactions.get((account.appid, citizen.openid(account.appid)))
+
+    def deliver(
+        self,
+        account: Account,
+        citizen: Citizen,
+        kind: DeliveryKind,
+        msgtype: str,
+        content: dict[str, Any],
+        msgid: int | None = None,
+    ) -> InboxMessage:
+        """Put a message from the account into the citizen's inbox."""
+        message = InboxMessage(
+            id=next(self._inbox_ids),
+            at=self.clock.now(),
+            account=account.code,
+            openid=citizen.openid(account.appid),
+            kind=kind,
+            msgtype=msgtype,
+            content=content,
+            msgid=msgid,
+        )
+        self.inboxes[citizen.id].append(message)
+        return message
+
+    def next_msgid(self) -> int:
+        """A new platform message id (template msgid, mass msg_id)."""
+        return next(self._msgids)
