@@ -82,6 +82,14 @@ def test_gateway_upstream_urls_match_the_services() -> None:
     assert env[_env_var("gateway", "redis_url")].startswith("redis://redis:")
 
 
+def test_accounts_delivers_consent_withdrawals_to_the_services() -> None:
+    compose = _compose()
+    env = compose["accounts"]["environment"]
+    for service in ("traffic", "socialsec"):
+        var = _env_var("accounts", f"{service}_url")
+        assert env[var] == f"http://{service}:{_container_port(compose[service])}"
+
+
 def test_each_service_has_its_own_postgres_database() -> None:
     compose = _compose()
     init_sql = (ROOT / "deploy/postgres/init-databases.sql").read_text()

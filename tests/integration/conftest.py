@@ -20,6 +20,8 @@ from gateway.settings import SERVICES
 from servicekit.testing import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
+# Six processes importing at once on a busy two-core machine take well over 30 s to be ready.
+STARTUP_SECONDS = 120
 
 
 @dataclass
@@ -44,6 +46,12 @@ class LocalSuite:
             self.env[f"{name.upper()}_DATABASE_URL"] = f"sqlite:///{self.workdir}/{name}.db"
             self.env[f"GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{self.ports[name]}"
         self.env["GATEWAY_UPSTREAM_TIMEOUT_SECONDS"] = "3"
+        # Accounts tells these services to delete bindings; a short outbox cycle keeps the
+        # consent-withdrawal scenario quick.
+        for name in ("traffic", "socialsec"):
+            self.env[f"ACCOUNTS_{name.upper()}_URL"] = f"http://127.0.0.1:{self.ports[name]}"
+        self.env["ACCOUNTS_OUTBOX_INTERVAL_SECONDS"] = "0.5"
+        self.env["ACCOUNTS_OUTBOX_BACKOFF_MAX_SECONDS"] = "2"
         for name in SERVICES:
             for command in ("migrate", "seed"):
                 subprocess.run(
@@ -56,8 +64,8 @@ class LocalSuite:
         for name in (*SERVICES, "gateway"):
             self.start_process(name)
         for name in SERVICES:
-            wait_until(f"http://127.0.0.1:{self.ports[name]}/readyz")
-        wait_until(f"{self.gateway}/readyz")
+            wait_until(f"http://127.0.0.1:{self.ports[name]}/readyz", seconds=STARTUP_SECONDS)
+        wait_until(f"{self.gateway}/readyz", seconds=STARTUP_SECONDS)
 
     def start_process(self, name: str) -> None:
         """Serve one part on its port."""

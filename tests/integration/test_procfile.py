@@ -55,6 +55,7 @@ def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
     for service in SERVICES:
         env[f"{service.upper()}_DATABASE_URL"] = f"sqlite:///{tmp_path}/{service}.db"
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
+        env[f"ACCOUNTS_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
         subprocess.run(
             [sys.executable, "-m", service, "migrate"], env=env, check=True, capture_output=True
         )

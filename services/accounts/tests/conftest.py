@@ -1,15 +1,18 @@
 """Fixtures of the accounts tests: an app on a fresh, migrated and seeded database."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from accounts.main import create_app
+from accounts.registry_seed import seed_chat_config, seed_registry
 from accounts.seed import seed
 from accounts.settings import AccountsSettings
 from servicekit.settings import SharedSettings
-from servicekit.testing import seed_database
+from servicekit.testing import SeededTemplates, database_from_template
 
 
 @pytest.fixture
@@ -18,10 +21,27 @@ def service_package() -> str:
 
 
 @pytest.fixture
-def client(migrated_database_url: str) -> Iterator[TestClient]:
-    seed_database(migrated_database_url, seed)
-    settings = AccountsSettings(
-        database_url=migrated_database_url, shared=SharedSettings(env="dev")
-    )
+def service_seed() -> Callable[[Session], str]:
+    return seed
+
+
+@pytest.fixture
+def client(seeded_database_url: str) -> Iterator[TestClient]:
+    settings = AccountsSettings(database_url=seeded_database_url, shared=SharedSettings(env="dev"))
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+def _seed_registry_only(session: Session) -> str:
+    """The registry's part of the seed: accounts and chat configuration, no statistics."""
+    return "; ".join([seed_registry(session=session), seed_chat_config(session=session)])
+
+
+@pytest.fixture
+def registry_client(seeded_templates: SeededTemplates, tmp_path: Path) -> Iterator[TestClient]:
+    """A client on a database seeded with the registry only (no statistics)."""
+    template = seeded_templates.template("accounts-registry", "accounts", _seed_registry_only)
+    with database_from_template(template, tmp_path) as url:
+        settings = AccountsSettings(database_url=url, shared=SharedSettings(env="dev"))
+        with TestClient(create_app(settings)) as test_client:
+            yield test_client

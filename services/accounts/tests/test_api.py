@@ -1,50 +1,51 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from accounts.registry_seed import registry_accounts
 from accounts.seed import seed
 from servicekit.testing import assert_suite_conventions, seed_database
 
-ALL_CODES = [
-    "dgbj",
-    "dggs",
-    "dgjj",
-    "dglyj",
-    "dgrs",
-    "dgsb",
-    "dgsw",
-    "dgtj",
-    "dgtq",
-    "gxhk",
-    "lxdl",
-]
+ACTIVE_CODES = sorted(a.code for a in registry_accounts() if a.status == "active")
+SERVICE_CODES = sorted(a.code for a in registry_accounts() if a.kind == "service")
 
 
 def codes(client: TestClient, **params: str) -> list[str]:
     """The codes the list endpoint returns for `params`, after checking `total` agrees."""
-    body = client.get("/v1/accounts", params={"limit": 100, **params}).json()
-    assert body["total"] == len(body["items"])
-    return [item["code"] for item in body["items"]]
+    found: list[str] = []
+    while True:
+        body = client.get("/v1/accounts", params={"limit": 100, "offset": len(found), **params})
+        items = body.json()["items"]
+        found += [item["code"] for item in items]
+        if not items:
+            assert body.json()["total"] == len(found)
+            return found
 
 
-def test_lists_every_account_ordered_by_code(client: TestClient) -> None:
-    assert codes(client) == ALL_CODES
+def test_lists_every_active_account_ordered_by_code(client: TestClient) -> None:
+    assert codes(client) == ACTIVE_CODES
+    assert 95 <= len(ACTIVE_CODES) <= 105
 
 
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"kind": "service"}, ["dggs", "dgjj", "dgsb", "dgtj"]),
-        ({"kind": "subscription"}, ["dgtq", "lxdl"]),
         ({"category": "traffic"}, ["dgjj"]),
+        ({"category": "weather"}, ["dgtq"]),
+        ({"category": "town", "q": "荔香"}, ["lxdl"]),
+        ({"category": "tax", "status": "all"}, ["dgds", "dggs"]),
+        ({"category": "tax", "status": "retired"}, ["dgds"]),
+        ({"category": "tax"}, ["dggs"]),
+        ({"town": "humen"}, ["humenfb"]),
+        ({"q": "大岭山"}, ["dalingshanfb"]),
+        ({"q": "12345"}, ["dg12345"]),
         ({"category": "tax", "kind": "subscription"}, []),
         ({"town": "dalang"}, ["lxdl"]),
-        ({"town": "humen"}, []),
         ({"q": "交警"}, ["dgjj"]),
         ({"q": "罚款"}, ["dgjj"]),
         ({"q": "菜单"}, ["dgtj", "dgtq"]),
         ({"q": "菜单", "kind": "service"}, ["dgtj"]),
         ({"q": "7000+"}, ["lxdl"]),
-        ({"q": "  "}, ALL_CODES),
+        ({"q": "  "}, ACTIVE_CODES),
         ({"q": "_"}, []),
         ({"q": "%"}, []),
     ],
@@ -53,15 +54,23 @@ def test_filters(client: TestClient, params: dict[str, str], expected: list[str]
     assert codes(client, **params) == expected
 
 
+def test_kind_filters(client: TestClient) -> None:
+    assert codes(client, kind="service", status="all") == SERVICE_CODES
+    subscriptions = codes(client, kind="subscription")
+    assert {"dgtq", "lxdl", "humenfb"} <= set(subscriptions)
+    assert not set(subscriptions) & set(SERVICE_CODES)
+
+
 def test_accounts_are_paged_and_limit_is_capped(client: TestClient) -> None:
+    total = len(ACTIVE_CODES)
     pages = [
-        client.get("/v1/accounts", params={"limit": 5, "offset": offset}).json()
-        for offset in (0, 5, 10)
+        client.get("/v1/accounts", params={"limit": 40, "offset": offset}).json()
+        for offset in (0, 40, 80)
     ]
-    assert [len(p["items"]) for p in pages] == [5, 5, 1]
-    assert all(p["total"] == 11 for p in pages)
-    assert [i["code"] for p in pages for i in p["items"]] == ALL_CODES
-    assert len(client.get("/v1/accounts", params={"limit": 500}).json()["items"]) == 11
+    assert [len(p["items"]) for p in pages] == [40, 40, total - 80]
+    assert all(p["total"] == total for p in pages)
+    assert [i["code"] for p in pages for i in p["items"]] == ACTIVE_CODES
+    assert len(client.get("/v1/accounts", params={"limit": 500}).json()["items"]) == total
 
 
 def test_account_detail(client: TestClient) -> None:
@@ -92,7 +101,8 @@ def test_unknown_account_is_a_chinese_problem(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("params", "field"), [({"limit": "abc"}, "limit"), ({"kind": "enterprise"}, "kind")]
+    ("params", "field"),
+    [({"limit": "abc"}, "limit"), ({"kind": "enterprise"}, "kind"), ({"status": "gone"}, "status")],
 )
 def test_bad_query_is_a_422_naming_the_field(
     client: TestClient, params: dict[str, str], field: str
@@ -103,10 +113,19 @@ def test_bad_query_is_a_422_naming_the_field(
     assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
+def test_retired_accounts_keep_their_detail(client: TestClient) -> None:
+    body = client.get("/v1/accounts/dgds").json()
+    assert (body["name"], body["status"]) == ("东莞地税", "retired")
+    assert "dgds" not in codes(client)
+    assert "dgds" in codes(client, status="all")
+
+
 def test_seed_is_idempotent(client: TestClient, migrated_database_url: str) -> None:
-    before = client.get("/v1/accounts", params={"limit": 100}).json()
-    assert seed_database(migrated_database_url, seed) == "accounts: 11 official accounts"
-    assert client.get("/v1/accounts", params={"limit": 100}).json() == before
+    before = [client.get(f"/v1/accounts/{code}").json() for code in codes(client, status="all")]
+    summary = seed_database(migrated_database_url, seed)
+    assert f"accounts: {len(registry_accounts())} official accounts" in summary
+    after = [client.get(f"/v1/accounts/{code}").json() for code in codes(client, status="all")]
+    assert after == before
 
 
 def test_follows_the_suite_conventions(client: TestClient) -> None:

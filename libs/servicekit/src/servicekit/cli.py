@@ -1,10 +1,15 @@
-"""`python -m <service> migrate|downgrade|seed|serve`: one command line for every service."""
+"""`python -m <service> migrate|downgrade|seed|serve`: one command line for every service.
+
+A service may add commands of its own (`extra_commands`), e.g. work that cron runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,6 +18,14 @@ from sqlmodel import Session
 
 from servicekit.db import downgrade, make_engine, upgrade
 from servicekit.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class CliCommand:
+    """A service's own command: `run` gets the settings its `settings_factory` made."""
+
+    help: str
+    run: Callable[[Any], None]
 
 
 def run_service_cli(
@@ -24,6 +37,7 @@ def run_service_cli(
     default_port: int,
     database: bool = True,
     argv: Sequence[str] | None = None,
+    extra_commands: Mapping[str, CliCommand] | None = None,
 ) -> None:
     """Parse the command line and run one of the service's commands."""
     parser = argparse.ArgumentParser(prog=f"python -m {package}")
@@ -37,6 +51,9 @@ def run_service_cli(
     serve = sub.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=default_port)
+    extras = dict(extra_commands or {})
+    for name, command in extras.items():
+        sub.add_parser(name, help=command.help)
     args = parser.parse_args(argv)
 
     try:
@@ -44,7 +61,9 @@ def run_service_cli(
     except ValidationError as exc:
         problems = "; ".join(str(e["msg"]) for e in exc.errors())
         sys.exit(f"{package}: invalid configuration: {problems}")
-    if args.command == "migrate":
+    if args.command in extras:
+        extras[args.command].run(settings)
+    elif args.command == "migrate":
         upgrade(package, settings.database_url)
     elif args.command == "downgrade":
         downgrade(package, settings.database_url, args.revision)

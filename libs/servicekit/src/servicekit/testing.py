@@ -8,6 +8,7 @@ skip, except under `CI=true`, where a missing server is a failure.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import time
 import uuid
@@ -47,14 +48,18 @@ def using_postgres() -> bool:
     return os.environ.get("TEST_DATABASE", "sqlite") == "postgres"
 
 
-def create_postgres_database() -> str:
-    """Create an empty database on the test server and return its URL (skip/fail if unreachable)."""
+def create_postgres_database(template: str | None = None) -> str:
+    """Create a database on the test server (empty, or a copy of `template`) and return its URL.
+
+    Skips (fails under CI=true) when the server cannot be reached.
+    """
     admin = make_url(postgres_admin_url())
     name = f"gw_test_{uuid.uuid4().hex[:12]}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
     try:
         engine = create_engine(admin, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
         engine.dispose()
     except Exception as exc:
         require(f"PostgreSQL not reachable at {admin.render_as_string()}: {exc}")
@@ -87,6 +92,74 @@ def migrated_database_url(empty_database_url: str, request: pytest.FixtureReques
     package = request.getfixturevalue("service_package")
     upgrade(package, empty_database_url)
     return empty_database_url
+
+
+class SeededTemplates:
+    """Databases migrated and seeded once per test session, cloned for each test.
+
+    Seeding realistic demo data takes seconds; copying a SQLite file or creating a PostgreSQL
+    database from a template takes milliseconds, and every test still gets its own database.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.urls: dict[str, str] = {}
+
+    def template(self, key: str, package: str, seed: Callable[[Session], str]) -> str:
+        """URL of the template database for `key`, built on first use."""
+        if key not in self.urls:
+            if using_postgres():
+                url = create_postgres_database()
+            else:
+                url = f"sqlite:///{self.folder / f'{key}.db'}"
+            upgrade(package, url)
+            seed_database(url, seed)
+            self.urls[key] = url
+        return self.urls[key]
+
+    def close(self) -> None:
+        """Drop the PostgreSQL templates (SQLite files go with the session's temporary folder)."""
+        if using_postgres():
+            for url in self.urls.values():
+                drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def seeded_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededTemplates]:
+    """The session's cache of seeded template databases."""
+    templates = SeededTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.close()
+
+
+@contextmanager
+def database_from_template(template_url: str, folder: Path) -> Iterator[str]:
+    """A database of its own with the template's schema and rows, dropped afterwards."""
+    if using_postgres():
+        url = create_postgres_database(template=make_url(template_url).database)
+        try:
+            yield url
+        finally:
+            drop_postgres_database(url)
+        return
+    copy = folder / "test.db"
+    shutil.copyfile(template_url.removeprefix("sqlite:///"), copy)
+    yield f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def seeded_database_url(
+    request: pytest.FixtureRequest, seeded_templates: SeededTemplates, tmp_path: Path
+) -> Iterator[str]:
+    """A database of its own for this test, migrated and seeded with the service's full seed.
+
+    Needs the `service_package` and `service_seed` fixtures of the service's conftest.
+    """
+    package = request.getfixturevalue("service_package")
+    seed = request.getfixturevalue("service_seed")
+    template = seeded_templates.template(f"{package}-{seed.__name__}", package, seed)
+    with database_from_template(template, tmp_path) as url:
+        yield url
 
 
 def mint_token(

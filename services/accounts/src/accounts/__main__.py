@@ -1,9 +1,10 @@
-"""`python -m accounts migrate|downgrade|seed|serve`."""
+"""`python -m accounts migrate|downgrade|seed|serve|deliver-outbox`."""
 
 from accounts.main import create_app
+from accounts.outbox import deliver_outbox_command
 from accounts.seed import seed
 from accounts.settings import AccountsSettings
-from servicekit.cli import run_service_cli
+from servicekit.cli import CliCommand, run_service_cli
 
 if __name__ == "__main__":
     run_service_cli(
@@ -12,4 +13,10 @@ if __name__ == "__main__":
         app_factory=create_app,
         seed=seed,
         default_port=8001,
+        extra_commands={
+            "deliver-outbox": CliCommand(
+                help="deliver the outbox messages due now, once (for cron)",
+                run=deliver_outbox_command,
+            )
+        },
     )

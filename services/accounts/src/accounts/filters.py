@@ -24,9 +24,15 @@ def account_conditions(
     category: str | None = None,
     town: str | None = None,
     q: str | None = None,
+    status: str = "active",
 ) -> list[ColumnElement[bool]]:
-    """WHERE clauses for the given filters; a missing or blank filter matches every account."""
+    """WHERE clauses for the given filters; a missing or blank filter matches every account.
+
+    `status` is active (the default: retired accounts leave the list), retired or all.
+    """
     conditions: list[ColumnElement[bool]] = []
+    if status != "all":
+        conditions.append(col(Account.status) == status)
     if kind:
         conditions.append(col(Account.kind) == kind)
     if category:

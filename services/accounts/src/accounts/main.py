@@ -2,7 +2,18 @@
 
 from fastapi import FastAPI
 
-from accounts.routes import accounts
+from accounts.outbox import outbox_lifespan
+from accounts.routes import (
+    accounts,
+    articles,
+    audit,
+    chat,
+    citizens,
+    consents,
+    followers,
+    rankings,
+    reports,
+)
 from accounts.settings import AccountsSettings
 from servicekit.app import create_service_app
 
@@ -12,7 +23,18 @@ def create_app(settings: AccountsSettings) -> FastAPI:
     return create_service_app(
         settings,
         title="东莞政务微信 accounts",
-        description="东莞市政务微信公众号名录。",
+        description="东莞市政务微信公众号名录、聊天配置与审计日志。",
         package="accounts",
-        routers=[accounts.router],
+        routers=[
+            accounts.router,
+            chat.router,
+            audit.router,
+            citizens.router,
+            followers.router,
+            consents.router,
+            articles.router,
+            rankings.router,
+            reports.router,
+        ],
+        lifespan=outbox_lifespan,
     )

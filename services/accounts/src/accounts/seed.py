@@ -1,15 +1,17 @@
-"""Deterministic demo data: the city's official accounts. Idempotent."""
+"""Deterministic demo data of the accounts service, one seed function per area. Idempotent."""
 
 from sqlmodel import Session
 
-from accounts.models import Account
-from accounts.reference import official_accounts
+from accounts.registry_seed import seed_chat_config, seed_registry
+from accounts.statistics_seed import seed_statistics
 
 
 def seed(session: Session) -> str:
-    """Insert or update every account of the reference table."""
-    rows = official_accounts()
-    for row in rows:
-        session.merge(Account(**row.model_dump()))
-    session.commit()
-    return f"accounts: {len(rows)} official accounts"
+    """Seed every area in dependency order; one summary per area."""
+    return "; ".join(
+        [
+            seed_registry(session=session),
+            seed_chat_config(session=session),
+            seed_statistics(session=session),
+        ]
+    )

@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -12,3 +13,30 @@ class AccountsSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="ACCOUNTS_", env_file=".env", extra="ignore")
     service_name: ClassVar[str] = "accounts"
+
+    # The People's-Daily-style composite ranking: 传播力, 服务力, 互动力 (weights sum to 1).
+    composite_reach_weight: float = Field(default=0.30, ge=0, le=1)
+    composite_service_weight: float = Field(default=0.35, ge=0, le=1)
+    composite_interaction_weight: float = Field(default=0.35, ge=0, le=1)
+
+    # Services holding bindings, told to delete a citizen's bindings when consent is withdrawn.
+    traffic_url: str = "http://127.0.0.1:8002"
+    socialsec_url: str = "http://127.0.0.1:8004"
+    # The outbox delivery loop: seconds between passes (0 = no loop; run `deliver-outbox` from
+    # cron instead), the timeout of one delivery, and the retry backoff base·2^(n-1), capped.
+    outbox_interval_seconds: float = Field(default=2.0, ge=0)
+    outbox_timeout_seconds: float = Field(default=5.0, gt=0)
+    outbox_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    outbox_backoff_max_seconds: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _weights_sum_to_one(self) -> "AccountsSettings":
+        total = (
+            self.composite_reach_weight
+            + self.composite_service_weight
+            + self.composite_interaction_weight
+        )
+        # The composite stays on a 0-100 scale only when the weights add up to 1.
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"ACCOUNTS_COMPOSITE_*_WEIGHT must add up to 1, not {total:g}")
+        return self

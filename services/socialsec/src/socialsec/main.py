@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
-from socialsec.routes import offices
+from socialsec.routes import bindings, offices
 from socialsec.settings import SocialsecSettings
 
 
@@ -14,5 +14,5 @@ def create_app(settings: SocialsecSettings) -> FastAPI:
         title="东莞社保 socialsec",
         description="东莞各镇街社保分局的地址、电话和办公时间。",
         package="socialsec",
-        routers=[offices.router],
+        routers=[offices.router, bindings.router],
     )

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
-from traffic.routes import violation_codes
+from traffic.routes import bindings, violation_codes
 from traffic.settings import TrafficSettings
 
 
@@ -14,5 +14,5 @@ def create_app(settings: TrafficSettings) -> FastAPI:
         title="东莞交警 traffic",
         description="交通违法代码查询，以及后续的违法记录、记分与罚款缴纳。",
         package="traffic",
-        routers=[violation_codes.router],
+        routers=[violation_codes.router, bindings.router],
     )

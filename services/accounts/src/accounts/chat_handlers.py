@@ -1,0 +1,132 @@
+"""The catalogue of named chat handlers a keyword rule may answer with, and their parameters.
+
+The gateway's WeChat edge implements each name by calling the service that owns the answer; a
+rule names the handler and fixes some of its parameters. A parameter a rule leaves out is taken
+from the citizen's message where the description says so (e.g. "天气 大朗" -> location dalang),
+otherwise the handler's default applies. Parameter values are strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from accounts.reference import divisions
+
+CITY = "dongguan"
+TOWNS = tuple(d.code for d in divisions())
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a handler."""
+
+    description: str
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A named handler: what it answers, and its parameters."""
+
+    description: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+
+LOCATION = Param(
+    f"地点：镇街代码或 {CITY}（全市）；缺省时从消息中识别镇街名（如“天气 大朗”），否则为全市",
+    choices=(CITY, *TOWNS),
+)
+
+HANDLERS: dict[str, Handler] = {
+    "weather.today": Handler("今日天气和未来几天预报（weather 服务）", {"location": LOCATION}),
+    "weather.forecast": Handler("未来 5 天天气预报", {"location": LOCATION}),
+    "weather.index": Handler(
+        "生活指数",
+        {
+            "kind": Param(
+                "umbrella 雨伞指数 | outing 郊游指数 | all 两者一并回答",
+                required=True,
+                choices=("umbrella", "outing", "all"),
+            ),
+            "location": LOCATION,
+        },
+    ),
+    "weather.warnings": Handler("当前生效的预警信号"),
+    "socialsec.office_phone": Handler(
+        "社保分局（网点）电话（socialsec 服务的网点目录）",
+        {
+            "town": Param(
+                "镇街代码；缺省时从消息中识别镇街名（如“社保电话 大朗”），识别不到时请市民说明镇街",
+                choices=TOWNS,
+            )
+        },
+    ),
+    "socialsec.enquiry": Handler(
+        "本人社保查询（须已绑定社保身份，结果脱敏）",
+        {
+            "topic": Param(
+                "contributions 缴费明细 | balances 个人账户余额 | card 社保卡进度 | "
+                "pension 养老金发放；缺省时为概览",
+                choices=("contributions", "balances", "card", "pension"),
+            )
+        },
+    ),
+    "socialsec.eligibility": Handler(
+        "政策资格说明",
+        {
+            "rule": Param(
+                "provident_fund 社保卡提取住房公积金 | free_bus 非莞籍老年人免费乘公交",
+                required=True,
+                choices=("provident_fund", "free_bus"),
+            )
+        },
+    ),
+    "traffic.violations": Handler(
+        "交通违法查询：消息“违章 <号牌> <车架号后6位>”，或已绑定的车辆和驾驶证（traffic 服务）"
+    ),
+    "traffic.points": Handler("驾驶证记分查询（须已绑定驾驶证）"),
+    "traffic.road_conditions": Handler(
+        "路况：拥堵（红）与畅通（绿）路段和路况图",
+        {"road": Param("道路名；缺省时从消息中识别（如“路况 莞深高速”），否则为全市")},
+    ),
+    "traffic.appointments": Handler("车驾管业务预受理（预约）"),
+    "traffic.review_study": Handler("大中型客货车驾驶人审验学习"),
+    "traffic.fine_payment": Handler("交通罚款微信支付入口"),
+    "traffic.guides": Handler(
+        "交警业务办理指南",
+        {"topic": Param("搜索词（如 驾驶证）；缺省时取消息中“办事指南”之后的文字，否则列出目录")},
+    ),
+    "accounts.latest_articles": Handler("本公众号最近推送的文章（图文回复）"),
+}
+
+
+def handler_errors(*, handler: Any, params: Any, path: str) -> list[dict[str, str]]:
+    """Problems of a rule's `handler` and `params`, with fields under `path` (e.g. `rules[0]`)."""
+    if not isinstance(handler, str) or handler not in HANDLERS:
+        return [{"field": f"{path}.handler", "message": f"未知的处理程序 {handler}"}]
+    if not isinstance(params, dict):
+        return [{"field": f"{path}.params", "message": "params 须为 JSON 对象"}]
+    spec = HANDLERS[handler]
+    errors = []
+    for name, value in params.items():
+        param = spec.params.get(name)
+        where = f"{path}.params.{name}"
+        if param is None:
+            errors.append({"field": where, "message": f"处理程序 {handler} 没有参数 {name}"})
+        elif not isinstance(value, str) or not value:
+            errors.append({"field": where, "message": "参数值须为非空字符串"})
+        elif param.choices is not None and value not in param.choices:
+            errors.append(
+                {"field": where, "message": f"参数 {name} 须为 {'、'.join(param.choices)} 之一"}
+            )
+    for name, param in spec.params.items():
+        if param.required and name not in params:
+            errors.append(
+                {
+                    "field": f"{path}.params.{name}",
+                    "message": f"处理程序 {handler} 须提供参数 {name}",
+                }
+            )
+    return errors

@@ -1,0 +1,336 @@
+"""The outbox: calls another service must acknowledge, retried until it does.
+
+A message is written in the same transaction as the change that causes it, so a committed change
+always has its messages and nothing is lost while a service is down. The only kind so far is
+`delete_bindings`: `DELETE {service}/v1/internal/citizens/{citizen_id}/bindings` with a service
+token (caller `accounts`, audience the target); a 2xx or 404 answer acknowledges it.
+
+Delivery happens (1) right after a withdrawal commits, for that withdrawal's own messages;
+(2) in a loop started by the app's lifespan, every `outbox_interval_seconds`; (3) with
+`python -m accounts deliver-outbox`, for cron. A failed attempt records its error and waits
+base·2^(n-1) seconds (capped) before the next one; there is no last attempt.
+
+Several replicas and the CLI may deliver at once: a pass claims due rows (on PostgreSQL with
+SELECT … FOR UPDATE SKIP LOCKED, so claimers never wait on each other) by moving their
+`next_attempt_at` a lease ahead with a conditional UPDATE, and commits before any HTTP call. The
+conditional UPDATE alone keeps claims exclusive on SQLite; a claimer that dies mid-delivery
+leaves its rows due again when the lease ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from accounts.clock import utcnow
+from accounts.models import OutboxMessage
+from accounts.settings import AccountsSettings
+from servicekit.db import make_engine
+from servicekit.identity import service_token
+from servicekit.logging import request_id_var
+
+log = logging.getLogger("accounts.outbox")
+
+DELETE_BINDINGS = "delete_bindings"
+# Every service that stores bindings keyed by citizen_id (DESIGN §6); weather holds none.
+BINDING_SERVICES = ("traffic", "socialsec")
+# Longer than a pass holds its claims (a failing target costs one timeout, then is skipped for
+# the rest of the pass). Should a pass outlive it, a second delivery is harmless: deleting
+# bindings is idempotent.
+LEASE = timedelta(seconds=60)
+MAX_ERROR_LENGTH = 500
+# 2**30 seconds is far beyond any sensible cap; bounding the exponent avoids float overflow.
+MAX_BACKOFF_EXPONENT = 30
+
+
+def enqueue_delete_bindings(
+    session: Session, *, citizen_id: str, now: datetime
+) -> list[OutboxMessage]:
+    """Add one delete_bindings message per binding service (the caller commits them)."""
+    messages = [
+        OutboxMessage(
+            kind=DELETE_BINDINGS,
+            target=target,
+            citizen_id=citizen_id,
+            created_at=now,
+            attempts=0,
+            next_attempt_at=now,
+        )
+        for target in BINDING_SERVICES
+    ]
+    session.add_all(messages)
+    session.flush()
+    return messages
+
+
+def backoff_seconds(*, failures: int, base: float, cap: float) -> float:
+    """Delay after the `failures`-th failed attempt in a row: base·2^(failures-1), at most cap."""
+    exponent = min(max(failures - 1, 0), MAX_BACKOFF_EXPONENT)
+    return min(cap, base * 2**exponent)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A message this pass holds the lease on."""
+
+    id: int
+    target: str
+    citizen_id: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class PassReport:
+    """What one delivery pass did."""
+
+    delivered: int = 0
+    failed: int = 0
+    deferred: int = 0
+
+    @property
+    def claimed(self) -> int:
+        """Messages the pass held a lease on."""
+        return self.delivered + self.failed + self.deferred
+
+    def __add__(self, other: PassReport) -> PassReport:
+        return PassReport(
+            self.delivered + other.delivered,
+            self.failed + other.failed,
+            self.deferred + other.deferred,
+        )
+
+
+class OutboxDispatcher:
+    """Delivers due outbox messages; every method is blocking (run it in a thread)."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        targets: Mapping[str, str],
+        secret: str,
+        timeout: float,
+        backoff_base: float,
+        backoff_max: float,
+        batch_size: int = 100,
+    ) -> None:
+        self.engine = engine
+        self.targets = {name: url.rstrip("/") for name, url in targets.items()}
+        self.secret = secret
+        self.timeout = timeout
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.batch_size = batch_size
+
+    @classmethod
+    def from_settings(cls, settings: AccountsSettings, engine: Engine) -> OutboxDispatcher:
+        """A dispatcher configured by the accounts settings."""
+        return cls(
+            engine=engine,
+            targets={"traffic": settings.traffic_url, "socialsec": settings.socialsec_url},
+            secret=settings.shared.internal_token_secret,
+            timeout=settings.outbox_timeout_seconds,
+            backoff_base=settings.outbox_backoff_base_seconds,
+            backoff_max=settings.outbox_backoff_max_seconds,
+        )
+
+    def deliver_due(
+        self, *, ids: Sequence[int] | None = None, now: datetime | None = None
+    ) -> PassReport:
+        """One pass: claim due messages (only `ids` when given), deliver them, record outcomes."""
+        now = now or utcnow()
+        claims = self.claim(ids=ids, now=now)
+        if not claims:
+            return PassReport()
+        delivered = failed = deferred = 0
+        down: dict[str, str] = {}
+        with httpx.Client(timeout=self.timeout, trust_env=False) as client:
+            for claim in claims:
+                if claim.target in down:
+                    # Known unreachable in this pass: wait with the failed message instead of
+                    # spending another timeout on it; not an attempt.
+                    self._defer(claim, error=down[claim.target], now=now)
+                    deferred += 1
+                    continue
+                error = self._send(client, claim)
+                if error is None:
+                    self._acknowledge(claim)
+                    delivered += 1
+                else:
+                    down[claim.target] = error
+                    self._fail(claim, error=error, now=now)
+                    failed += 1
+        return PassReport(delivered, failed, deferred)
+
+    def deliver_all_due(self, *, now: datetime | None = None) -> PassReport:
+        """Passes until no full batch is left (the CLI's work)."""
+        total = PassReport()
+        while True:
+            report = self.deliver_due(now=now)
+            total += report
+            if report.claimed < self.batch_size:
+                return total
+
+    def claim(self, *, ids: Sequence[int] | None = None, now: datetime) -> list[Claim]:
+        """Take the lease on due messages (only `ids` when given); others skip them until then."""
+        due = (
+            select(OutboxMessage)
+            .where(
+                col(OutboxMessage.delivered_at).is_(None),
+                col(OutboxMessage.next_attempt_at) <= now,
+            )
+            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        if ids is not None:
+            due = due.where(col(OutboxMessage.id).in_(list(ids)))
+        claims = []
+        with Session(self.engine) as session:
+            for message in session.exec(due).all():
+                assert message.id is not None
+                taken = session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        col(OutboxMessage.id) == message.id,
+                        col(OutboxMessage.delivered_at).is_(None),
+                        col(OutboxMessage.next_attempt_at) <= now,
+                    )
+                    .values(next_attempt_at=now + LEASE)
+                    .execution_options(synchronize_session=False)
+                )
+                if taken.rowcount == 1:
+                    claims.append(
+                        Claim(message.id, message.target, message.citizen_id, message.attempts)
+                    )
+            session.commit()
+        return claims
+
+    def _send(self, client: httpx.Client, claim: Claim) -> str | None:
+        """Deliver one message; None when acknowledged, else the error to record."""
+        base = self.targets.get(claim.target)
+        if base is None:
+            return f"no URL configured for {claim.target}"
+        token = service_token(secret=self.secret, caller="accounts", audience=claim.target)
+        # The withdrawal's own request id when delivered right after it, else one per message.
+        request_id = request_id_var.get() or f"outbox-{claim.id}"
+        try:
+            response = client.delete(
+                f"{base}/v1/internal/citizens/{claim.citizen_id}/bindings",
+                headers={"Authorization": f"Bearer {token}", "X-Request-ID": request_id},
+            )
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+        # 404: the service has nothing for this citizen (or predates bindings): nothing to delete.
+        if response.is_success or response.status_code == 404:
+            return None
+        return f"HTTP {response.status_code}: {response.text[:200]}"[:MAX_ERROR_LENGTH]
+
+    def _acknowledge(self, claim: Claim) -> None:
+        with Session(self.engine) as session:
+            message = session.get(OutboxMessage, claim.id)
+            assert message is not None
+            message.attempts = claim.attempts + 1
+            message.delivered_at = utcnow()
+            session.add(message)
+            session.commit()
+        log.info(
+            "outbox message acknowledged",
+            extra={"message_id": claim.id, "target": claim.target, "attempts": claim.attempts + 1},
+        )
+
+    def _fail(self, claim: Claim, *, error: str, now: datetime) -> None:
+        failures = claim.attempts + 1
+        delay = backoff_seconds(failures=failures, base=self.backoff_base, cap=self.backoff_max)
+        with Session(self.engine) as session:
+            message = session.get(OutboxMessage, claim.id)
+            assert message is not None
+            message.attempts = failures
+            message.last_error = error
+            message.next_attempt_at = now + timedelta(seconds=delay)
+            session.add(message)
+            session.commit()
+        log.warning(
+            "outbox delivery failed; will retry",
+            extra={
+                "message_id": claim.id,
+                "target": claim.target,
+                "attempts": failures,
+                "retry_in_seconds": delay,
+                "error": error,
+            },
+        )
+
+    def _defer(self, claim: Claim, *, error: str, now: datetime) -> None:
+        delay = backoff_seconds(
+            failures=max(claim.attempts, 1), base=self.backoff_base, cap=self.backoff_max
+        )
+        with Session(self.engine) as session:
+            message = session.get(OutboxMessage, claim.id)
+            assert message is not None
+            message.last_error = error
+            message.next_attempt_at = now + timedelta(seconds=delay)
+            session.add(message)
+            session.commit()
+
+
+async def run_outbox_loop(
+    dispatcher: OutboxDispatcher, *, interval: float, stop: asyncio.Event
+) -> None:
+    """Deliver due messages every `interval` seconds until `stop` is set; never blocks the loop."""
+    while not stop.is_set():
+        try:
+            await run_in_threadpool(dispatcher.deliver_due)
+        except Exception:
+            # The database may be briefly unreachable; the loop must outlive that.
+            log.exception("outbox pass failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+@contextlib.asynccontextmanager
+async def outbox_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Put the dispatcher on `app.state.outbox` and run the delivery loop while the app serves."""
+    settings: AccountsSettings = app.state.settings
+    dispatcher = OutboxDispatcher.from_settings(settings, app.state.engine)
+    app.state.outbox = dispatcher
+    stop = asyncio.Event()
+    task = None
+    if settings.outbox_interval_seconds > 0:
+        task = asyncio.create_task(
+            run_outbox_loop(dispatcher, interval=settings.outbox_interval_seconds, stop=stop)
+        )
+    try:
+        yield
+    finally:
+        stop.set()
+        if task is not None:
+            # Let a pass in flight settle its rows; a pass takes at most one timeout per target.
+            grace = settings.outbox_timeout_seconds * len(BINDING_SERVICES) + 5
+            try:
+                await asyncio.wait_for(task, timeout=grace)
+            except TimeoutError:
+                log.warning("outbox loop did not stop in time")
+
+
+def deliver_outbox_command(settings: AccountsSettings) -> None:
+    """`python -m accounts deliver-outbox`: deliver everything due now, once (for cron)."""
+    engine = make_engine(settings.database_url)
+    try:
+        report = OutboxDispatcher.from_settings(settings, engine).deliver_all_due()
+    finally:
+        engine.dispose()
+    print(
+        f"outbox: {report.delivered} delivered, {report.failed} failed, {report.deferred} deferred"
+    )

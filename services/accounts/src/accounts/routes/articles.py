@@ -1,0 +1,122 @@
+"""`/v1/accounts/{code}/articles`: an account's articles, and bulk import of statistics exports."""
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlmodel import col, select
+
+from accounts.articles import (
+    COLUMNS,
+    ArticlePublic,
+    ImportRejected,
+    ImportSummary,
+    import_articles,
+    parse_csv,
+    parse_json,
+)
+from accounts.models import Account, Article
+from accounts.staff import RegistryAdminDep
+from accounts.statistics import day_start
+from servicekit.deps import Page, PageDep, SessionDep, paginate
+from servicekit.errors import NotFound, Problem, ValidationFailed
+
+router = APIRouter(prefix="/v1/accounts", tags=["articles"])
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class PayloadTooLarge(Problem):
+    status, title = 413, "Content Too Large"
+
+
+class UnsupportedMediaType(Problem):
+    status, title = 415, "Unsupported Media Type"
+
+
+def _require_account(session: SessionDep, code: str) -> None:
+    if session.get(Account, code) is None:
+        raise NotFound(f"未找到公众号“{code}”，请使用 /v1/accounts 中的账号代码，如 lxdl。")
+
+
+async def _export_body(request: Request) -> tuple[str, bytes]:
+    """The request's media type and body, read once (async: the handler itself is sync)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
+        raise PayloadTooLarge("导入文件不能超过 5 MB，请分批导入。")
+    body = await request.body()
+    if len(body) > MAX_IMPORT_BYTES:
+        raise PayloadTooLarge("导入文件不能超过 5 MB，请分批导入。")
+    return media_type, body
+
+
+@router.get("/{code}/articles", response_model=Page[ArticlePublic], summary="公众号文章及统计数据")
+def list_articles(
+    code: str,
+    session: SessionDep,
+    page: PageDep,
+    from_: Annotated[
+        date | None, Query(alias="from", description="起始日期（含），YYYY-MM-DD，北京时间")
+    ] = None,
+    to: Annotated[date | None, Query(description="截止日期（含），YYYY-MM-DD，北京时间")] = None,
+) -> Page[ArticlePublic]:
+    """The account's articles, newest first, optionally within local days from..to."""
+    _require_account(session, code)
+    if from_ is not None and to is not None and from_ > to:
+        raise ValidationFailed(
+            "起始日期不能晚于截止日期。",
+            errors=[{"field": "from", "in": "query", "message": "晚于 to", "type": "value_error"}],
+        )
+    query = select(Article).where(Article.account_code == code)
+    if from_ is not None:
+        query = query.where(Article.published_at >= day_start(from_))
+    if to is not None:
+        query = query.where(Article.published_at < day_start(to + timedelta(days=1)))
+    # Newest first; the id breaks ties between the articles of one push.
+    query = query.order_by(col(Article.published_at).desc())
+    return paginate(session, query, page, order_by=col(Article.id).desc(), public=ArticlePublic)
+
+
+@router.post(
+    "/{code}/articles/import",
+    response_model=ImportSummary,
+    summary="批量导入文章统计数据",
+    description=(
+        "请求体为 CSV（`text/csv`，UTF-8，可带 BOM，首行为表头）"
+        "或 JSON 列表（`application/json`）。"
+        f"列：{', '.join(COLUMNS)}；published_at、title、url 必填，无时区的时间按北京时间；"
+        "reads 可写“10万+”（记为 100001）。按 url 新增或更新，每篇写入一条统计快照。"
+        "任何一行有误则整批不导入，422 的 errors 逐条列出行号与列名。"
+        "需要 `registry_admin` 角色的工作人员令牌；写入记入审计日志。"
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            },
+        }
+    },
+)
+def import_account_articles(
+    code: str,
+    session: SessionDep,
+    actor: RegistryAdminDep,
+    export: Annotated[tuple[str, bytes], Depends(_export_body)],
+) -> ImportSummary:
+    """Upsert the articles of a CSV or JSON export for the account, all or nothing."""
+    _require_account(session, code)
+    media_type, body = export
+    try:
+        if media_type in ("text/csv", "application/csv"):
+            records = parse_csv(body)
+        elif media_type == "application/json":
+            records = parse_json(body)
+        else:
+            raise UnsupportedMediaType(
+                "请以 text/csv 或 application/json 提交导入数据。",
+            )
+    except ImportRejected as exc:
+        raise ValidationFailed(exc.detail, errors=exc.errors) from None
+    return import_articles(session=session, account_code=code, records=records, actor=actor)
