@@ -120,9 +120,9 @@ def test_retired_accounts_keep_their_detail(client: TestClient) -> None:
     assert "dgds" in codes(client, status="all")
 
 
-def test_seed_is_idempotent(client: TestClient, migrated_database_url: str) -> None:
+def test_seed_is_idempotent(client: TestClient, seeded_database_url: str) -> None:
     before = [client.get(f"/v1/accounts/{code}").json() for code in codes(client, status="all")]
-    summary = seed_database(migrated_database_url, seed)
+    summary = seed_database(seeded_database_url, seed)
     assert f"accounts: {len(registry_accounts())} official accounts" in summary
     after = [client.get(f"/v1/accounts/{code}").json() for code in codes(client, status="all")]
     assert after == before

@@ -140,9 +140,9 @@ def test_dgtj_is_menu_driven() -> None:
     assert set(menu_keys(configs()["dgtj"]["menu"])) == {p for r in rules for p in r["patterns"]}
 
 
-def test_chat_seed_is_idempotent(registry_client: TestClient, migrated_database_url: str) -> None:
+def test_chat_seed_is_idempotent(registry_client: TestClient, registry_database_url: str) -> None:
     def snapshot() -> tuple[Any, ...]:
-        engine = make_engine(migrated_database_url)
+        engine = make_engine(registry_database_url)
         try:
             with Session(engine) as session:
                 rows = session.exec(select(KeywordRule).order_by(KeywordRule.id)).all()
@@ -155,7 +155,7 @@ def test_chat_seed_is_idempotent(registry_client: TestClient, migrated_database_
     }
     rules_before = snapshot()
     assert (
-        seed_database(migrated_database_url, lambda session: seed_chat_config(session=session))
+        seed_database(registry_database_url, lambda session: seed_chat_config(session=session))
         == "chat config: 6 accounts"
     )
     assert snapshot() == rules_before
