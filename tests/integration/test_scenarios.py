@@ -111,3 +111,24 @@ def test_chat_answers_weather_with_todays_forecast(suite) -> None:
     params["signature"] = "0" * 40
     forged = httpx.post(f"{suite.gateway}/wechat/dgtq", params=params, content=message.encode())
     assert forged.status_code == 403
+
+
+def test_rankings_through_the_gateway(suite) -> None:
+    week = httpx.get(
+        f"{suite.gateway}/api/v1/accounts/rankings", params={"period": "week"}, timeout=30
+    )
+    assert week.status_code == 200
+    items = week.json()["items"]
+    active = httpx.get(
+        f"{suite.gateway}/api/v1/accounts/accounts", params={"limit": 100, "offset": 0}
+    ).json()["total"]
+    assert len(items) == active
+    assert [item["rank"] for item in items] == list(range(1, len(items) + 1))
+    assert all("score" in item and "rank_change" in item for item in items)
+    day = httpx.get(
+        f"{suite.gateway}/api/v1/accounts/rankings",
+        params={"period": "day", "date": "2014-12-18"},
+        timeout=30,
+    ).json()["items"]
+    lxdl = next(item for item in day if item["code"] == "lxdl")
+    assert lxdl["totals"]["reads"] == 13075 and lxdl["totals"]["likes"] == 40
