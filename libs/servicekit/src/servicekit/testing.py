@@ -291,3 +291,27 @@ def assert_suite_conventions(client: Any, list_path: str) -> None:
     assert [e["field"] for e in bad.json()["errors"]] == ["limit"]
     ready = client.get("/readyz").json()
     assert ready["status"] == "ready" and ready["checks"]["database"]["at_head"]
+
+
+def assert_bindings_deletion_contract(client: Any, service: str) -> None:
+    """`DELETE /v1/internal/citizens/{id}/bindings` (consent withdrawal) as DESIGN §6 needs it.
+
+    Only accounts may call it, repeating it is harmless, and every refusal is a problem.
+    """
+    path = "/v1/internal/citizens/c-0123456789abcdef/bindings"
+    for _ in range(2):
+        response = client.delete(path, headers=service_headers("accounts", service))
+        assert response.status_code == 204 and response.content == b""
+    refused = {
+        "citizen": mint_token(service, "c-0123456789abcdef"),
+        "staff": mint_token(service, "staff-1", roles=[f"{service}_officer"], kind="staff"),
+        "gateway": service_headers("gateway", service),
+        "weather": service_headers("weather", service),
+    }
+    for caller, headers in refused.items():
+        response = client.delete(path, headers=headers)
+        assert response.status_code == 403, caller
+        assert response.headers["content-type"] == "application/problem+json"
+    assert client.delete(path).status_code == 401
+    other_audience = service_headers("accounts", "weather" if service != "weather" else "traffic")
+    assert client.delete(path, headers=other_audience).status_code == 401
