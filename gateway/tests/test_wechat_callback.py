@@ -17,11 +17,11 @@ from fastapi.testclient import TestClient
 from gateway.main import create_app
 from gateway.settings import GatewaySettings, WechatAccount
 from gateway.wechat import routes
+from gateway.wechat.chat_config import DGTQ_HELP
 from gateway.wechat.handlers.weather import APOLOGY
 from gateway.wechat.messages import TextMessage
 from gateway.wechat.replies import Reply, TextReply
 from gateway.wechat.router import Context, MessageRouter
-from gateway.wechat.rules import DGTQ_HELP
 from gateway.wechat.signature import sign
 from servicekit.settings import SharedSettings
 
@@ -43,9 +43,22 @@ XXE_BODY = (
 )
 
 
+def free_port_url() -> str:
+    """A URL where nothing listens."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}"
+
+
 def gateway_client(weather_url: str) -> TestClient:
+    # No accounts service: the accounts answer from the built-in configuration (dgtq: 天气).
     settings = GatewaySettings(
-        weather_url=weather_url, wechat_accounts=ACCOUNTS, shared=SharedSettings(env="dev")
+        weather_url=weather_url,
+        accounts_url=free_port_url(),
+        wechat_accounts=ACCOUNTS,
+        shared=SharedSettings(env="dev"),
     )
     return TestClient(create_app(settings))
 
@@ -59,11 +72,7 @@ def client(weather_url: str) -> Iterator[TestClient]:
 @pytest.fixture
 def closed_port_url() -> str:
     """A URL where nothing listens."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return f"http://127.0.0.1:{port}"
+    return free_port_url()
 
 
 def signed(

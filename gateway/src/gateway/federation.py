@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, quote_from_bytes
 
 from fastapi import APIRouter
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from gateway.auth.tokens import token_key, verify_public_token
 from gateway.settings import SERVICES, GatewaySettings
 from gateway.staff import staff_authorization
 from gateway.upstreams import Upstreams
 from servicekit.errors import NotFound, Problem, Unauthorized
+from servicekit.identity import issue_token
 
 PROXY_PATH = "/api/v1/{service}/{path:path}"
 
@@ -158,7 +161,7 @@ class FederationProxy:
         settings: GatewaySettings = state.settings
         method: str = scope["method"]
 
-        headers, content_length, api_key = self._request_headers(scope)
+        headers, content_length, api_key, bearer = self._request_headers(scope)
         if api_key is not None:
             # A staff call: the key never travels upstream, an internal staff token does.
             staff = state.staff_keys.identify(api_key)
@@ -172,6 +175,9 @@ class FederationProxy:
                     ),
                 )
             )
+        elif bearer is not None:
+            # A signed-in citizen: the public token never travels upstream, an internal one does.
+            headers.append(("authorization", self._citizen_authorization(state, bearer, service)))
         if content_length is not None and content_length > settings.max_body_bytes:
             raise PayloadTooLarge(f"请求体过大，不能超过 {settings.max_body_bytes} 字节。")
         body = await _read_body(receive, settings.max_body_bytes)
@@ -207,12 +213,36 @@ class FederationProxy:
             return f"/v1/{rest}?{query.decode('ascii')}"
         return f"/v1/{rest}?{quote_from_bytes(query, safe=_QUERY_SAFE)}"
 
+    def _citizen_authorization(self, state: Any, authorization: str, service: str) -> str:
+        """The internal citizen token for a public `Authorization: Bearer` header (else 401)."""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("登录凭证无效，请重新登录。", headers={"WWW-Authenticate": "Bearer"})
+        key: str | None = getattr(state, "public_token_key", None)
+        if key is None:  # derived once per app, then kept on its state
+            settings: GatewaySettings = state.settings
+            key = token_key(
+                internal_secret=state.internal_token_secret, configured=settings.auth_token_secret
+            )
+            state.public_token_key = key
+        citizen_id = verify_public_token(token.strip(), key=key)
+        internal = issue_token(
+            secret=state.internal_token_secret,
+            audience=service,
+            subject=citizen_id,
+            kind="citizen",
+        )
+        return f"Bearer {internal}"
+
     @staticmethod
-    def _request_headers(scope: Scope) -> tuple[list[tuple[str, str]], int | None, str | None]:
-        """Headers to forward, the declared Content-Length and the staff API key if any."""
+    def _request_headers(
+        scope: Scope,
+    ) -> tuple[list[tuple[str, str]], int | None, str | None, str | None]:
+        """Headers to forward, the declared Content-Length, the staff API key and Authorization."""
         headers: list[tuple[str, str]] = []
         content_length: int | None = None
         api_key: str | None = None
+        authorization: str | None = None
         host = ""
         extra_hop: set[bytes] = set()
         for name, value in scope["headers"]:
@@ -225,6 +255,8 @@ class FederationProxy:
                     host = value.decode("latin-1")
                 elif name == b"x-api-key":
                     api_key = value.decode("latin-1")
+                elif name == b"authorization":
+                    authorization = value.decode("latin-1")
                 continue
             headers.append((name.decode("latin-1"), value.decode("latin-1")))
         if extra_hop - REQUEST_DROPPED:
@@ -239,7 +271,7 @@ class FederationProxy:
         headers.append(("x-forwarded-proto", scope["scheme"]))
         if host:
             headers.append(("x-forwarded-host", host))
-        return headers, content_length, api_key
+        return headers, content_length, api_key, authorization
 
     @staticmethod
     def _response_headers(

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway import federation
+from gateway.auth import signin
 from gateway.openapi_merge import FederatedOpenAPI
 from gateway.platform import PlatformClient
 from gateway.readiness import UpstreamReadiness
@@ -15,7 +16,9 @@ from gateway.settings import GatewaySettings
 from gateway.staff import StaffKeys
 from gateway.upstreams import Upstreams
 from gateway.wechat import routes as wechat_routes
+from gateway.wechat.chat_config import ChatConfigs
 from gateway.wechat.dedup import create_dedup_store
+from gateway.wechat.handlers.towns import TownDirectory
 from servicekit.app import create_service_app
 
 
@@ -55,14 +58,17 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         title="guanwei 东莞政务服务网关",
         description="东莞政务微信公众号服务的统一入口。",
         routers=[wechat_routes.router],
-        # The proxy's raw route goes ahead of all others rather than through include_router.
-        routes=federation.router.routes,
+        # The proxy's raw route goes ahead of all others rather than through include_router;
+        # only the sign-in routes precede it, so /api/v1/auth/... is not taken for a service.
+        routes=[*signin.router.routes, *federation.router.routes],
         readiness=readiness.checks(),
         lifespan=lifespan,
         openapi=openapi.document,
     )
     app.state.upstreams = upstreams
     app.state.wechat_dedup = wechat_dedup
+    app.state.wechat_chat_configs = ChatConfigs(upstreams, ttl=settings.wechat_config_ttl_seconds)
+    app.state.wechat_towns = TownDirectory(upstreams)
     app.state.platform = platform
     app.state.staff_keys = StaffKeys(settings.staff_keys)
     return app

@@ -51,11 +51,51 @@ class WechatAccount(BaseModel):
 # Development-only credentials, used when ENV=dev and GATEWAY_WECHAT_ACCOUNTS is unset.
 DEV_WECHAT_ACCOUNTS = [
     WechatAccount(
+        code="dgjj",
+        appid="wxdev0000000dgjj",
+        token="dev-token-dgjj",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        app_secret="dev-secret-dgjj",
+        mode="plain",
+    ),
+    WechatAccount(
         code="dgtq",
         appid="wxdev0000000dgtq",
         token="dev-token-dgtq",
         encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
         app_secret="dev-secret-dgtq",
+        mode="plain",
+    ),
+    WechatAccount(
+        code="dgsb",
+        appid="wxdev0000000dgsb",
+        token="dev-token-dgsb",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        app_secret="dev-secret-dgsb",
+        mode="plain",
+    ),
+    WechatAccount(
+        code="gxhk",
+        appid="wxdev0000000gxhk",
+        token="dev-token-gxhk",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        app_secret="dev-secret-gxhk",
+        mode="plain",
+    ),
+    WechatAccount(
+        code="lxdl",
+        appid="wxdev0000000lxdl",
+        token="dev-token-lxdl",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        app_secret="dev-secret-lxdl",
+        mode="plain",
+    ),
+    WechatAccount(
+        code="dgtj",
+        appid="wxdev0000000dgtj",
+        token="dev-token-dgtj",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        app_secret="dev-secret-dgtj",
         mode="plain",
     ),
 ]
@@ -69,6 +109,9 @@ STAFF_ROLES = ("forecaster", "registry_admin", "traffic_officer", "socialsec_off
 # Development-only staff API key holding every role, used when ENV=dev and GATEWAY_STAFF_KEYS is
 # unset (sent as `X-Api-Key`).
 DEV_STAFF_KEYS = {"dev-staff-key": list(STAFF_ROLES)}
+# Development-only app origins a sign-in may return to (any port of 127.0.0.1 and localhost),
+# used when ENV=dev and GATEWAY_AUTH_REDIRECT_ALLOWLIST is unset.
+DEV_AUTH_REDIRECT_ALLOWLIST = ["http://127.0.0.1:*", "http://localhost:*"]
 
 
 class GatewaySettings(ServiceSettings):
@@ -109,6 +152,9 @@ class GatewaySettings(ServiceSettings):
     )
     wechat_accounts: list[WechatAccount] = Field(default_factory=list)
     wechat_timestamp_window_seconds: int = 300
+    wechat_config_ttl_seconds: float = Field(
+        default=30.0, ge=0, description="how long an account's chat configuration is reused"
+    )
     wechat_dedup_ttl_seconds: int = Field(
         default=300,
         ge=30,
@@ -116,6 +162,24 @@ class GatewaySettings(ServiceSettings):
         "as long as the timestamp window, so a replayed callback is never handled twice",
     )
     staff_keys: dict[str, list[str]] = Field(default_factory=dict)
+    auth_redirect_allowlist: list[str] = Field(
+        default_factory=list,
+        description="origins an app sign-in may return to, e.g. https://h5.example.cn; "
+        "`:*` allows any port (http://localhost:*)",
+    )
+    auth_token_secret: str = Field(
+        default="",
+        description="key of the public bearer tokens; derived from INTERNAL_TOKEN_SECRET if unset",
+    )
+    auth_token_ttl_seconds: int = Field(default=7200, gt=0, le=86400)
+    auth_state_ttl_seconds: int = Field(
+        default=600, gt=0, description="how long a started sign-in may take to come back"
+    )
+    wechat_oauth_base_url: str = Field(
+        default="",
+        description="WeChat's OAuth2 page host, https://open.weixin.qq.com in production; "
+        "defaults to wechat_api_base_url (the sandbox serves both)",
+    )
 
     @model_validator(mode="after")
     def _known_upstream_timeouts(self) -> GatewaySettings:
@@ -131,6 +195,8 @@ class GatewaySettings(ServiceSettings):
                 self.wechat_accounts = list(DEV_WECHAT_ACCOUNTS)
             if not self.staff_keys:
                 self.staff_keys = dict(DEV_STAFF_KEYS)
+            if not self.auth_redirect_allowlist:
+                self.auth_redirect_allowlist = list(DEV_AUTH_REDIRECT_ALLOWLIST)
         return self
 
     @model_validator(mode="after")

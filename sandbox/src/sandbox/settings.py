@@ -39,11 +39,51 @@ class AccountProfile(BaseModel):
 # GATEWAY_WECHAT_ACCOUNTS is unset; a gateway test fails when the two lists drift apart.
 DEV_WECHAT_ACCOUNTS = [
     WechatAccount(
+        code="dgjj",
+        appid="wxdev0000000dgjj",
+        token="dev-token-dgjj",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        app_secret="dev-secret-dgjj",
+        mode="plain",
+    ),
+    WechatAccount(
         code="dgtq",
         appid="wxdev0000000dgtq",
         token="dev-token-dgtq",
         encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
         app_secret="dev-secret-dgtq",
+        mode="plain",
+    ),
+    WechatAccount(
+        code="dgsb",
+        appid="wxdev0000000dgsb",
+        token="dev-token-dgsb",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        app_secret="dev-secret-dgsb",
+        mode="plain",
+    ),
+    WechatAccount(
+        code="gxhk",
+        appid="wxdev0000000gxhk",
+        token="dev-token-gxhk",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        app_secret="dev-secret-gxhk",
+        mode="plain",
+    ),
+    WechatAccount(
+        code="lxdl",
+        appid="wxdev0000000lxdl",
+        token="dev-token-lxdl",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        app_secret="dev-secret-lxdl",
+        mode="plain",
+    ),
+    WechatAccount(
+        code="dgtj",
+        appid="wxdev0000000dgtj",
+        token="dev-token-dgtj",
+        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        app_secret="dev-secret-dgtj",
         mode="plain",
     ),
 ]

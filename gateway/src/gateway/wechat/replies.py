@@ -48,3 +48,47 @@ class TextReply:
     def render(self, message: InboundMessage, *, create_time: int) -> str:
         """The reply's XML."""
         return text_reply_xml(message, self.content, create_time=create_time)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article of a news reply."""
+
+    title: str
+    description: str = ""
+    url: str = ""
+    picurl: str = ""
+
+
+# WeChat shows at most 8 articles in a passive news reply.
+MAX_ARTICLES = 8
+
+
+@dataclass(frozen=True)
+class NewsReply:
+    """A news (图文) reply: 1-8 articles, each a card with title, description, picture and link."""
+
+    articles: tuple[Article, ...]
+
+    def render(self, message: InboundMessage, *, create_time: int) -> str:
+        """The reply's XML."""
+        articles = self.articles[:MAX_ARTICLES]
+        items = "".join(
+            "<item>"
+            f"<Title>{cdata(a.title)}</Title>"
+            f"<Description>{cdata(a.description)}</Description>"
+            f"<PicUrl>{cdata(a.picurl)}</PicUrl>"
+            f"<Url>{cdata(a.url)}</Url>"
+            "</item>"
+            for a in articles
+        )
+        return (
+            "<xml>"
+            f"<ToUserName>{cdata(message.from_user_name)}</ToUserName>"
+            f"<FromUserName>{cdata(message.to_user_name)}</FromUserName>"
+            f"<CreateTime>{int(create_time)}</CreateTime>"
+            f"<MsgType>{cdata('news')}</MsgType>"
+            f"<ArticleCount>{len(articles)}</ArticleCount>"
+            f"<Articles>{items}</Articles>"
+            "</xml>"
+        )

@@ -10,6 +10,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.requests import Request
 
@@ -35,6 +36,14 @@ class Context:
     def remaining(self) -> float:
         """Seconds left before the deadline (never negative)."""
         return max(0.0, self.deadline - asyncio.get_running_loop().time())
+
+
+class Dispatcher(Protocol):
+    """Anything that answers a callback's message: the registry router, or a MessageRouter."""
+
+    async def dispatch(self, context: Context, message: InboundMessage) -> Reply | None:
+        """The reply to `message`, or None for no reply."""
+        ...
 
 
 TextHandler = Callable[[Context, TextMessage], Awaitable[Reply | None]]

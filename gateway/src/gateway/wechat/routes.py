@@ -32,9 +32,9 @@ from gateway.wechat.messages import (
     parse_xml,
     to_message,
 )
+from gateway.wechat.registry_router import RegistryRouter
 from gateway.wechat.replies import NO_REPLY, Reply
-from gateway.wechat.router import Context, MessageRouter
-from gateway.wechat.rules import default_router
+from gateway.wechat.router import Context, Dispatcher
 from gateway.wechat.signature import timestamp_is_fresh, verify_signature
 
 log = logging.getLogger("gateway.wechat")
@@ -62,12 +62,13 @@ class AlwaysAnswerRoute(APIRoute):
 
 
 router = APIRouter(tags=["wechat"], route_class=AlwaysAnswerRoute)
-_DEFAULT_ROUTER = default_router()
+_REGISTRY_ROUTER = RegistryRouter()
 
 
-def message_router() -> MessageRouter:
-    """The routing rules in force (a dependency, so they can be substituted)."""
-    return _DEFAULT_ROUTER
+def message_router() -> Dispatcher:
+    """The routing in force: the registry's chat configuration (a dependency, so tests can
+    substitute it)."""
+    return _REGISTRY_ROUTER
 
 
 def _text(content: str, status_code: int = 200) -> PlainTextResponse:
@@ -134,7 +135,7 @@ class Inbound:
 async def receive(
     account_code: str,
     request: Request,
-    routes: Annotated[MessageRouter, Depends(message_router)],
+    routes: Annotated[Dispatcher, Depends(message_router)],
 ) -> Response:
     """Check, parse and route one callback; answer a passive reply or `success`."""
     settings: GatewaySettings = request.app.state.settings
@@ -236,7 +237,7 @@ def _deadline() -> float:
     return asyncio.get_running_loop().time() + HANDLER_BUDGET_SECONDS
 
 
-async def _reply(routes: MessageRouter, context: Context, message: InboundMessage) -> Reply | None:
+async def _reply(routes: Dispatcher, context: Context, message: InboundMessage) -> Reply | None:
     try:
         async with asyncio.timeout_at(context.deadline):
             return await routes.dispatch(context, message)

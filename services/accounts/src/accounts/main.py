@@ -11,6 +11,7 @@ from accounts.routes import (
     citizens,
     consents,
     followers,
+    me,
     rankings,
     reports,
 )
@@ -32,6 +33,7 @@ def create_app(settings: AccountsSettings) -> FastAPI:
             citizens.router,
             followers.router,
             consents.router,
+            me.router,
             articles.router,
             rankings.router,
             reports.router,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -70,12 +71,17 @@ def format_forecast(forecast: Forecast, today: date) -> str:
 
 async def city_forecast(context: Context, message: TextMessage) -> Reply | None:
     """Answer the city's forecast; an apology when the weather service fails or is late."""
+    return await forecast_reply(context, CITY_CODE)
+
+
+async def forecast_reply(context: Context, location: str) -> Reply:
+    """The forecast of `location` (a town code or `dongguan`); an apology on failure or delay."""
     timeout = context.remaining() - REPLY_MARGIN_SECONDS
     if timeout <= 0:
         return TextReply(APOLOGY)
     try:
         status, body = await context.upstreams.get_json(
-            "weather", f"/v1/forecasts/{CITY_CODE}", timeout=timeout
+            "weather", f"/v1/forecasts/{quote(location, safe='')}", timeout=timeout
         )
         if status != 200:
             log.warning("weather service answered %s", status)

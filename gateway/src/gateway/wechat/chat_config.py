@@ -1,0 +1,244 @@
+"""Each account's chat configuration (menu, welcome text, keyword rules) from the accounts registry.
+
+`GET /v1/accounts/{code}/chat-config` is read through a short TTL cache with one fetch in flight
+per account. When the registry cannot be read the last good configuration is used (however old);
+without one, a built-in configuration answers: for 东莞天气 its keyword `天气`, for every account a
+short help text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.upstreams import Upstreams
+from servicekit.errors import UpstreamUnavailable
+
+log = logging.getLogger("gateway.wechat.config")
+
+# A configuration fetch leaves most of the handler budget to the handler.
+FETCH_TIMEOUT_SECONDS = 1.0
+# After a failed fetch the fallback is reused this long before the registry is asked again.
+RETRY_AFTER_FAILURE_SECONDS = 5.0
+MAX_HELP_KEYWORDS = 8
+# A pattern shown in help must be a plain word: no regex syntax, and not a menu key like WEATHER_X.
+_PLAIN_WORD = re.compile(r"^[\w\u4e00-\u9fff]{1,12}$")
+_MENU_KEY = re.compile(r"^[A-Z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class KeywordRule:
+    """One keyword rule: which texts it matches and how it answers."""
+
+    position: int
+    match: str  # exact | contains | regex
+    patterns: tuple[str, ...]
+    reply_type: str  # text | news | handler
+    reply_text: str | None = None
+    articles: tuple[dict[str, Any], ...] = ()
+    handler: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+    def matches(self, text: str) -> bool:
+        """Whether any pattern matches `text` (the accounts contract; case-sensitive)."""
+        if self.match == "exact":
+            return text.strip() in self.patterns
+        if self.match == "contains":
+            return any(p in text for p in self.patterns)
+        if self.match == "regex":
+            for pattern in self.patterns:
+                try:
+                    if re.search(pattern, text):
+                        return True
+                except re.error:
+                    log.warning("skipping an invalid keyword pattern", extra={"pattern": pattern})
+        return False
+
+    @classmethod
+    def from_json(cls, rule: dict[str, Any]) -> KeywordRule:
+        """A rule of the chat-config document."""
+        return cls(
+            position=int(rule.get("position") or 0),
+            match=str(rule.get("match") or ""),
+            patterns=tuple(str(p) for p in rule.get("patterns") or ()),
+            reply_type=str(rule.get("reply_type") or ""),
+            reply_text=rule.get("reply_text"),
+            articles=tuple(rule.get("articles") or ()),
+            handler=rule.get("handler"),
+            params={str(k): str(v) for k, v in (rule.get("params") or {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class ChatConfig:
+    """An account's chat configuration; `builtin` when the registry's could not be read."""
+
+    account_code: str
+    menu: dict[str, Any] | None = None
+    welcome_text: str = ""
+    keyword_rules: tuple[KeywordRule, ...] = ()
+    builtin: bool = False
+    help_text: str | None = None  # overrides the help derived from menu and rules
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> ChatConfig:
+        """The chat-config document of the accounts service."""
+        rules = [KeywordRule.from_json(r) for r in document.get("keyword_rules") or ()]
+        menu = document.get("menu")
+        return cls(
+            account_code=str(document.get("account_code") or ""),
+            menu=menu if isinstance(menu, dict) else None,
+            welcome_text=str(document.get("welcome_text") or ""),
+            keyword_rules=tuple(sorted(rules, key=lambda r: r.position)),
+        )
+
+    def rule_for(self, text: str) -> KeywordRule | None:
+        """The first rule, by position, that matches `text`."""
+        return next((r for r in self.keyword_rules if r.matches(text)), None)
+
+    def menu_buttons(self) -> list[dict[str, Any]]:
+        """The menu's leaf buttons (sub-buttons, and top-level buttons without any)."""
+        leaves: list[dict[str, Any]] = []
+        for button in (self.menu or {}).get("button") or ():
+            if not isinstance(button, dict):
+                continue
+            subs = button.get("sub_button")
+            if subs:
+                leaves += [b for b in subs if isinstance(b, dict)]
+            else:
+                leaves.append(button)
+        return leaves
+
+    def menu_keys(self) -> list[str]:
+        """The keys of the menu's buttons that send an event with a key."""
+        return [str(b["key"]) for b in self.menu_buttons() if b.get("key")]
+
+    def help(self) -> str:
+        """What the account can do: its menu's buttons and the plain keywords of its rules."""
+        if self.help_text is not None:
+            return self.help_text
+        names = [str(b.get("name")) for b in self.menu_buttons() if b.get("name")]
+        keys = set(self.menu_keys())
+        keywords: list[str] = []
+        for rule in self.keyword_rules:
+            for pattern in rule.patterns:
+                candidates = [pattern]
+                if rule.match == "regex":
+                    # Only a plain alternation (天气|预报) names keywords a citizen can send.
+                    candidates = pattern.split("|")
+                    if not all(_PLAIN_WORD.match(w.strip()) for w in candidates):
+                        continue
+                for word in candidates:
+                    word = word.strip()
+                    if (
+                        word in keys
+                        or word in keywords
+                        or _MENU_KEY.match(word)
+                        or not _PLAIN_WORD.match(word)
+                    ):
+                        continue
+                    keywords.append(word)
+        parts = []
+        if names:
+            parts.append("点击下方菜单" + "".join(f"“{n}”" for n in names))
+        if keywords:
+            parts.append("回复关键词" + "".join(f"“{w}”" for w in keywords[:MAX_HELP_KEYWORDS]))
+        if not parts:
+            return GENERIC_HELP
+        return "您好！您可以" + "，或".join(parts) + "。"
+
+
+GENERIC_HELP = "您好！服务正在更新，请稍后再试，或点击下方菜单。"
+DGTQ_HELP = "您好，这里是东莞天气。\n回复“天气”查看东莞今日天气和未来几天预报。"
+
+
+def builtin_config(account_code: str) -> ChatConfig:
+    """What an account answers when its registry configuration has never been read."""
+    if account_code == "dgtq":
+        rule = KeywordRule(
+            position=0,
+            match="regex",
+            patterns=("天气|预报",),
+            reply_type="handler",
+            handler="weather.today",
+        )
+        return ChatConfig("dgtq", keyword_rules=(rule,), builtin=True, help_text=DGTQ_HELP)
+    return ChatConfig(account_code, builtin=True, help_text=GENERIC_HELP)
+
+
+@dataclass
+class _Entry:
+    config: ChatConfig
+    expires: float
+    good: bool
+
+
+class ChatConfigs:
+    """Chat configurations read from accounts, cached for `ttl` seconds per account."""
+
+    def __init__(
+        self,
+        upstreams: Upstreams,
+        *,
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.upstreams = upstreams
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: dict[str, _Entry] = {}
+        self._inflight: dict[str, asyncio.Task[ChatConfig]] = {}
+
+    async def get(self, account_code: str, *, timeout: float = FETCH_TIMEOUT_SECONDS) -> ChatConfig:
+        """The account's configuration: cached, fetched (once for all callers), or a fallback."""
+        entry = self._entries.get(account_code)
+        if entry is not None and self.clock() < entry.expires:
+            return entry.config
+        task = self._inflight.get(account_code)
+        if task is None:
+            task = asyncio.create_task(self._refresh(account_code, timeout))
+            self._inflight[account_code] = task
+            task.add_done_callback(lambda _: self._inflight.pop(account_code, None))
+        # Shielded: a caller running out of time must not cancel the fetch the others wait for.
+        return await asyncio.shield(task)
+
+    def invalidate(self, account_code: str | None = None) -> None:
+        """Forget the cached configuration of one account, or of all."""
+        if account_code is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(account_code, None)
+
+    async def _refresh(self, account_code: str, timeout: float) -> ChatConfig:
+        try:
+            config = await self._fetch(account_code, timeout)
+        except Exception as exc:  # any failure falls back; the callback must still answer
+            previous = self._entries.get(account_code)
+            log.warning(
+                "chat config of %s unavailable (%s); using %s",
+                account_code,
+                type(exc).__name__,
+                "the last good one" if previous and previous.good else "the built-in one",
+            )
+            if previous is not None and previous.good:
+                config, good = previous.config, True
+            else:
+                config, good = builtin_config(account_code), False
+            retry = min(self.ttl, RETRY_AFTER_FAILURE_SECONDS)
+            self._entries[account_code] = _Entry(config, self.clock() + retry, good)
+            return config
+        self._entries[account_code] = _Entry(config, self.clock() + self.ttl, True)
+        return config
+
+    async def _fetch(self, account_code: str, timeout: float) -> ChatConfig:
+        status, body = await self.upstreams.get_json(
+            "accounts", f"/v1/accounts/{account_code}/chat-config", timeout=timeout
+        )
+        if status != 200 or not isinstance(body, dict):
+            raise UpstreamUnavailable(f"accounts answered {status}")
+        return ChatConfig.from_json(body)

@@ -1,0 +1,185 @@
+"""The named chat handlers a keyword rule of the registry may answer with.
+
+Names and parameters are accounts' catalogue (`GET /v1/chat-handlers`). A parameter the rule
+leaves out is taken from the message where the catalogue says so (the town in "社保电话 大朗").
+A name no service serves yet answers a polite "coming soon", never an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from gateway.wechat.chat_config import ChatConfig
+from gateway.wechat.handlers.towns import TownDirectory
+from gateway.wechat.handlers.weather import CITY_CODE, forecast_reply
+from gateway.wechat.messages import InboundMessage
+from gateway.wechat.replies import Article, NewsReply, Reply, TextReply
+from gateway.wechat.router import Context
+from servicekit.errors import UpstreamTimeout, UpstreamUnavailable
+
+log = logging.getLogger("gateway.wechat.handlers")
+
+# Leave time to render and send the reply before WeChat's 5 s deadline.
+REPLY_MARGIN_SECONDS = 0.3
+TOWN_LOOKUP_SECONDS = 1.0
+LATEST_ARTICLES = 5
+
+
+@dataclass(frozen=True)
+class HandlerCall:
+    """One call of a named handler: the message, its text (or menu key), and the rule's params."""
+
+    context: Context
+    message: InboundMessage
+    text: str
+    params: dict[str, str] = field(default_factory=dict)
+    config: ChatConfig | None = None
+
+    def timeout(self) -> float:
+        """Seconds an upstream call may take and still leave time to answer."""
+        return self.context.remaining() - REPLY_MARGIN_SECONDS
+
+
+ChatHandler = Callable[[HandlerCall], Awaitable[Reply | None]]
+
+
+def _towns(call: HandlerCall) -> TownDirectory:
+    state = call.context.request.app.state
+    directory = getattr(state, "wechat_towns", None)
+    if directory is None:
+        directory = state.wechat_towns = TownDirectory(call.context.upstreams)
+    return directory
+
+
+async def _town_in_text(call: HandlerCall) -> str | None:
+    timeout = min(TOWN_LOOKUP_SECONDS, call.timeout())
+    if timeout <= 0:
+        return None
+    town = await _towns(call).find(call.text, timeout=timeout)
+    return town.code if town else None
+
+
+# -- weather -------------------------------------------------------------------------------------
+
+
+async def weather_today(call: HandlerCall) -> Reply | None:
+    """Today's weather and the next days' forecast of params.location, a town named, or the city."""
+    location = call.params.get("location") or await _town_in_text(call) or CITY_CODE
+    return await forecast_reply(call.context, location)
+
+
+# -- socialsec -----------------------------------------------------------------------------------
+
+SOCIALSEC_APOLOGY = "社保服务暂时繁忙，请稍后再试。"
+ASK_TOWN = "请告诉我您要查询哪个镇街的社保分局电话，例如回复“社保电话 大朗”。"
+
+
+async def socialsec_office_phone(call: HandlerCall) -> Reply | None:
+    """The phone (and hours, address) of the social-security office of a town."""
+    town = call.params.get("town") or await _town_in_text(call)
+    if not town:
+        return TextReply(ASK_TOWN)
+    timeout = call.timeout()
+    if timeout <= 0:
+        return TextReply(SOCIALSEC_APOLOGY)
+    try:
+        status, body = await call.context.upstreams.get_json(
+            "socialsec", f"/v1/offices/{quote(town, safe='')}", timeout=timeout
+        )
+    except (UpstreamUnavailable, UpstreamTimeout, ValueError) as exc:
+        log.warning("socialsec office lookup failed: %s", type(exc).__name__)
+        return TextReply(SOCIALSEC_APOLOGY)
+    if status == 404:
+        return TextReply(ASK_TOWN)
+    if status != 200 or not isinstance(body, dict) or not body.get("phone"):
+        log.warning("socialsec answered %s to an office lookup", status)
+        return TextReply(SOCIALSEC_APOLOGY)
+    town_name = body.get("town_name") or town
+    lines = [f"{town_name}社保分局电话：{body['phone']}"]
+    if body.get("hours"):
+        lines.append(f"办公时间：{body['hours']}")
+    if body.get("address"):
+        lines.append(f"地址：{body['address']}")
+    if body.get("phone_demo"):
+        lines.append("（演示环境：电话等信息为演示数据，请以官方公布为准）")
+    elif body.get("demo"):
+        lines.append("（演示环境：地址和办公时间为演示数据，请以官方公布为准）")
+    return TextReply("\n".join(lines))
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+NO_ARTICLES = "暂时还没有最近推送的文章，敬请关注。"
+
+
+async def latest_articles(call: HandlerCall) -> Reply | None:
+    """The account's latest articles as a news reply."""
+    code = call.context.account.code
+    timeout = call.timeout()
+    if timeout <= 0:
+        return TextReply(NO_ARTICLES)
+    try:
+        status, body = await call.context.upstreams.get_json(
+            "accounts",
+            f"/v1/accounts/{quote(code, safe='')}/articles",
+            query=f"limit={LATEST_ARTICLES}",
+            timeout=timeout,
+        )
+        items = body.get("items") if status == 200 and isinstance(body, dict) else None
+    except (UpstreamUnavailable, UpstreamTimeout, ValueError) as exc:
+        log.warning("latest articles unavailable: %s", type(exc).__name__)
+        items = None
+    articles = tuple(
+        Article(title=str(a["title"]), url=str(a["url"]))
+        for a in items or ()
+        if isinstance(a, dict) and a.get("title") and a.get("url")
+    )
+    if not articles:
+        return TextReply(NO_ARTICLES)
+    return NewsReply(articles)
+
+
+# -- not served yet ------------------------------------------------------------------------------
+
+COMING_SOON_LABELS = {
+    "weather.forecast": "五天天气预报",
+    "weather.index": "生活指数",
+    "weather.warnings": "预警信号",
+    "socialsec.enquiry": "社保查询",
+    "socialsec.eligibility": "政策资格说明",
+    "traffic.violations": "交通违法查询",
+    "traffic.points": "驾驶证记分查询",
+    "traffic.road_conditions": "路况查询",
+    "traffic.appointments": "车驾管业务预约",
+    "traffic.review_study": "审验学习",
+    "traffic.fine_payment": "交通罚款缴纳",
+    "traffic.guides": "办事指南",
+    "accounts.latest_articles": "最新推送",
+}
+
+
+def coming_soon(name: str | None) -> str:
+    """The polite answer of a handler not served yet."""
+    label = COMING_SOON_LABELS.get(name or "")
+    what = f"“{label}”功能" if label else "该功能"
+    return f"{what}即将上线，敬请期待。您也可以点击菜单使用其他服务。"
+
+
+HANDLERS: dict[str, ChatHandler] = {
+    "weather.today": weather_today,
+    # The forecast reply already holds the next days.
+    "weather.forecast": weather_today,
+    "socialsec.office_phone": socialsec_office_phone,
+    "accounts.latest_articles": latest_articles,
+}
+
+
+async def run_handler(name: str | None, call: HandlerCall) -> Reply | None:
+    """Answer with the named handler, or "coming soon" when no service serves it yet."""
+    handler = HANDLERS.get(name or "")
+    if handler is None:
+        return TextReply(coming_soon(name))
+    return await handler(call)
