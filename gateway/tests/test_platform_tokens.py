@@ -10,8 +10,7 @@ from pydantic import ValidationError
 
 from gateway.platform import PlatformError
 from gateway.platform.tokens import AccessTokens, MemoryTokenCache, cache_seconds
-from gateway.settings import DEV_WECHAT_ACCOUNTS, GatewaySettings
-from sandbox.settings import DEV_WECHAT_ACCOUNTS as SANDBOX_DEV_WECHAT_ACCOUNTS
+from gateway.settings import GatewaySettings
 from servicekit.settings import SharedSettings
 
 
@@ -76,10 +75,3 @@ def test_the_platform_base_url_defaults_to_the_sandbox_only_in_dev(
         GatewaySettings(shared=prod_shared)
     prod = GatewaySettings(wechat_api_base_url="https://api.weixin.qq.com", shared=prod_shared)
     assert prod.wechat_api_base_url == "https://api.weixin.qq.com"
-
-
-def test_the_sandbox_plays_the_gateways_development_accounts() -> None:
-    # DESIGN §4: the sandbox reads the same accounts; its copy of the dev defaults must not drift.
-    assert [a.model_dump() for a in SANDBOX_DEV_WECHAT_ACCOUNTS] == [
-        a.model_dump() for a in DEV_WECHAT_ACCOUNTS
-    ]

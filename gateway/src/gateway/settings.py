@@ -16,6 +16,7 @@ from pydantic_settings import SettingsConfigDict
 
 from gateway.wechat.crypto import InvalidAesKey, aes_key
 from servicekit.settings import ServiceSettings
+from servicekit.wechat_dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
 
 SERVICES = ("accounts", "traffic", "weather", "socialsec")
 
@@ -48,57 +49,7 @@ class WechatAccount(BaseModel):
         return self
 
 
-# Development-only credentials, used when ENV=dev and GATEWAY_WECHAT_ACCOUNTS is unset.
-DEV_WECHAT_ACCOUNTS = [
-    WechatAccount(
-        code="dgjj",
-        appid="wxdev0000000dgjj",
-        token="dev-token-dgjj",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-dgjj",
-        mode="plain",
-    ),
-    WechatAccount(
-        code="dgtq",
-        appid="wxdev0000000dgtq",
-        token="dev-token-dgtq",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-dgtq",
-        mode="plain",
-    ),
-    WechatAccount(
-        code="dgsb",
-        appid="wxdev0000000dgsb",
-        token="dev-token-dgsb",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-dgsb",
-        mode="plain",
-    ),
-    WechatAccount(
-        code="gxhk",
-        appid="wxdev0000000gxhk",
-        token="dev-token-gxhk",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-gxhk",
-        mode="plain",
-    ),
-    WechatAccount(
-        code="lxdl",
-        appid="wxdev0000000lxdl",
-        token="dev-token-lxdl",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-lxdl",
-        mode="plain",
-    ),
-    WechatAccount(
-        code="dgtj",
-        appid="wxdev0000000dgtj",
-        token="dev-token-dgtj",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-dgtj",
-        mode="plain",
-    ),
-]
+DEV_WECHAT_ACCOUNTS = [WechatAccount(**account) for account in DEV_ACCOUNT_SETTINGS]
 
 
 # Development-only WeChat platform: the sandbox on its `make run` port.

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, PositiveInt, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
+from servicekit.wechat_dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
 
 AccountKind = Literal["subscription", "service"]
 
@@ -35,58 +36,7 @@ class AccountProfile(BaseModel):
     kind: AccountKind = "subscription"
 
 
-# The gateway's development accounts (gateway.settings.DEV_WECHAT_ACCOUNTS), used when ENV=dev and
-# GATEWAY_WECHAT_ACCOUNTS is unset; a gateway test fails when the two lists drift apart.
-DEV_WECHAT_ACCOUNTS = [
-    WechatAccount(
-        code="dgjj",
-        appid="wxdev0000000dgjj",
-        token="dev-token-dgjj",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-dgjj",
-        mode="plain",
-    ),
-    WechatAccount(
-        code="dgtq",
-        appid="wxdev0000000dgtq",
-        token="dev-token-dgtq",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-dgtq",
-        mode="plain",
-    ),
-    WechatAccount(
-        code="dgsb",
-        appid="wxdev0000000dgsb",
-        token="dev-token-dgsb",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-dgsb",
-        mode="plain",
-    ),
-    WechatAccount(
-        code="gxhk",
-        appid="wxdev0000000gxhk",
-        token="dev-token-gxhk",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-gxhk",
-        mode="plain",
-    ),
-    WechatAccount(
-        code="lxdl",
-        appid="wxdev0000000lxdl",
-        token="dev-token-lxdl",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-lxdl",
-        mode="plain",
-    ),
-    WechatAccount(
-        code="dgtj",
-        appid="wxdev0000000dgtj",
-        token="dev-token-dgtj",
-        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        app_secret="dev-secret-dgtj",
-        mode="plain",
-    ),
-]
+DEV_WECHAT_ACCOUNTS = [WechatAccount(**account) for account in DEV_ACCOUNT_SETTINGS]
 
 # Names and kinds of the chat accounts, as in the accounts registry's seed. The registry leaves
 # 莞香花开's kind open; a city news office pushing daily is a subscription account.
