@@ -37,6 +37,9 @@ APPID = {a.code: a.appid for a in ACCOUNTS}
 # test run flushing its own database never pulls a token from under this one.
 PLATFORM_REDIS_URL = "redis://127.0.0.1:6379/12"
 
+# The H5 page a template message links to (any address; the sandbox only records it).
+DETAIL_PAGE = "https://h5.example.cn/violations"
+
 
 class Sandbox:
     """The sandbox's own API: follows, counters, token hooks, inboxes."""
@@ -214,10 +217,10 @@ async def test_template_message_returns_its_msgid(
         openid,
         "tpl_violation_notice",
         {"first": {"value": "您有一条新的违法记录"}},
-        url="https://h5.example.cn/violations",
+        url=DETAIL_PAGE,
     )
     [item] = await sandbox.inbox("zhangsan")
-    assert item["msgid"] == msgid and item["content"]["url"] == "https://h5.example.cn/violations"
+    assert item["msgid"] == msgid and item["content"]["url"] == DETAIL_PAGE
     with pytest.raises(PlatformError) as refused:
         await platform.send_template_message("dgtq", openid, "tpl", {"first": {"value": "x"}})
     assert refused.value.errcode == 48001  # subscription accounts have no template messages

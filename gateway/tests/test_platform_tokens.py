@@ -73,5 +73,6 @@ def test_the_platform_base_url_defaults_to_the_sandbox_only_in_dev(
     prod_shared = SharedSettings(env="prod", internal_token_secret="x" * 32)
     with pytest.raises(ValidationError, match="GATEWAY_WECHAT_API_BASE_URL is required"):
         GatewaySettings(shared=prod_shared)
-    prod = GatewaySettings(wechat_api_base_url="https://api.weixin.qq.com", shared=prod_shared)
-    assert prod.wechat_api_base_url == "https://api.weixin.qq.com"
+    wechat_api = "https://api.weixin.qq.com"
+    prod = GatewaySettings(wechat_api_base_url=wechat_api, shared=prod_shared)
+    assert prod.wechat_api_base_url == wechat_api

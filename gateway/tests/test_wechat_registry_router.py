@@ -25,10 +25,9 @@ from gateway.wechat.handlers.towns import Town, find_town
 from gateway.wechat.messages import to_message
 from gateway.wechat.replies import Article, NewsReply
 from gateway.wechat.signature import sign
-from servicekit.db import upgrade
 from servicekit.errors import UpstreamUnavailable
 from servicekit.settings import SharedSettings
-from servicekit.testing import seed_database, serve_in_thread
+from servicekit.testing import serve_seeded_service
 from socialsec.main import create_app as create_socialsec_app
 from socialsec.seed import seed as seed_socialsec
 from socialsec.settings import SocialsecSettings
@@ -44,21 +43,27 @@ def _registry_only(session: Session) -> str:
 
 @pytest.fixture(scope="module")
 def accounts_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('accounts') / 'accounts.db'}"
-    upgrade("accounts", url)
-    seed_database(url, _registry_only)
-    settings = AccountsSettings(database_url=url, shared=SharedSettings(env="dev"))
-    with serve_in_thread(create_accounts_app(settings)) as base:
+    with serve_seeded_service(
+        package="accounts",
+        folder=tmp_path_factory.mktemp("accounts"),
+        seed=_registry_only,
+        app_factory=lambda url: create_accounts_app(
+            AccountsSettings(database_url=url, shared=SharedSettings(env="dev"))
+        ),
+    ) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
 def socialsec_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('socialsec') / 'socialsec.db'}"
-    upgrade("socialsec", url)
-    seed_database(url, seed_socialsec)
-    settings = SocialsecSettings(database_url=url, shared=SharedSettings(env="dev"))
-    with serve_in_thread(create_socialsec_app(settings)) as base:
+    with serve_seeded_service(
+        package="socialsec",
+        folder=tmp_path_factory.mktemp("socialsec"),
+        seed=seed_socialsec,
+        app_factory=lambda url: create_socialsec_app(
+            SocialsecSettings(database_url=url, shared=SharedSettings(env="dev"))
+        ),
+    ) as base:
         yield base
 
 

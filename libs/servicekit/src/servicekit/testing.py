@@ -315,3 +315,22 @@ def assert_bindings_deletion_contract(client: Any, service: str) -> None:
     assert client.delete(path).status_code == 401
     other_audience = service_headers("accounts", "weather" if service != "weather" else "traffic")
     assert client.delete(path, headers=other_audience).status_code == 401
+
+
+@contextmanager
+def serve_seeded_service(
+    *,
+    package: str,
+    folder: Path,
+    seed: Callable[[Session], str],
+    app_factory: Callable[[str], Any],
+) -> Iterator[str]:
+    """A service on its own migrated, seeded SQLite file, served on a free port; yield its URL.
+
+    `app_factory` builds the app from the database URL.
+    """
+    url = f"sqlite:///{folder / f'{package}.db'}"
+    upgrade(package, url)
+    seed_database(url, seed)
+    with serve_in_thread(app_factory(url)) as base:
+        yield base
