@@ -22,8 +22,8 @@ from gateway.wechat.handlers.weather import APOLOGY
 from gateway.wechat.messages import TextMessage
 from gateway.wechat.replies import Reply, TextReply
 from gateway.wechat.router import Context, MessageRouter
-from gateway.wechat.signature import sign
 from servicekit.settings import SharedSettings
+from servicekit.wechat_crypto import sign
 
 TOKEN = "test-token-dgtq"
 ACCOUNTS = [

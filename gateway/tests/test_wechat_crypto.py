@@ -15,21 +15,21 @@ from wechatpy.exceptions import InvalidSignatureException
 from gateway.main import create_app
 from gateway.settings import GatewaySettings, WechatAccount
 from gateway.wechat import routes
-from gateway.wechat.crypto import (
+from gateway.wechat.crypto import WXBizMsgCrypt
+from gateway.wechat.messages import InboundMessage, TextMessage
+from gateway.wechat.replies import Reply, TextReply
+from gateway.wechat.router import Context
+from servicekit.cli import run_service_cli
+from servicekit.settings import SharedSettings
+from servicekit.wechat_crypto import (
     DecryptError,
     InvalidAesKey,
     InvalidAppId,
     InvalidSignature,
     InvalidXml,
-    WXBizMsgCrypt,
     aes_key,
+    sign,
 )
-from gateway.wechat.messages import InboundMessage, TextMessage
-from gateway.wechat.replies import Reply, TextReply
-from gateway.wechat.router import Context
-from gateway.wechat.signature import sign
-from servicekit.cli import run_service_cli
-from servicekit.settings import SharedSettings
 
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 

@@ -24,10 +24,10 @@ from gateway.wechat.chat_config import ChatConfig, ChatConfigs, KeywordRule
 from gateway.wechat.handlers.towns import Town, find_town
 from gateway.wechat.messages import to_message
 from gateway.wechat.replies import Article, NewsReply
-from gateway.wechat.signature import sign
 from servicekit.errors import UpstreamUnavailable
 from servicekit.settings import SharedSettings
 from servicekit.testing import serve_seeded_service
+from servicekit.wechat_crypto import sign
 from socialsec.main import create_app as create_socialsec_app
 from socialsec.seed import seed as seed_socialsec
 from socialsec.settings import SocialsecSettings

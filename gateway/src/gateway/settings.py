@@ -14,8 +14,8 @@ from pydantic import (
 )
 from pydantic_settings import SettingsConfigDict
 
-from gateway.wechat.crypto import InvalidAesKey, aes_key
 from servicekit.settings import ServiceSettings
+from servicekit.wechat_crypto import InvalidAesKey, aes_key
 from servicekit.wechat_dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
 
 SERVICES = ("accounts", "traffic", "weather", "socialsec")

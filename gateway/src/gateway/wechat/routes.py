@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 
 from gateway.settings import GatewaySettings, WechatAccount
 from gateway.wechat.body import BodyTooLarge, read_capped_body
-from gateway.wechat.crypto import CryptoError, InvalidAppId, InvalidSignature, WXBizMsgCrypt
+from gateway.wechat.crypto import WXBizMsgCrypt
 from gateway.wechat.dedup import DedupStore, dedup_key, handle_once
 from gateway.wechat.messages import (
     Fields,
@@ -36,6 +36,7 @@ from gateway.wechat.registry_router import RegistryRouter
 from gateway.wechat.replies import NO_REPLY, Reply
 from gateway.wechat.router import Context, Dispatcher
 from gateway.wechat.signature import timestamp_is_fresh, verify_signature
+from servicekit.wechat_crypto import CryptoError, InvalidAppId, InvalidSignature
 
 log = logging.getLogger("gateway.wechat")
 

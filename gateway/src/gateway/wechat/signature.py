@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
-
-def sign(*parts: str) -> str:
-    """WeChat's signature: SHA-1 hex of the sorted, joined parts (token, timestamp, nonce[, …])."""
-    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+from servicekit.wechat_crypto import sign
 
 
 def verify_signature(token: str, timestamp: str, nonce: str, signature: str) -> bool:
