@@ -22,11 +22,13 @@ from servicekit.testing import free_port, wait_until
 ROOT = Path(__file__).resolve().parents[2]
 # Six processes importing at once on a busy two-core machine take well over 30 s to be ready.
 STARTUP_SECONDS = 120
+PARTS = (*SERVICES, "gateway", "sandbox")
 
 
 @dataclass
 class LocalSuite:
-    """The four services and the gateway as processes with temporary SQLite databases."""
+    """The four services, the gateway and the sandbox (playing WeChat) as processes with
+    temporary SQLite databases."""
 
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
@@ -37,15 +39,24 @@ class LocalSuite:
     def gateway(self) -> str:
         return f"http://127.0.0.1:{self.ports['gateway']}"
 
+    @property
+    def sandbox(self) -> str:
+        return f"http://127.0.0.1:{self.ports['sandbox']}"
+
     def start(self) -> None:
-        """Migrate, seed and serve every service, then the gateway; wait until all are ready."""
+        """Migrate, seed and serve every service, then the gateway and the sandbox; wait until
+        all are ready."""
         self.env = {**os.environ, "ENV": "dev", "PYTHONUNBUFFERED": "1"}
-        for name in (*SERVICES, "gateway"):
+        for name in PARTS:
             self.ports[name] = free_port()
         for name in SERVICES:
             self.env[f"{name.upper()}_DATABASE_URL"] = f"sqlite:///{self.workdir}/{name}.db"
             self.env[f"GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{self.ports[name]}"
         self.env["GATEWAY_UPSTREAM_TIMEOUT_SECONDS"] = "3"
+        # The two sides of WeChat: the gateway calls the sandbox's platform API, the sandbox
+        # posts citizens' messages to the gateway's callback URLs.
+        self.env["GATEWAY_WECHAT_API_BASE_URL"] = self.sandbox
+        self.env["SANDBOX_GATEWAY_URL"] = self.gateway
         # Accounts tells these services to delete bindings; a short outbox cycle keeps the
         # consent-withdrawal scenario quick.
         for name in ("traffic", "socialsec"):
@@ -61,9 +72,9 @@ class LocalSuite:
                     capture_output=True,
                     cwd=self.workdir,
                 )
-        for name in (*SERVICES, "gateway"):
+        for name in PARTS:
             self.start_process(name)
-        for name in SERVICES:
+        for name in (*SERVICES, "sandbox"):
             wait_until(f"http://127.0.0.1:{self.ports[name]}/readyz", seconds=STARTUP_SECONDS)
         wait_until(f"{self.gateway}/readyz", seconds=STARTUP_SECONDS)
 
@@ -95,6 +106,7 @@ class ComposeSuite:
     """The suite started by `docker compose up` (only the gateway publishes a port)."""
 
     gateway: str = "http://127.0.0.1:8000"
+    sandbox: str = "http://127.0.0.1:8009"
 
     def start(self) -> None:
         """Wait until the gateway reports every upstream ready."""
