@@ -1,12 +1,20 @@
-"""Fixtures shared by the gateway tests: the real weather service as an upstream, and Redis."""
+"""Fixtures shared by the gateway tests: the real weather service and accounts registry as
+upstreams, the sandbox playing WeChat for the chat accounts, and Redis."""
 
 from collections.abc import Iterator
 
 import pytest
 import redis
+from sqlmodel import Session
 
+from accounts.main import create_app as create_accounts_app
+from accounts.registry_seed import seed_chat_config, seed_registry
+from accounts.settings import AccountsSettings
+from gateway.settings import WechatAccount
+from sandbox.main import create_app as create_sandbox_app
+from sandbox.settings import SandboxSettings
 from servicekit.settings import SharedSettings
-from servicekit.testing import require, serve_seeded_service
+from servicekit.testing import free_port, require, serve_in_thread, serve_seeded_service
 from weather.main import create_app as create_weather_app
 from weather.seed import seed
 from weather.settings import WeatherSettings
@@ -44,3 +52,57 @@ def redis_url() -> Iterator[str]:
     finally:
         client.flushdb()
         client.close()
+
+
+@pytest.fixture(autouse=True)
+def no_background_menu_sync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gateways built in tests publish no menus unless a test asks (a keyword argument wins)."""
+    monkeypatch.setenv("GATEWAY_WECHAT_MENU_SYNC_SECONDS", "0")
+
+
+def _registry_only(session: Session) -> str:
+    return "; ".join([seed_registry(session=session), seed_chat_config(session=session)])
+
+
+@pytest.fixture(scope="session")
+def registry_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real accounts service with the seeded registry and chat configuration (read only)."""
+    with serve_seeded_service(
+        package="accounts",
+        folder=tmp_path_factory.mktemp("registry"),
+        seed=_registry_only,
+        app_factory=lambda url: create_accounts_app(
+            AccountsSettings(database_url=url, shared=SharedSettings(env="dev"))
+        ),
+    ) as base:
+        yield base
+
+
+CHAT_ACCOUNT_CODES = ("dgjj", "dgtq", "dgsb", "gxhk", "lxdl", "dgtj")
+
+
+@pytest.fixture(scope="session")
+def chat_accounts() -> list[WechatAccount]:
+    """The six chat accounts with test credentials, for the gateway and the sandbox alike."""
+    return [
+        WechatAccount(code=c, appid=f"wxgwchat000{c}", token=f"tk-{c}", app_secret=f"s-{c}")
+        for c in CHAT_ACCOUNT_CODES
+    ]
+
+
+@pytest.fixture
+def sandbox_accounts(chat_accounts: list[WechatAccount]) -> list[WechatAccount]:
+    """The accounts `chat_sandbox_url` plays WeChat for (a test module may override this)."""
+    return chat_accounts
+
+
+@pytest.fixture
+def chat_sandbox_url(sandbox_accounts: list[WechatAccount]) -> Iterator[str]:
+    """A fresh sandbox playing WeChat for the accounts (its own callbacks go nowhere)."""
+    settings = SandboxSettings(
+        wechat_accounts=[a.model_dump() for a in sandbox_accounts],
+        gateway_url=f"http://127.0.0.1:{free_port()}",
+        shared=SharedSettings(env="dev"),
+    )
+    with serve_in_thread(create_sandbox_app(settings)) as url:
+        yield url

@@ -78,9 +78,11 @@ class Sandbox:
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
-    """A fresh sandbox playing WeChat for the test accounts."""
+    """A fresh sandbox playing WeChat for the test accounts (its own callbacks go nowhere)."""
     settings = SandboxSettings(
-        wechat_accounts=[a.model_dump() for a in ACCOUNTS], shared=SharedSettings(env="dev")
+        wechat_accounts=[a.model_dump() for a in ACCOUNTS],
+        gateway_url=f"http://127.0.0.1:{free_port()}",
+        shared=SharedSettings(env="dev"),
     )
     with serve_in_thread(create_sandbox_app(settings)) as url:
         async with httpx.AsyncClient(base_url=url) as http:

@@ -11,7 +11,7 @@ from gateway.wechat.router import Context, MessageRouter
 def context(code: str) -> Context:
     account = WechatAccount(code=code, appid=f"wx{code}", token="t")
     request: Any = None  # the registry itself never touches the request
-    return Context(account=account, request=request, deadline=0.0)
+    return Context(account=account, request=request, reply_deadline=0.0, work_deadline=0.0)
 
 
 def message(msg_type: str, **fields: str) -> Any:

@@ -1,10 +1,31 @@
-"""`python -m gateway serve`."""
+"""`python -m gateway serve|publish-menus`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
 
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
-from servicekit.cli import run_service_cli
+from gateway.wechat.menus import publish_menus
+from servicekit.cli import CliCommand, run_service_cli
 
-if __name__ == "__main__":
+
+def publish_menus_command(settings: GatewaySettings) -> None:
+    """Publish each account's menu from the registry where the platform's differs; exit 1 if any
+    account failed."""
+    result = asyncio.run(publish_menus(settings))
+    for code, outcome in result.outcomes.items():
+        print(f"{code}: {outcome}")
+    for code, reason in result.failures.items():
+        print(f"{code}: failed ({reason})", file=sys.stderr)
+    if result.failures:
+        sys.exit(1)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The gateway's command line."""
     run_service_cli(
         package="gateway",
         settings_factory=GatewaySettings,
@@ -12,4 +33,15 @@ if __name__ == "__main__":
         seed=None,
         default_port=8000,
         database=False,
+        argv=argv,
+        extra_commands={
+            "publish-menus": CliCommand(
+                help="publish each account's menu from the accounts registry (when changed)",
+                run=publish_menus_command,
+            )
+        },
     )
+
+
+if __name__ == "__main__":
+    main()

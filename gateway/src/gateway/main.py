@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,8 @@ from gateway.wechat import routes as wechat_routes
 from gateway.wechat.chat_config import ChatConfigs
 from gateway.wechat.dedup import create_dedup_store
 from gateway.wechat.handlers.towns import TownDirectory
+from gateway.wechat.late import LateReplies
+from gateway.wechat.menus import MenuPublisher
 from servicekit.app import create_service_app
 
 
@@ -40,15 +43,25 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     platform = PlatformClient(
         settings.wechat_api_base_url, settings.wechat_accounts, redis_url=settings.redis_url
     )
+    late_replies = LateReplies(platform)
+    menus = MenuPublisher(upstreams, platform, [a.code for a in settings.wechat_accounts])
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await upstreams.start()
         await wechat_dedup.start()
         await platform.start()
+        menu_sync = None
+        if settings.wechat_menu_sync_seconds > 0:
+            menu_sync = asyncio.create_task(menus.run(settings.wechat_menu_sync_seconds))
         try:
             yield
         finally:
+            if menu_sync is not None:
+                menu_sync.cancel()
+                await asyncio.gather(menu_sync, return_exceptions=True)
+            # Before the clients close: late answers still being sent need them.
+            await late_replies.close()
             await platform.close()
             await wechat_dedup.close()
             await upstreams.close()
@@ -70,5 +83,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.wechat_chat_configs = ChatConfigs(upstreams, ttl=settings.wechat_config_ttl_seconds)
     app.state.wechat_towns = TownDirectory(upstreams)
     app.state.platform = platform
+    app.state.wechat_late_replies = late_replies
     app.state.staff_keys = StaffKeys(settings.staff_keys)
     return app

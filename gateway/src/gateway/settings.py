@@ -112,6 +112,18 @@ class GatewaySettings(ServiceSettings):
         description="how long a callback's reply is kept for WeChat's retries (within 15 s); "
         "as long as the timestamp window, so a replayed callback is never handled twice",
     )
+    wechat_late_reply_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="how long a chat handler may work in all; one still running after the "
+        "passive reply's 4 s answers as a customer-service message (4 or less: never late)",
+    )
+    wechat_menu_sync_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="how often each account's menu is published from the registry when it "
+        "changed (first shortly after start); 0 turns the background sync off",
+    )
     staff_keys: dict[str, list[str]] = Field(default_factory=dict)
     auth_redirect_allowlist: list[str] = Field(
         default_factory=list,

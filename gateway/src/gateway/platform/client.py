@@ -30,6 +30,7 @@ from gateway.settings import WechatAccount
 log = logging.getLogger("gateway.platform")
 
 CLIENTMSGID_EXISTS = 45065
+MENU_NOT_FOUND = 46003
 # A Redis that hangs must not hold a message up for long: fail and let the caller decide.
 REDIS_TIMEOUT_SECONDS = 1.0
 
@@ -163,6 +164,17 @@ class PlatformClient:
         """Publish the account's custom menu (`{"button": [...]}` as WeChat's JSON)."""
         await self._call(account, "/cgi-bin/menu/create", menu)
 
+    async def get_menu(self, account: str) -> dict[str, Any] | None:
+        """The account's published custom menu (`{"button": [...]}`), or None when it has none."""
+        try:
+            answer = await self._call(account, "/cgi-bin/menu/get")
+        except PlatformError as exc:
+            if exc.errcode == MENU_NOT_FOUND:
+                return None
+            raise
+        menu = answer.get("menu")
+        return menu if isinstance(menu, dict) else None
+
     async def oauth_exchange_code(self, account: str, code: str) -> OAuthIdentity:
         """Exchange an OAuth2 `code` for the citizen's openid and unionid (40029/42003 if bad)."""
         acc = self.account(account)
@@ -185,18 +197,22 @@ class PlatformClient:
             refresh_token=answer.get("refresh_token", ""),
         )
 
-    async def _call(self, code: str, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """POST with the account's token; on a refused token, refetch once and retry once."""
+    async def _call(
+        self, code: str, path: str, body: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """POST `body` (GET without one) with the account's token; on a refused token, refetch
+        once and retry once."""
+        method = "GET" if body is None else "POST"
         token = await self.access_token(code)
         try:
-            return await self._request("POST", path, {"access_token": token}, body)
+            return await self._request(method, path, {"access_token": token}, body)
         except PlatformError as exc:
             if not exc.token_rejected:
                 raise
             log.warning("%s refused the token of %s (%s); refetching", path, code, exc.errcode)
         await self._token_owner().invalidate(self.account(code).appid, token)
         token = await self.access_token(code)
-        return await self._request("POST", path, {"access_token": token}, body)
+        return await self._request(method, path, {"access_token": token}, body)
 
     async def _fetch_token(self, account: WechatAccount) -> tuple[str, int]:
         answer = await self._request(

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from gateway.upstreams import Upstreams
 from servicekit.errors import UpstreamUnavailable
@@ -236,9 +237,25 @@ class ChatConfigs:
         return config
 
     async def _fetch(self, account_code: str, timeout: float) -> ChatConfig:
-        status, body = await self.upstreams.get_json(
-            "accounts", f"/v1/accounts/{account_code}/chat-config", timeout=timeout
-        )
-        if status != 200 or not isinstance(body, dict):
-            raise UpstreamUnavailable(f"accounts answered {status}")
-        return ChatConfig.from_json(body)
+        config = await fetch_chat_config(self.upstreams, account_code, timeout=timeout)
+        if config is None:
+            raise UpstreamUnavailable("accounts does not know the account")
+        return config
+
+
+async def fetch_chat_config(
+    upstreams: Upstreams, account_code: str, *, timeout: float
+) -> ChatConfig | None:
+    """The account's configuration read from the registry now; None when it has no such account.
+
+    Raises UpstreamUnavailable / UpstreamTimeout (or ValueError for a body that is not JSON)
+    when the registry cannot answer.
+    """
+    status, body = await upstreams.get_json(
+        "accounts", f"/v1/accounts/{quote(account_code, safe='')}/chat-config", timeout=timeout
+    )
+    if status == 404:
+        return None
+    if status != 200 or not isinstance(body, dict):
+        raise UpstreamUnavailable(f"accounts answered {status}")
+    return ChatConfig.from_json(body)

@@ -1,4 +1,5 @@
-"""Passive replies: the XML answered in the body of the callback's HTTP response.
+"""Replies to a citizen's message: the passive XML answered in the body of the callback's HTTP
+response, or the same answer as a customer-service message when it comes too late for that.
 
 `success` (or an empty body) tells WeChat "no reply" and stops its retries.
 """
@@ -6,8 +7,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
+from gateway.platform.client import text_message
 from gateway.wechat.messages import InboundMessage
 
 NO_REPLY = "success"
@@ -18,6 +20,10 @@ class Reply(Protocol):
 
     def render(self, message: InboundMessage, *, create_time: int) -> str:
         """The reply's XML."""
+        ...
+
+    def custom_message(self) -> dict[str, Any]:
+        """The reply as a customer-service message body (WeChat's JSON, without `touser`)."""
         ...
 
 
@@ -49,6 +55,10 @@ class TextReply:
         """The reply's XML."""
         return text_reply_xml(message, self.content, create_time=create_time)
 
+    def custom_message(self) -> dict[str, Any]:
+        """The reply as a customer-service message body (WeChat's JSON, without `touser`)."""
+        return text_message(self.content)
+
 
 @dataclass(frozen=True)
 class Article:
@@ -62,6 +72,8 @@ class Article:
 
 # WeChat shows at most 8 articles in a passive news reply.
 MAX_ARTICLES = 8
+# A customer-service news message may hold one article only (WeChat refuses more with 45008).
+MAX_CUSTOM_ARTICLES = 1
 
 
 @dataclass(frozen=True)
@@ -92,3 +104,11 @@ class NewsReply:
             f"<Articles>{items}</Articles>"
             "</xml>"
         )
+
+    def custom_message(self) -> dict[str, Any]:
+        """The reply as a customer-service message body (WeChat's JSON, without `touser`)."""
+        articles = [
+            {"title": a.title, "description": a.description, "url": a.url, "picurl": a.picurl}
+            for a in self.articles[:MAX_CUSTOM_ARTICLES]
+        ]
+        return {"msgtype": "news", "news": {"articles": articles}}

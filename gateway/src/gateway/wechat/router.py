@@ -22,11 +22,18 @@ from gateway.wechat.replies import Reply
 
 @dataclass(frozen=True)
 class Context:
-    """What a handler may use: the account, the HTTP request, and the deadline of its answer."""
+    """What a handler may use: the account, the HTTP request, and the deadlines of its answer.
+
+    Deadlines are event-loop times (loop.time()). The passive reply waits until `reply_deadline`;
+    a handler still running then goes on in the background until `work_deadline`, and its answer
+    is sent as a customer-service message. So handlers size their upstream calls by `remaining()`
+    (the work deadline): a call cut short at the reply deadline could never answer late.
+    """
 
     account: WechatAccount
     request: Request
-    deadline: float  # event-loop time (loop.time()) by which the reply must be ready
+    reply_deadline: float
+    work_deadline: float
 
     @property
     def upstreams(self) -> Upstreams:
@@ -34,8 +41,12 @@ class Context:
         return self.request.app.state.upstreams
 
     def remaining(self) -> float:
-        """Seconds left before the deadline (never negative)."""
-        return max(0.0, self.deadline - asyncio.get_running_loop().time())
+        """Seconds left before the work deadline (never negative)."""
+        return max(0.0, self.work_deadline - asyncio.get_running_loop().time())
+
+    def reply_remaining(self) -> float:
+        """Seconds left before the passive reply is due (never negative)."""
+        return max(0.0, self.reply_deadline - asyncio.get_running_loop().time())
 
 
 class Dispatcher(Protocol):

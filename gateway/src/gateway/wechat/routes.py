@@ -3,8 +3,9 @@
 POST runs the checks of DESIGN §7 in order: body size cap -> signature -> timestamp window ->
 safe XML parse -> msg_signature, decryption and appid (safe mode, and compatible mode when the
 request says `encrypt_type=aes`) -> de-duplication -> route -> passive reply (encrypted when the
-request was). A refusal is a short plain-text 4xx answered before anything is claimed or handled;
-WeChat never gets a 5xx or JSON from here, and anything unexpected answers `success`.
+request was), or `success` and a customer-service message when the handler needs more time.
+A refusal is a short plain-text 4xx answered before anything is claimed or handled; WeChat never
+gets a 5xx or JSON from here, and anything unexpected answers `success`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from gateway.settings import GatewaySettings, WechatAccount
 from gateway.wechat.body import BodyTooLarge, read_capped_body
 from gateway.wechat.crypto import WXBizMsgCrypt
 from gateway.wechat.dedup import DedupStore, dedup_key, handle_once
+from gateway.wechat.late import LateReplies
 from gateway.wechat.messages import (
     Fields,
     InboundMessage,
@@ -40,7 +42,8 @@ from servicekit.wechat_crypto import CryptoError, InvalidAppId, InvalidSignature
 
 log = logging.getLogger("gateway.wechat")
 
-# WeChat gives up after 5 s and retries; the rest is left for the network and the reply.
+# WeChat gives up after 5 s and retries; the rest is left for the network and the reply. A handler
+# still running then answers late, as a customer-service message (late.py).
 HANDLER_BUDGET_SECONDS = 4.0
 XML_MEDIA_TYPE = "application/xml"
 
@@ -149,15 +152,37 @@ async def receive(
     except Refused as refusal:
         log.warning("callback refused: %s", refusal, extra=extra)
         return _text(refusal.answer, refusal.status_code)
-    context = Context(account, request, _deadline())
+    now = asyncio.get_running_loop().time()
+    context = Context(
+        account,
+        request,
+        reply_deadline=now + HANDLER_BUDGET_SECONDS,
+        work_deadline=now + settings.wechat_late_reply_seconds,
+    )
 
     async def handle() -> str:
-        reply = await _reply(routes, context, inbound.message)
-        return _render(reply, inbound)
+        answering = asyncio.create_task(_answer(routes, context, inbound.message))
+        try:
+            # asyncio.wait, unlike wait_for, leaves the handler running when time is up.
+            await asyncio.wait({answering}, timeout=context.reply_remaining())
+        finally:
+            if not answering.done():
+                # Past the deadline (or this request was cancelled): the answer goes out later.
+                late: LateReplies = request.app.state.wechat_late_replies
+                late.deliver_when_done(answering, account.code, inbound.message.from_user_name)
+                log.warning(
+                    "handler passed its reply budget; answering success, replying later",
+                    extra=extra,
+                )
+        if not answering.done():
+            return NO_REPLY
+        return _render(answering.result(), inbound)
 
     store: DedupStore = request.app.state.wechat_dedup
     key = dedup_key(account.code, inbound.message)
-    body = await handle_once(store, key, handle, wait_seconds=context.remaining())
+    # A retry waits at most its own reply budget; by then the first delivery has stored its body
+    # (`success` when its handler went past the reply deadline).
+    body = await handle_once(store, key, handle, wait_seconds=context.reply_remaining())
     if body is None:
         log.warning("a retry's wait for the first delivery's reply ran out; answering success")
         body = NO_REPLY
@@ -234,17 +259,12 @@ def _render(reply: Reply | None, inbound: Inbound) -> str:
     return inbound.reply_crypto.encrypt_reply(xml, timestamp=str(now), nonce=nonce)
 
 
-def _deadline() -> float:
-    return asyncio.get_running_loop().time() + HANDLER_BUDGET_SECONDS
-
-
-async def _reply(routes: Dispatcher, context: Context, message: InboundMessage) -> Reply | None:
+async def _answer(routes: Dispatcher, context: Context, message: InboundMessage) -> Reply | None:
     try:
-        async with asyncio.timeout_at(context.deadline):
+        async with asyncio.timeout_at(context.work_deadline):
             return await routes.dispatch(context, message)
     except TimeoutError:
-        # Delivering the late answer as a customer-service message is a later issue.
         log.warning(
-            "handler passed its budget; answering success", extra={"account": context.account.code}
+            "handler passed its late budget; no answer", extra={"account": context.account.code}
         )
         return None

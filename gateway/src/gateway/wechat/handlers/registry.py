@@ -22,7 +22,7 @@ from servicekit.errors import UpstreamTimeout, UpstreamUnavailable
 
 log = logging.getLogger("gateway.wechat.handlers")
 
-# Leave time to render and send the reply before WeChat's 5 s deadline.
+# Leave time to answer (with an apology at worst) before the work deadline cuts the handler off.
 REPLY_MARGIN_SECONDS = 0.3
 TOWN_LOOKUP_SECONDS = 1.0
 LATEST_ARTICLES = 5

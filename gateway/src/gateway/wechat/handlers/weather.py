@@ -19,7 +19,7 @@ log = logging.getLogger("gateway.wechat.weather")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CITY_CODE = "dongguan"
 APOLOGY = "天气服务暂时繁忙，请稍后再试。"
-# Leave time to render and send the reply before WeChat's 5 s deadline.
+# Leave time to answer (with an apology at worst) before the work deadline cuts the handler off.
 REPLY_MARGIN_SECONDS = 0.3
 _WEEKDAYS = "一二三四五六日"
 _RELATIVE = {0: "今天", 1: "明天", 2: "后天"}
