@@ -1,4 +1,7 @@
-"""A fresh sandbox per test, playing WeChat for one service and one subscription account."""
+"""A fresh sandbox per test, playing WeChat for one service and one subscription account.
+
+Callbacks go to a port nobody listens on unless a test module overrides `gateway_url`.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from sandbox.main import create_app
 from sandbox.settings import SandboxSettings
 from sandbox.state import SandboxState
 from servicekit.settings import SharedSettings
+from servicekit.testing import free_port
 
 # dgjj is a service account (东莞交警) and dgtq a subscription account (东莞天气).
 ACCOUNTS = [
@@ -27,9 +31,28 @@ def limits() -> dict[str, Any]:
 
 
 @pytest.fixture
-def client(limits: dict[str, Any]) -> Iterator[TestClient]:
+def accounts() -> list[dict[str, str]]:
+    """The accounts the sandbox plays WeChat for (override this fixture in a test module)."""
+    return ACCOUNTS
+
+
+@pytest.fixture
+def gateway_url() -> str:
+    """Where the sandbox posts callbacks: by default a port nobody listens on."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+def client(
+    limits: dict[str, Any], accounts: list[dict[str, str]], gateway_url: str
+) -> Iterator[TestClient]:
     """A client of a fresh sandbox."""
-    settings = SandboxSettings(wechat_accounts=ACCOUNTS, shared=SharedSettings(env="dev"), **limits)
+    settings = SandboxSettings(
+        wechat_accounts=accounts,
+        gateway_url=gateway_url,
+        shared=SharedSettings(env="dev"),
+        **limits,
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 

@@ -7,12 +7,14 @@ problem+json like every other part's (DESIGN §5).
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from sandbox import callbacks
 from sandbox.citizens import Citizen
 from sandbox.state import Account, DeliveryKind, InboxMessage, SandboxState
 from servicekit.deps import Page, PageDep
@@ -21,12 +23,13 @@ from servicekit.errors import Conflict, NotFound
 router = APIRouter(prefix="/sandbox", tags=["模拟平台（测试与演示）"])
 
 
-async def _state(request: Request) -> SandboxState:
+async def get_state(request: Request) -> SandboxState:
+    """The sandbox's state (a dependency)."""
     # async: resolved on the event loop, never in the threadpool beside state-changing handlers.
     return request.app.state.sandbox
 
 
-StateDep = Annotated[SandboxState, Depends(_state)]
+StateDep = Annotated[SandboxState, Depends(get_state)]
 
 
 class AccountOut(BaseModel):
@@ -34,9 +37,12 @@ class AccountOut(BaseModel):
 
     code: str
     appid: str
+    original_id: str = Field(description="原始 ID（gh_ 开头），回调消息的 ToUserName")
     name: str
     kind: str = Field(description="subscription 订阅号 | service 服务号")
+    mode: str = Field(description="消息加解密方式：plain 明文 | compatible 兼容 | safe 安全")
     followers: int
+    hints: list[str] = Field(description="聊天页面建议市民试着发送的文字")
 
 
 class CitizenOut(BaseModel):
@@ -119,14 +125,16 @@ class ClockAdvance(BaseModel):
     advance_seconds: float = Field(ge=0)
 
 
-def _account(state: SandboxState, code: str) -> Account:
+def account_or_404(state: SandboxState, code: str) -> Account:
+    """The account with this code, or 404."""
     account = state.accounts.get(code)
     if account is None:
         raise NotFound(f"模拟平台上没有公众号 {code}。")
     return account
 
 
-def _citizen(state: SandboxState, citizen_id: str) -> Citizen:
+def citizen_or_404(state: SandboxState, citizen_id: str) -> Citizen:
+    """The citizen with this id, or 404."""
     citizen = state.citizens.get(citizen_id)
     if citizen is None:
         raise NotFound(f"没有模拟市民 {citizen_id}。")
@@ -168,9 +176,12 @@ async def list_accounts(state: StateDep, page: PageDep) -> Page[AccountOut]:
         AccountOut(
             code=a.code,
             appid=a.appid,
+            original_id=a.original_id,
             name=a.name,
             kind=a.kind,
+            mode=a.mode,
             followers=len(state.followers(a)),
+            hints=state.settings.profile(a.code).hints,
         )
         for a in state.accounts.values()
     ]
@@ -202,9 +213,9 @@ async def inbox(
     account: Annotated[str | None, Query(description="只看这个公众号（代码）发来的")] = None,
 ) -> Page[InboxItem]:
     """What the accounts sent this citizen, oldest first."""
-    messages = state.inboxes[_citizen(state, citizen_id).id]
+    messages = state.inboxes[citizen_or_404(state, citizen_id).id]
     if account is not None:
-        code = _account(state, account).code
+        code = account_or_404(state, account).code
         messages = [m for m in messages if m.account == code]
     chosen = messages[page.offset : page.offset + page.limit]
     return Page(items=[_inbox_item(state, m) for m in chosen], total=len(messages))
@@ -212,24 +223,43 @@ async def inbox(
 
 @router.put("/citizens/{citizen_id}/follows/{account_code}", summary="关注公众号")
 async def follow(citizen_id: str, account_code: str, state: StateDep) -> FollowOut:
-    """The citizen follows the account (an interaction too, as on WeChat)."""
-    account, citizen = _account(state, account_code), _citizen(state, citizen_id)
-    state.follow(account, citizen)
+    """The citizen follows the account (an interaction too, as on WeChat).
+
+    A new follow sends the subscribe event to the account's server and records its welcome
+    reply in the conversation; following again changes nothing.
+    """
+    account, citizen = account_or_404(state, account_code), citizen_or_404(state, citizen_id)
+    if not state.is_following(account, citizen):
+        state.follow(account, citizen)
+        state.record(account, citizen, "to_account", "subscribe", "event", {"event": "subscribe"})
+        callback = callbacks.event(
+            account, citizen.openid(account.appid), "subscribe", create_time=int(time.time())
+        )
+        await callbacks.converse(state, account, citizen, callback)
     return _follow_out(state, account, citizen)
 
 
 @router.delete("/citizens/{citizen_id}/follows/{account_code}", summary="取消关注公众号")
 async def unfollow(citizen_id: str, account_code: str, state: StateDep) -> FollowOut:
-    """The citizen stops following the account."""
-    account, citizen = _account(state, account_code), _citizen(state, citizen_id)
-    state.unfollow(account, citizen)
+    """The citizen stops following the account; the unsubscribe event goes to its server."""
+    account, citizen = account_or_404(state, account_code), citizen_or_404(state, citizen_id)
+    if state.is_following(account, citizen):
+        state.unfollow(account, citizen)
+        state.record(
+            account, citizen, "to_account", "unsubscribe", "event", {"event": "unsubscribe"}
+        )
+        callback = callbacks.event(
+            account, citizen.openid(account.appid), "unsubscribe", create_time=int(time.time())
+        )
+        # WeChat shows nothing of the answer to someone who just left.
+        await callbacks.converse(state, account, citizen, callback, shows_answer=False)
     return _follow_out(state, account, citizen)
 
 
 @router.post("/interactions", status_code=201, summary="记录市民与公众号的互动")
 async def interact(body: InteractionIn, state: StateDep) -> InteractionOut:
     """Record that the citizen messaged or clicked the account now (opens the reply window)."""
-    account, citizen = _account(state, body.account), _citizen(state, body.citizen)
+    account, citizen = account_or_404(state, body.account), citizen_or_404(state, body.citizen)
     if not state.is_following(account, citizen):
         raise Conflict(f"{citizen.name} 尚未关注 {account.name}，无法与其互动。")
     interaction = state.interact(account, citizen, body.kind)

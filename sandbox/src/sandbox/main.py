@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from sandbox import introspection, oauth, platform_api
+from sandbox import chat, chat_page, introspection, oauth, platform_api
 from sandbox.errcodes import install_wechat_errors
 from sandbox.settings import SandboxSettings
 from sandbox.state import SandboxState
@@ -16,7 +16,13 @@ def create_app(settings: SandboxSettings) -> FastAPI:
         settings,
         title="guanwei sandbox",
         description="开发与测试用的模拟微信平台与微信支付。",
-        routers=[platform_api.router, oauth.router, introspection.router],
+        routers=[
+            platform_api.router,
+            oauth.router,
+            introspection.router,
+            chat.router,
+            chat_page.router,
+        ],
     )
     app.state.sandbox = state
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field, PositiveInt, model_validator
+from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -34,18 +34,28 @@ class AccountProfile(BaseModel):
 
     name: str
     kind: AccountKind = "subscription"
+    hints: list[str] = Field(
+        default_factory=list, description="what the chat page suggests a citizen types"
+    )
 
 
 DEV_WECHAT_ACCOUNTS = [WechatAccount(**account) for account in DEV_ACCOUNT_SETTINGS]
 
 # Names and kinds of the chat accounts, as in the accounts registry's seed. The registry leaves
 # 莞香花开's kind open; a city news office pushing daily is a subscription account.
+# The hints are texts the registry's keyword rules answer (accounts' chat_config.json).
 DEFAULT_ACCOUNT_PROFILES = {
-    "dgjj": AccountProfile(name="东莞交警", kind="service"),
-    "dgtq": AccountProfile(name="东莞天气", kind="subscription"),
-    "dgsb": AccountProfile(name="东莞社保", kind="service"),
-    "gxhk": AccountProfile(name="莞香花开", kind="subscription"),
-    "lxdl": AccountProfile(name="荔香大朗", kind="subscription"),
+    "dgjj": AccountProfile(
+        name="东莞交警", kind="service", hints=["路况 莞深高速", "办事指南 驾驶证", "预约"]
+    ),
+    "dgtq": AccountProfile(
+        name="东莞天气", kind="subscription", hints=["天气", "天气 大朗", "周末出去玩要带伞吗"]
+    ),
+    "dgsb": AccountProfile(name="东莞社保", kind="service", hints=["社保电话 大朗", "公积金"]),
+    "gxhk": AccountProfile(name="莞香花开", kind="subscription", hints=["你都知道啥", "天气"]),
+    "lxdl": AccountProfile(
+        name="荔香大朗", kind="subscription", hints=["要办社保，可是不知道电话咋办。", "天气"]
+    ),
     "dgtj": AccountProfile(name="东莞特检", kind="service"),
 }
 
@@ -58,7 +68,16 @@ class SandboxSettings(ServiceSettings):
     )
     service_name: ClassVar[str] = "sandbox"
 
-    gateway_url: str = "http://127.0.0.1:8000"
+    gateway_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="the developer server: each account's callback is {gateway_url}/wechat/{code}",
+    )
+    callback_timeout_seconds: PositiveFloat = Field(
+        default=5.0, description="how long WeChat waits for the developer server's answer"
+    )
+    callback_attempts: PositiveInt = Field(
+        default=3, description="deliveries of one message before the citizen sees the apology"
+    )
     wechat_accounts: list[WechatAccount] = Field(
         default_factory=list, validation_alias="GATEWAY_WECHAT_ACCOUNTS"
     )

@@ -1,4 +1,4 @@
-"""The simulated platform's memory: accounts, citizens, who follows whom, interactions, inboxes.
+"""The simulated platform's memory: accounts, citizens, follows, interactions, inboxes, chats.
 
 One process, in memory: every handler that reads and changes this state is `async def` and does
 not await in between, so requests never interleave inside a rule.
@@ -6,6 +6,7 @@ not await in between, so requests never interleave inside a rule.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any, Literal
 
 from sandbox.citizens import DEMO_CITIZENS, Citizen
 from sandbox.clock import Clock
+from sandbox.conversation import ChatEntry, Direction, EntryKind, summarize
 from sandbox.settings import AccountKind, SandboxSettings
 from sandbox.tokens import TokenRegistry
 
@@ -28,6 +30,15 @@ class Account:
     secret: str
     name: str
     kind: AccountKind
+    token: str = ""
+    encoding_aes_key: str = ""
+    mode: Literal["plain", "compatible", "safe"] = "plain"
+
+    @property
+    def original_id(self) -> str:
+        """The account's original id (原始 ID, `gh_` + 12 hex), the ToUserName of callbacks."""
+        # Derived from the appid so it is the same on every run, like the citizens' ids.
+        return "gh_" + hashlib.sha256(f"original:{self.appid}".encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,9 @@ class SandboxState:
                 secret=item.app_secret,
                 name=profile.name,
                 kind=profile.kind,
+                token=item.token,
+                encoding_aes_key=item.encoding_aes_key,
+                mode=item.mode,
             )
         self._by_appid = {a.appid: a for a in self.accounts.values()}
         self.citizens: dict[str, Citizen] = {c.id: c for c in DEMO_CITIZENS}
@@ -98,6 +112,7 @@ class SandboxState:
         self.interactions: dict[tuple[str, str], Interaction] = {}
         self.inboxes: dict[str, list[InboxMessage]] = {c.id: [] for c in DEMO_CITIZENS}
         self.menus: dict[str, dict[str, Any]] = {}
+        self.conversations: dict[tuple[str, str], list[ChatEntry]] = {}
         self.mass = MassQuota()
         self.oauth_codes: dict[str, AuthorizationCode] = {}
         self.tokens = TokenRegistry(
@@ -110,6 +125,7 @@ class SandboxState:
         self.api_calls: Counter[str] = Counter()
         self.errors: Counter[int] = Counter()
         self._inbox_ids = itertools.count(1)
+        self._entry_ids = itertools.count(1)
         self._msgids = itertools.count(1_000_000_001)
 
     def account_by_appid(self, appid: str) -> Account | None:
@@ -174,7 +190,34 @@ class SandboxState:
             msgid=msgid,
         )
         self.inboxes[citizen.id].append(message)
+        self.record(account, citizen, "to_citizen", kind, msgtype, content)
         return message
+
+    def record(
+        self,
+        account: Account,
+        citizen: Citizen,
+        direction: Direction,
+        kind: EntryKind,
+        msgtype: str,
+        content: dict[str, Any],
+    ) -> ChatEntry:
+        """Append a line to the conversation of the citizen and the account."""
+        entry = ChatEntry(
+            id=next(self._entry_ids),
+            at=self.clock.now(),
+            direction=direction,
+            kind=kind,
+            msgtype=msgtype,
+            content=content,
+            summary=summarize(msgtype, content),
+        )
+        self.conversations.setdefault((citizen.id, account.code), []).append(entry)
+        return entry
+
+    def conversation(self, account: Account, citizen: Citizen) -> list[ChatEntry]:
+        """The conversation of the citizen and the account, oldest first."""
+        return self.conversations.get((citizen.id, account.code), [])
 
     def next_msgid(self) -> int:
         """A new platform message id (template msgid, mass msg_id)."""
