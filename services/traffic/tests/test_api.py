@@ -1,4 +1,7 @@
+from collections.abc import Callable
+
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from servicekit.testing import assert_suite_conventions, seed_database
 from traffic.seed import seed
@@ -53,10 +56,18 @@ def test_unknown_code_is_a_chinese_problem(client: TestClient) -> None:
     assert problem["instance"] == "/v1/violation-codes/9999"
 
 
-def test_seed_is_idempotent(client: TestClient, migrated_database_url: str) -> None:
-    before = client.get("/v1/violation-codes", params={"limit": 100}).json()
-    assert seed_database(migrated_database_url, seed) == "traffic: 12 violation codes"
-    assert client.get("/v1/violation-codes", params={"limit": 100}).json() == before
+def test_seed_is_idempotent(
+    client: TestClient, seeded_database_url: str, service_seed: Callable[[Session], str]
+) -> None:
+    codes = client.get("/v1/violation-codes", params={"limit": 100}).json()
+    lookup = {"plate": "粤S12345", "vin6": "123456"}
+    violations = client.get("/v1/violations", params=lookup).json()
+    for again in (service_seed, seed):
+        assert seed_database(seeded_database_url, again) == (
+            "traffic: 12 violation codes; population already present (2000 vehicles)"
+        )
+    assert client.get("/v1/violation-codes", params={"limit": 100}).json() == codes
+    assert client.get("/v1/violations", params=lookup).json() == violations
 
 
 def test_follows_the_suite_conventions(client: TestClient) -> None:

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
-from traffic.routes import bindings, violation_codes
+from traffic.routes import bindings, decisions, licence, violation_codes, violations
 from traffic.settings import TrafficSettings
 
 
@@ -12,7 +12,17 @@ def create_app(settings: TrafficSettings) -> FastAPI:
     return create_service_app(
         settings,
         title="东莞交警 traffic",
-        description="交通违法代码查询，以及后续的违法记录、记分与罚款缴纳。",
+        description=(
+            "交通违法代码与违法查询、机动车和驾驶证绑定、驾驶证记分与学法减分、"
+            "网上自助处理违法与处罚决定书应缴金额查询。"
+        ),
         package="traffic",
-        routers=[violation_codes.router, bindings.router],
+        routers=[
+            violation_codes.router,
+            violations.router,
+            decisions.router,
+            licence.router,
+            bindings.router,
+            bindings.internal_router,
+        ],
     )

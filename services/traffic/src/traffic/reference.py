@@ -1,4 +1,4 @@
-"""Reference tables shipped with the package: the violation codes."""
+"""Reference tables shipped with the package: the violation codes and Dongguan's divisions."""
 
 from __future__ import annotations
 
@@ -52,3 +52,10 @@ def violation_codes() -> tuple[ViolationCodeRow, ...]:
         )
         for r in csv.DictReader(text.splitlines())
     )
+
+
+@cache
+def division_names() -> tuple[str, ...]:
+    """Names of Dongguan's subdistricts, towns and zones (`dongguan_divisions.csv`)."""
+    text = resources.files("traffic.data").joinpath("dongguan_divisions.csv").read_text("utf-8")
+    return tuple(r["name"] for r in csv.DictReader(text.splitlines()))

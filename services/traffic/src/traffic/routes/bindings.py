@@ -1,29 +1,120 @@
-"""`/v1/internal/citizens/{citizen_id}/bindings`: the consent-withdrawal contract (DESIGN §6)."""
+"""Bindings: `/v1/me/bindings` for citizens, and the consent-withdrawal contract (DESIGN §6)."""
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Body, Request, Response, status
+from pydantic import Field
 
-from servicekit.identity import requires_caller
+from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.identity import CitizenDep, requires_caller
+from traffic.bindings import (
+    bind_licence,
+    bind_vehicle,
+    bound_items,
+    delete_all_bindings,
+    delete_binding,
+)
+from traffic.clock import NowDep
+from traffic.models import BindingPublic, LicenceBindingCreate, VehicleBindingCreate
+from traffic.routes.params import valid
+from traffic.validators import (
+    validate_file_number,
+    validate_licence_number,
+    validate_plate,
+    validate_vin6,
+)
+from traffic.views import binding_public
 
-router = APIRouter(prefix="/v1/internal/citizens", tags=["internal"])
+router = APIRouter(prefix="/v1/me/bindings", tags=["bindings"])
+internal_router = APIRouter(prefix="/v1/internal/citizens", tags=["internal"])
 log = logging.getLogger("traffic.bindings")
+
+BindingCreate = Annotated[VehicleBindingCreate | LicenceBindingCreate, Field(discriminator="kind")]
+
+
+@router.get("", response_model=Page[BindingPublic], summary="我绑定的机动车和驾驶证")
+def list_bindings(citizen: CitizenDep, session: SessionDep, page: PageDep) -> Page[BindingPublic]:
+    """The calling citizen's bound vehicles and licence, oldest first."""
+    items = bound_items(session, citizen_id=citizen.subject)
+    return Page(
+        items=[binding_public(i) for i in items[page.offset : page.offset + page.limit]],
+        total=len(items),
+    )
+
+
+@router.post(
+    "",
+    response_model=BindingPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="绑定机动车或驾驶证",
+    responses={
+        409: {"description": "已绑定"},
+        422: {"description": "格式错误，或核验未通过（不指明哪一项不符）"},
+        429: {"description": "核验失败次数过多，见 Retry-After"},
+    },
+)
+def create_binding(
+    body: Annotated[BindingCreate, Body()],
+    citizen: CitizenDep,
+    session: SessionDep,
+    now: NowDep,
+    request: Request,
+) -> BindingPublic:
+    """Bind a vehicle (plate + last six of the VIN) or a licence (number + file number)."""
+    throttle = request.app.state.settings.binding_throttle
+    if isinstance(body, VehicleBindingCreate):
+        plate = valid("plate", "body", lambda: validate_plate(plate=body.plate))
+        item = bind_vehicle(
+            session,
+            citizen_id=citizen.subject,
+            plate=plate.number,
+            vin6=valid("vin6", "body", lambda: validate_vin6(vin6=body.vin6)),
+            now=now,
+            throttle=throttle,
+        )
+    else:
+        item = bind_licence(
+            session,
+            citizen_id=citizen.subject,
+            licence_number=valid(
+                "licence_number",
+                "body",
+                lambda: validate_licence_number(number=body.licence_number),
+            ),
+            file_number=valid(
+                "file_number", "body", lambda: validate_file_number(number=body.file_number)
+            ),
+            now=now,
+            throttle=throttle,
+        )
+    return binding_public(item)
 
 
 @router.delete(
+    "/{binding_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="解除一项绑定",
+)
+def remove_binding(binding_id: int, citizen: CitizenDep, session: SessionDep) -> Response:
+    """Remove one of the calling citizen's bindings."""
+    delete_binding(session, citizen_id=citizen.subject, binding_id=binding_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@internal_router.delete(
     "/{citizen_id}/bindings",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="删除市民的全部绑定",
     dependencies=[requires_caller("accounts")],
 )
-def delete_bindings(citizen_id: str) -> Response:
+def delete_bindings(citizen_id: str, session: SessionDep) -> Response:
     """Delete every binding the citizen holds here; only accounts calls it, after a withdrawal.
 
-    Traffic holds no bindings yet (binding a vehicle or a driving licence comes in a later
-    issue), so this deletes nothing and always answers 204. When binding tables are added, they
-    are emptied for `citizen_id` here; the call must stay idempotent, because accounts retries
-    it until it gets a 2xx (or 404).
+    Idempotent, because accounts retries it until it gets a 2xx (or 404).
     """
-    log.info("bindings deleted", extra={"citizen_id": citizen_id, "deleted": 0})
+    deleted = delete_all_bindings(session, citizen_id=citizen_id)
+    log.info("bindings deleted", extra={"citizen_id": citizen_id, "deleted": deleted})
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,209 @@
+"""Bindings: a citizen proves knowledge of a vehicle or a licence before seeing its records.
+
+A vehicle is bound with its plate and the last six characters of its VIN, a licence with its
+number and its file number (DESIGN §6). A refused proof never says which half was wrong, and
+failures are counted per citizen: past the allowed number in the window, every attempt (right or
+wrong) is refused with 429 until the oldest failure leaves the window, so guessing stays slow.
+A citizen holds at most one licence (their own), and any number of vehicles.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, func, select
+
+from servicekit.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from traffic.clock import as_utc
+from traffic.models import Binding, BindingFailure, DriverLicence, Vehicle
+from traffic.records import find_vehicle
+
+log = logging.getLogger("traffic.bindings")
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """How many refused proofs a citizen may make within a window."""
+
+    max_failures: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
+class BoundItem:
+    """A binding with the vehicle or licence it points to."""
+
+    binding: Binding
+    vehicle: Vehicle | None
+    licence: DriverLicence | None
+
+
+def retry_after_seconds(*, failures: list[datetime], now: datetime, throttle: Throttle) -> int:
+    """Seconds until a new attempt is allowed (0 when it is allowed now); times are UTC."""
+    recent = sorted(as_utc(t) for t in failures if as_utc(t) > now - throttle.window)
+    if len(recent) < throttle.max_failures:
+        return 0
+    # The attempt becomes allowed when enough of the recent failures have aged out.
+    release = recent[len(recent) - throttle.max_failures] + throttle.window
+    return max(1, math.ceil((release - now).total_seconds()))
+
+
+def check_throttle(session: Session, *, citizen_id: str, now: datetime, throttle: Throttle) -> None:
+    """Raise 429 with Retry-After while the citizen has too many recent refused proofs."""
+    query = select(BindingFailure.failed_at).where(
+        BindingFailure.citizen_id == citizen_id,
+        BindingFailure.failed_at > now - throttle.window,
+    )
+    wait = retry_after_seconds(failures=list(session.exec(query).all()), now=now, throttle=throttle)
+    if wait:
+        minutes = math.ceil(wait / 60)
+        raise TooManyRequests(
+            f"核验失败次数过多，请约{minutes}分钟后再试。",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def _refuse(
+    session: Session, *, citizen_id: str, now: datetime, detail: str, fields: list[str]
+) -> ValidationFailed:
+    """Count a refused proof and build the problem that refuses it."""
+    session.add(BindingFailure(citizen_id=citizen_id, failed_at=now))
+    session.commit()
+    log.info("binding proof refused", extra={"citizen_id": citizen_id})
+    errors = [
+        {"field": f, "in": "body", "message": detail, "type": "proof_mismatch"} for f in fields
+    ]
+    return ValidationFailed(detail, errors=errors)
+
+
+def _save(session: Session, binding: Binding, *, already: str) -> Binding:
+    session.add(binding)
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same binding made by a concurrent request of the same citizen.
+        session.rollback()
+        raise Conflict(already) from None
+    session.refresh(binding)
+    return binding
+
+
+def bind_vehicle(
+    session: Session,
+    *,
+    citizen_id: str,
+    plate: str,
+    vin6: str,
+    now: datetime,
+    throttle: Throttle,
+) -> BoundItem:
+    """Bind the vehicle if plate and VIN suffix belong together; plate and vin6 are validated."""
+    check_throttle(session, citizen_id=citizen_id, now=now, throttle=throttle)
+    vehicle = find_vehicle(session, plate=plate, vin6=vin6)
+    if vehicle is None:
+        raise _refuse(
+            session,
+            citizen_id=citizen_id,
+            now=now,
+            detail="号牌号码与车架号后六位核验未通过，请对照行驶证核对后重试。",
+            fields=["plate", "vin6"],
+        )
+    existing = select(Binding).where(
+        Binding.citizen_id == citizen_id, Binding.vehicle_id == vehicle.id
+    )
+    if session.exec(existing).first() is not None:
+        raise Conflict(f"您已绑定机动车{vehicle.plate}。")
+    binding = Binding(citizen_id=citizen_id, vehicle_id=vehicle.id, created_at=now)
+    return BoundItem(
+        _save(session, binding, already=f"您已绑定机动车{vehicle.plate}。"), vehicle, None
+    )
+
+
+def bind_licence(
+    session: Session,
+    *,
+    citizen_id: str,
+    licence_number: str,
+    file_number: str,
+    now: datetime,
+    throttle: Throttle,
+) -> BoundItem:
+    """Bind the licence if its number and file number belong together; both are validated."""
+    check_throttle(session, citizen_id=citizen_id, now=now, throttle=throttle)
+    licence = session.exec(
+        select(DriverLicence).where(DriverLicence.licence_number == licence_number)
+    ).first()
+    if licence is None or licence.file_number != file_number:
+        raise _refuse(
+            session,
+            citizen_id=citizen_id,
+            now=now,
+            detail="驾驶证号与档案编号核验未通过，请对照驾驶证核对后重试。",
+            fields=["licence_number", "file_number"],
+        )
+    held = session.exec(
+        select(Binding).where(
+            Binding.citizen_id == citizen_id, col(Binding.licence_id).is_not(None)
+        )
+    ).first()
+    if held is not None:
+        same = held.licence_id == licence.id
+        raise Conflict(
+            "您已绑定该驾驶证。" if same else "您已绑定一本驾驶证；如需更换，请先解除原绑定。"
+        )
+    binding = Binding(citizen_id=citizen_id, licence_id=licence.id, created_at=now)
+    return BoundItem(_save(session, binding, already="您已绑定该驾驶证。"), None, licence)
+
+
+def bound_items(session: Session, *, citizen_id: str) -> list[BoundItem]:
+    """The citizen's bindings, oldest first."""
+    query = (
+        select(Binding, Vehicle, DriverLicence)
+        .outerjoin(Vehicle, col(Vehicle.id) == Binding.vehicle_id)
+        .outerjoin(DriverLicence, col(DriverLicence.id) == Binding.licence_id)
+        .where(Binding.citizen_id == citizen_id)
+        .order_by(col(Binding.created_at), col(Binding.id))
+    )
+    return [BoundItem(*row) for row in session.exec(query).all()]
+
+
+def bound_vehicle_ids(session: Session, *, citizen_id: str) -> list[int]:
+    """Ids of the vehicles the citizen has bound."""
+    query = select(Binding.vehicle_id).where(
+        Binding.citizen_id == citizen_id, col(Binding.vehicle_id).is_not(None)
+    )
+    return [v for v in session.exec(query).all() if v is not None]
+
+
+def bound_licence(session: Session, *, citizen_id: str) -> DriverLicence | None:
+    """The licence the citizen has bound, if any."""
+    query = (
+        select(DriverLicence)
+        .join(Binding, col(Binding.licence_id) == DriverLicence.id)
+        .where(Binding.citizen_id == citizen_id)
+    )
+    return session.exec(query).first()
+
+
+def delete_binding(session: Session, *, citizen_id: str, binding_id: int) -> None:
+    """Remove one of the citizen's bindings; another citizen's is as unknown as a missing one."""
+    binding = session.get(Binding, binding_id)
+    if binding is None or binding.citizen_id != citizen_id:
+        raise NotFound("未找到该绑定。")
+    session.delete(binding)
+    session.commit()
+
+
+def delete_all_bindings(session: Session, *, citizen_id: str) -> int:
+    """Remove every binding (and the failure count) of a citizen; the number of bindings removed."""
+    count = session.exec(
+        select(func.count()).select_from(Binding).where(Binding.citizen_id == citizen_id)
+    ).one()
+    session.exec(delete(Binding).where(col(Binding.citizen_id) == citizen_id))
+    session.exec(delete(BindingFailure).where(col(BindingFailure.citizen_id) == citizen_id))
+    session.commit()
+    return count

@@ -1,0 +1,68 @@
+"""No citizen sees or handles another's records; personal endpoints need a citizen token."""
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from servicekit.testing import mint_token
+
+Headers = Callable[[str], dict[str, str]]
+ZHANGSAN = {"plate": "粤S12345", "vin6": "123456"}
+
+
+def zhangsans_violation(client: TestClient) -> int:
+    items = client.get("/v1/violations", params=ZHANGSAN).json()["items"]
+    return next(i["id"] for i in items if i["code"] == "1345")
+
+
+def me_calls(client: TestClient) -> list[tuple[str, str, dict | None]]:
+    return [
+        ("GET", "/v1/me/bindings", None),
+        ("POST", "/v1/me/bindings", {"kind": "vehicle", **ZHANGSAN}),
+        ("DELETE", "/v1/me/bindings/1", None),
+        ("GET", "/v1/me/violations", None),
+        ("POST", f"/v1/me/violations/{zhangsans_violation(client)}/decision", None),
+        ("GET", "/v1/me/licence", None),
+        ("POST", "/v1/me/licence/point-study", {"kind": "online"}),
+    ]
+
+
+@pytest.mark.parametrize("who", ["nobody", "staff", "other audience"])
+def test_personal_endpoints_refuse_callers_that_are_not_citizens(
+    client: TestClient, who: str
+) -> None:
+    headers = {
+        "nobody": {},
+        "staff": mint_token("traffic", "staff-1", roles=["traffic_officer"], kind="staff"),
+        "other audience": mint_token("weather", "c-782f60ca1667567e827200405a7b9be1"),
+    }[who]
+    for method, path, body in me_calls(client):
+        response = client.request(method, path, json=body, headers=headers)
+        assert response.status_code == (403 if who == "staff" else 401), (method, path)
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_another_citizen_sees_and_handles_nothing_of_zhangsans(
+    client: TestClient, headers_of: Headers
+) -> None:
+    lisi = headers_of("lisi")
+    zhangsan_binding = client.get("/v1/me/bindings", headers=headers_of("zhangsan")).json()[
+        "items"
+    ][0]["id"]
+    assert client.get("/v1/me/bindings", headers=lisi).json()["total"] == 0
+    assert client.delete(f"/v1/me/bindings/{zhangsan_binding}", headers=lisi).status_code == 404
+    assert client.get("/v1/me/violations", headers=lisi).json()["total"] == 0
+    handled = client.post(f"/v1/me/violations/{zhangsans_violation(client)}/decision", headers=lisi)
+    assert handled.status_code == 404
+    assert client.get("/v1/me/licence", headers=lisi).status_code == 404
+    assert (
+        client.post("/v1/me/licence/point-study", json={"kind": "online"}, headers=lisi).status_code
+        == 404
+    )
+    # Zhangsan's records are untouched.
+    assert client.get("/v1/me/bindings", headers=headers_of("zhangsan")).json()["total"] == 2
+    licence = client.get("/v1/me/licence", headers=headers_of("zhangsan")).json()
+    assert (licence["points"], licence["studied_points"]) == (9, 0)
+    unhandled = client.get("/v1/violations", params={**ZHANGSAN, "status": "unhandled"}).json()
+    assert unhandled["total"] == 2

@@ -1,0 +1,138 @@
+"""Citizens chatting with the city's accounts through the sandbox, as they would in WeChat.
+
+The sandbox builds, signs and encrypts each message per the account's mode and posts it to the
+gateway's callback; the gateway routes it by the registry's chat configuration to the services.
+Nothing here talks to the gateway's WeChat endpoint directly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from servicekit.wechat_dev import DEV_WECHAT_ACCOUNTS
+
+pytestmark = pytest.mark.integration
+
+CHAT_ACCOUNTS = [account["code"] for account in DEV_WECHAT_ACCOUNTS]
+MENU_WAIT_SECONDS = 30
+COUNT_WAIT_SECONDS = 10
+
+
+@pytest.fixture
+def sandbox(suite) -> Iterator[httpx.Client]:
+    """A client of the sandbox (callbacks take up to 3 x 5 s when the gateway struggles)."""
+    with httpx.Client(base_url=suite.sandbox, timeout=20) as client:
+        yield client
+
+
+@pytest.fixture
+def gateway(suite) -> Iterator[httpx.Client]:
+    """A client of the gateway's public REST API."""
+    with httpx.Client(base_url=suite.gateway, timeout=20) as client:
+        yield client
+
+
+def follow(sandbox: httpx.Client, citizen: str, account: str) -> list[dict[str, Any]]:
+    """Follow the account (unfollowing first if needed); the conversation lines it added."""
+    following = sandbox.get("/sandbox/citizens", params={"limit": 100}).json()["items"]
+    if account in next(c for c in following if c["id"] == citizen)["following"]:
+        sandbox.delete(f"/sandbox/citizens/{citizen}/follows/{account}").raise_for_status()
+    seen = last_id(sandbox, citizen, account)
+    sandbox.put(f"/sandbox/citizens/{citizen}/follows/{account}").raise_for_status()
+    return lines_after(sandbox, citizen, account, seen)
+
+
+def last_id(sandbox: httpx.Client, citizen: str, account: str) -> int:
+    """The id of the conversation's latest line (0 when empty)."""
+    lines = lines_after(sandbox, citizen, account, 0)
+    return lines[-1]["id"] if lines else 0
+
+
+def lines_after(sandbox: httpx.Client, citizen: str, account: str, after: int) -> list[dict]:
+    """The conversation's lines newer than `after`."""
+    answer = sandbox.get(
+        f"/sandbox/citizens/{citizen}/conversations/{account}",
+        params={"after": after, "limit": 100},
+    )
+    answer.raise_for_status()
+    return answer.json()["items"]
+
+
+def send(sandbox: httpx.Client, citizen: str, account: str, body: dict) -> list[dict]:
+    """Send a message or click; the account's answers to it (a passive reply, or `failure`:
+    WeChat's apology when the gateway gave no valid answer)."""
+    answer = sandbox.post(
+        f"/sandbox/citizens/{citizen}/conversations/{account}/messages", json=body
+    )
+    assert answer.status_code == 201, answer.text
+    return [line for line in answer.json()["items"] if line["direction"] == "to_citizen"]
+
+
+def followers_today(gateway: httpx.Client, account: str) -> int:
+    """The registry's follower count of the account at the end of today (so far)."""
+    answer = gateway.get(f"/api/v1/accounts/accounts/{account}/followers")
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"][-1]["followers"]
+
+
+def clicks(buttons: list[dict]) -> Iterator[dict]:
+    """Every CLICK button of a menu, sub-buttons included."""
+    for button in buttons:
+        yield from clicks(button.get("sub_button") or [])
+        if button.get("type") == "click":
+            yield button
+
+
+def published_menu(sandbox: httpx.Client, account: str) -> list[dict]:
+    """The account's menu once the gateway has published it from the registry."""
+    deadline = time.monotonic() + MENU_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        menu = sandbox.get(f"/sandbox/accounts/{account}/menu").json()
+        if menu["published"]:
+            return menu["button"]
+        time.sleep(1)
+    pytest.fail(f"the gateway did not publish {account}'s menu within {MENU_WAIT_SECONDS} s")
+
+
+def test_a_dalang_resident_asks_for_the_social_security_phone(sandbox: httpx.Client) -> None:
+    follow(sandbox, "lisi", "lxdl")
+    answers = send(
+        sandbox, "lisi", "lxdl", {"kind": "text", "content": "要办社保，可是不知道电话咋办。"}
+    )
+    assert [a["kind"] for a in answers] == ["reply"], answers
+    assert "83106399" in answers[0]["summary"]
+
+
+@pytest.mark.parametrize("account", CHAT_ACCOUNTS)
+def test_following_an_account_welcomes_and_counts_the_follower(
+    sandbox: httpx.Client, gateway: httpx.Client, account: str
+) -> None:
+    welcome = gateway.get(f"/api/v1/accounts/accounts/{account}/chat-config").json()["welcome_text"]
+    before = followers_today(gateway, account)
+
+    lines = follow(sandbox, "wangwu", account)
+
+    replies = [line for line in lines if line["kind"] == "reply"]
+    assert [r["content"].get("content") for r in replies] == [welcome], lines
+    # The gateway tells accounts in the background, after the welcome has gone out.
+    deadline = time.monotonic() + COUNT_WAIT_SECONDS
+    while followers_today(gateway, account) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert followers_today(gateway, account) == before + 1
+
+
+@pytest.mark.parametrize("account", CHAT_ACCOUNTS)
+def test_every_menu_button_answers(sandbox: httpx.Client, account: str) -> None:
+    buttons = list(clicks(published_menu(sandbox, account)))
+    follow(sandbox, "zhangsan", account)
+    silent = []
+    for button in buttons:
+        answers = send(sandbox, "zhangsan", account, {"kind": "click", "key": button["key"]})
+        if not answers or answers[0]["kind"] != "reply" or not answers[0]["summary"].strip():
+            silent.append((button["name"], answers))
+    assert not silent, silent
