@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from sandbox.citizens import DEMO_CITIZENS
 from sandbox.main import create_app
 from sandbox.settings import DEV_WECHAT_ACCOUNTS, SandboxSettings
+from servicekit.demo_citizens import DEMO_CITIZENS
 from servicekit.settings import SharedSettings
 
 

@@ -19,9 +19,9 @@ import httpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from sandbox.citizens import Citizen
 from sandbox.conversation import FAILURE_NOTICE, ChatEntry
 from sandbox.state import Account, SandboxState
+from servicekit.demo_citizens import DemoCitizen
 from servicekit.wechat_crypto import CryptoError, MessageCrypt, sign
 
 Value = str | int | float
@@ -287,7 +287,7 @@ async def post_callback(
 async def converse(
     state: SandboxState,
     account: Account,
-    citizen: Citizen,
+    citizen: DemoCitizen,
     callback: Callback,
     *,
     shows_answer: bool = True,

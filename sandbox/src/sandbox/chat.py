@@ -16,10 +16,10 @@ from pydantic import BaseModel, Field
 
 from sandbox import callbacks
 from sandbox.callbacks import Callback
-from sandbox.citizens import Citizen
 from sandbox.conversation import ChatEntry, Direction, EntryKind
 from sandbox.introspection import StateDep, account_or_404, citizen_or_404
 from sandbox.state import Account, SandboxState
+from servicekit.demo_citizens import DemoCitizen
 from servicekit.deps import Page, PageDep
 from servicekit.errors import Conflict
 
@@ -115,7 +115,7 @@ def _button_name(state: SandboxState, account: Account, field: str, value: str) 
 
 
 def _callback(
-    state: SandboxState, account: Account, citizen: Citizen, body: SendIn
+    state: SandboxState, account: Account, citizen: DemoCitizen, body: SendIn
 ) -> tuple[Callback, EntryKind, str, dict[str, Any]]:
     openid, now = citizen.openid(account.appid), int(time.time())
     match body:

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from sandbox import callbacks
-from sandbox.citizens import Citizen
 from sandbox.state import Account, DeliveryKind, InboxMessage, SandboxState
+from servicekit.demo_citizens import DemoCitizen
 from servicekit.deps import Page, PageDep
 from servicekit.errors import Conflict, NotFound
 
@@ -133,7 +133,7 @@ def account_or_404(state: SandboxState, code: str) -> Account:
     return account
 
 
-def citizen_or_404(state: SandboxState, citizen_id: str) -> Citizen:
+def citizen_or_404(state: SandboxState, citizen_id: str) -> DemoCitizen:
     """The citizen with this id, or 404."""
     citizen = state.citizens.get(citizen_id)
     if citizen is None:
@@ -147,7 +147,7 @@ def _appid(state: SandboxState, appid: str) -> str:
     return appid
 
 
-def _follow_out(state: SandboxState, account: Account, citizen: Citizen) -> FollowOut:
+def _follow_out(state: SandboxState, account: Account, citizen: DemoCitizen) -> FollowOut:
     return FollowOut(
         citizen=citizen.id,
         account=account.code,

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from sandbox import errcodes
-from sandbox.citizens import Citizen
 from sandbox.errcodes import WechatError, ok
 from sandbox.menus import validate_menu
 from sandbox.state import Account, SandboxState
+from servicekit.demo_citizens import DemoCitizen
 
 router = APIRouter(tags=["微信公众平台接口（模拟）"])
 
@@ -202,7 +202,7 @@ async def mass_sendall(request: Request, state: StateDep, account: CallerDep) ->
     return ok(errmsg="send job submission success", msg_id=msg_id, **extra)
 
 
-def _mass_recipients(state: SandboxState, account: Account) -> list[Citizen]:
+def _mass_recipients(state: SandboxState, account: Account) -> list[DemoCitizen]:
     """Who receives a mass send now, counting it against the account's quota (45009 beyond)."""
     quota, settings, followers = state.mass, state.settings, state.followers(account)
     if account.kind == "subscription":
@@ -252,7 +252,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return data
 
 
-def _recipient(state: SandboxState, account: Account, openid: Any) -> Citizen:
+def _recipient(state: SandboxState, account: Account, openid: Any) -> DemoCitizen:
     citizen = state.citizen_by_openid(account, openid) if isinstance(openid, str) else None
     if citizen is None:
         raise WechatError(errcodes.INVALID_OPENID, "invalid openid")

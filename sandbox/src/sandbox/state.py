@@ -12,11 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sandbox.citizens import DEMO_CITIZENS, Citizen
 from sandbox.clock import Clock
 from sandbox.conversation import ChatEntry, Direction, EntryKind, summarize
 from sandbox.settings import AccountKind, SandboxSettings
 from sandbox.tokens import TokenRegistry
+from servicekit.demo_citizens import DEMO_CITIZENS, DemoCitizen
 
 DeliveryKind = Literal["custom", "template", "mass"]
 
@@ -104,7 +104,7 @@ class SandboxState:
                 mode=item.mode,
             )
         self._by_appid = {a.appid: a for a in self.accounts.values()}
-        self.citizens: dict[str, Citizen] = {c.id: c for c in DEMO_CITIZENS}
+        self.citizens: dict[str, DemoCitizen] = {c.id: c for c in DEMO_CITIZENS}
         self._by_openid = {
             (a.appid, c.openid(a.appid)): c for a in self.accounts.values() for c in DEMO_CITIZENS
         }
@@ -132,47 +132,47 @@ class SandboxState:
         """The account with this appid, if the platform has it."""
         return self._by_appid.get(appid)
 
-    def citizen_by_openid(self, account: Account, openid: str) -> Citizen | None:
+    def citizen_by_openid(self, account: Account, openid: str) -> DemoCitizen | None:
         """Whose openid this is with `account`, if anyone's."""
         return self._by_openid.get((account.appid, openid))
 
-    def is_following(self, account: Account, citizen: Citizen) -> bool:
+    def is_following(self, account: Account, citizen: DemoCitizen) -> bool:
         """Whether the citizen follows the account now."""
         return (account.appid, citizen.openid(account.appid)) in self.follows
 
-    def followers(self, account: Account) -> list[Citizen]:
+    def followers(self, account: Account) -> list[DemoCitizen]:
         """The account's followers, in the order they followed."""
         keys = sorted(
             (at, openid) for (appid, openid), at in self.follows.items() if appid == account.appid
         )
         return [self._by_openid[(account.appid, openid)] for _, openid in keys]
 
-    def follow(self, account: Account, citizen: Citizen) -> None:
+    def follow(self, account: Account, citizen: DemoCitizen) -> None:
         """The citizen follows the account (following counts as an interaction, as on WeChat)."""
         key = (account.appid, citizen.openid(account.appid))
         self.follows.setdefault(key, self.clock.now())
         self.interact(account, citizen, "subscribe")
 
-    def unfollow(self, account: Account, citizen: Citizen) -> None:
+    def unfollow(self, account: Account, citizen: DemoCitizen) -> None:
         """The citizen stops following the account."""
         key = (account.appid, citizen.openid(account.appid))
         self.follows.pop(key, None)
         self.interactions.pop(key, None)
 
-    def interact(self, account: Account, citizen: Citizen, kind: str) -> Interaction:
+    def interact(self, account: Account, citizen: DemoCitizen, kind: str) -> Interaction:
         """Record that the citizen just messaged, clicked or followed: a new reply window opens."""
         interaction = Interaction(at=self.clock.now(), kind=kind)
         self.interactions[(account.appid, citizen.openid(account.appid))] = interaction
         return interaction
 
-    def last_interaction(self, account: Account, citizen: Citizen) -> Interaction | None:
+    def last_interaction(self, account: Account, citizen: DemoCitizen) -> Interaction | None:
         """The citizen's latest interaction with the account, if any."""
         return self.interactions.get((account.appid, citizen.openid(account.appid)))
 
     def deliver(
         self,
         account: Account,
-        citizen: Citizen,
+        citizen: DemoCitizen,
         kind: DeliveryKind,
         msgtype: str,
         content: dict[str, Any],
@@ -196,7 +196,7 @@ class SandboxState:
     def record(
         self,
         account: Account,
-        citizen: Citizen,
+        citizen: DemoCitizen,
         direction: Direction,
         kind: EntryKind,
         msgtype: str,
@@ -215,7 +215,7 @@ class SandboxState:
         self.conversations.setdefault((citizen.id, account.code), []).append(entry)
         return entry
 
-    def conversation(self, account: Account, citizen: Citizen) -> list[ChatEntry]:
+    def conversation(self, account: Account, citizen: DemoCitizen) -> list[ChatEntry]:
         """The conversation of the citizen and the account, oldest first."""
         return self.conversations.get((citizen.id, account.code), [])
 

@@ -9,11 +9,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from accounts.citizens import resolve_citizen_committed
+from accounts.citizens_seed import seed_demo_citizens
 from accounts.main import create_app
 from accounts.models import Citizen, Consent, OutboxMessage
 from accounts.registry_seed import seed_registry
 from accounts.settings import AccountsSettings
 from servicekit.db import make_engine
+from servicekit.demo_citizens import DEMO_CITIZENS
 from servicekit.settings import SharedSettings
 from servicekit.testing import mint_token, seed_database, service_headers
 
@@ -236,3 +238,23 @@ def test_concurrent_first_sightings_make_one_citizen(client: TestClient, engine:
     with Session(engine) as session:
         assert len(session.exec(select(Citizen).where(Citizen.unionid == UNIONID)).all()) == 1
     assert len(detail(client, results[0])["openids"]) == 3
+
+
+def test_a_demo_citizen_signing_in_is_the_seeded_citizen_the_other_services_know(
+    migrated_database_url: str,
+) -> None:
+    seed_database(migrated_database_url, lambda session: seed_registry(session=session))
+    assert seed_database(
+        migrated_database_url, lambda session: seed_demo_citizens(session=session)
+    ).startswith(f"{len(DEMO_CITIZENS)} demo citizens created")
+    settings = AccountsSettings(
+        database_url=migrated_database_url, shared=SharedSettings(env="dev")
+    )
+    with TestClient(create_app(settings)) as client:
+        for person in DEMO_CITIZENS:
+            openid = person.openid("wxdev0000000dgtq")
+            assert resolve(client, openid, "dgtq", unionid=person.unionid) == person.citizen_id
+    again = seed_database(
+        migrated_database_url, lambda session: seed_demo_citizens(session=session)
+    )
+    assert again.startswith("0 demo citizens created")

@@ -1,11 +1,11 @@
 """The seeded population: deterministic, valid identifiers, mostly 粤S, demo people as stated."""
 
-import uuid
 from collections import Counter
 from datetime import date, timedelta
 
 import pytest
 
+from servicekit.demo_citizens import DEMO_CITIZENS
 from traffic.population import DEMO_PEOPLE, HISTORY_DAYS, POPULATION, generate_population
 from traffic.validators import (
     validate_file_number,
@@ -60,14 +60,14 @@ def test_violations_span_two_years_before_the_anchor(population) -> None:
         )
 
 
-def test_demo_people_are_valid_and_have_the_contract_citizen_ids() -> None:
+def test_demo_people_are_valid_and_are_the_suites_demo_citizens() -> None:
     for person in DEMO_PEOPLE:
         validate_plate(plate=person.plate)
         validate_vin(vin=person.vin)
         validate_resident_id(number=person.id_number)
         validate_file_number(number=person.file_number)
-        expected = uuid.uuid5(uuid.NAMESPACE_URL, f"guanwei:demo-citizen:{person.key}").hex
-        assert person.citizen_id == f"c-{expected}"
     zhangsan = DEMO_PEOPLE[0]
     assert (zhangsan.plate, zhangsan.vin[-6:]) == ("粤S12345", "123456")
-    assert [p.key for p in DEMO_PEOPLE] == ["zhangsan", "lisi", "wangwu", "chenxiaomei"]
+    assert [(p.key, p.citizen_id) for p in DEMO_PEOPLE] == [
+        (c.id, c.citizen_id) for c in DEMO_CITIZENS
+    ]

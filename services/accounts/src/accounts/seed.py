@@ -2,6 +2,7 @@
 
 from sqlmodel import Session
 
+from accounts.citizens_seed import seed_demo_citizens
 from accounts.registry_seed import seed_chat_config, seed_registry
 from accounts.statistics_seed import seed_statistics
 
@@ -13,5 +14,6 @@ def seed(session: Session) -> str:
             seed_registry(session=session),
             seed_chat_config(session=session),
             seed_statistics(session=session),
+            seed_demo_citizens(session=session),
         ]
     )

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from servicekit.demo_citizens import demo_citizen
 from traffic.clock import SHANGHAI
 from traffic.penalties import amount_due_fen
 from traffic.points import anniversary
@@ -139,14 +140,11 @@ class DemoPerson:
     full_score_days_ago: int | None = None
 
 
-# The citizen_ids are those accounts gives the sandbox's demo citizens (zhangsan, lisi, wangwu,
-# chenxiaomei of sandbox/src/sandbox/citizens.py): contract "demo citizen_id =
-# 'c-' + uuid5(NAMESPACE_URL, 'guanwei:demo-citizen:<sandbox id>').hex". Traffic cannot import
-# accounts, so the values are copied here; tests/test_population.py recomputes them.
+# The demo citizens of servicekit.demo_citizens, under the citizen_ids accounts seeds for them.
 DEMO_PEOPLE = (
     DemoPerson(
         key="zhangsan",
-        citizen_id="c-782f60ca1667567e827200405a7b9be1",
+        citizen_id=demo_citizen("zhangsan").citizen_id,
         name="张三",
         id_number="441900199001011231",
         file_number="441912345678",
@@ -167,7 +165,7 @@ DEMO_PEOPLE = (
     ),
     DemoPerson(
         key="lisi",
-        citizen_id="c-71a186add7985b289dbb3ae48ef891ab",
+        citizen_id=demo_citizen("lisi").citizen_id,
         name="李四",
         id_number="441900198505203523",
         file_number="441987654321",
@@ -186,7 +184,7 @@ DEMO_PEOPLE = (
     ),
     DemoPerson(
         key="wangwu",
-        citizen_id="c-c9462d54515d5f998299085122cc07ff",
+        citizen_id=demo_citizen("wangwu").citizen_id,
         name="王五",
         id_number="36233019780315571X",
         file_number="441920080315",
@@ -206,7 +204,7 @@ DEMO_PEOPLE = (
     ),
     DemoPerson(
         key="chenxiaomei",
-        citizen_id="c-2bbbd6cafb695979907172dd1786417b",
+        citizen_id=demo_citizen("chenxiaomei").citizen_id,
         name="陈晓梅",
         id_number="44190019950808064X",
         file_number="441919950808",
