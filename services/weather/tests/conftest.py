@@ -1,12 +1,13 @@
-"""Fixtures of the weather tests: an app on a fresh, migrated and seeded database."""
+"""Fixtures of the weather tests: an app on its own copy of a migrated, seeded database."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from servicekit.settings import SharedSettings
-from servicekit.testing import seed_database
+from servicekit.testing import mint_token
 from weather.main import create_app
 from weather.seed import seed
 from weather.settings import WeatherSettings
@@ -18,8 +19,18 @@ def service_package() -> str:
 
 
 @pytest.fixture
-def client(migrated_database_url: str) -> Iterator[TestClient]:
-    seed_database(migrated_database_url, seed)
-    settings = WeatherSettings(database_url=migrated_database_url, shared=SharedSettings(env="dev"))
+def service_seed() -> Callable[[Session], str]:
+    return seed
+
+
+@pytest.fixture
+def client(seeded_database_url: str) -> Iterator[TestClient]:
+    settings = WeatherSettings(database_url=seeded_database_url, shared=SharedSettings(env="dev"))
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def forecaster() -> dict[str, str]:
+    """Headers of a forecaster (internal tokens live 60 s: enough for one test)."""
+    return mint_token("weather", "staff-wu", ["forecaster"], kind="staff")

@@ -49,9 +49,9 @@ def test_unknown_location_is_a_chinese_problem(client: TestClient) -> None:
     assert problem["status"] == 404 and "未找到地点" in problem["detail"]
 
 
-def test_seed_is_idempotent(client: TestClient, migrated_database_url: str) -> None:
+def test_seed_is_idempotent(client: TestClient, seeded_database_url: str) -> None:
     before = client.get("/v1/locations", params={"limit": 100}).json()
-    assert seed_database(migrated_database_url, seed) == "weather: 33 locations"
+    assert seed_database(seeded_database_url, seed) == "weather: 33 locations"
     assert client.get("/v1/locations", params={"limit": 100}).json() == before
 
 

@@ -1,15 +1,6 @@
-"""`python -m weather migrate|downgrade|seed|serve`."""
+"""`python -m weather migrate|downgrade|seed|serve|import-open-meteo`."""
 
-from servicekit.cli import run_service_cli
-from weather.main import create_app
-from weather.seed import seed
-from weather.settings import WeatherSettings
+from weather.cli import main
 
 if __name__ == "__main__":
-    run_service_cli(
-        package="weather",
-        settings_factory=WeatherSettings,
-        app_factory=create_app,
-        seed=seed,
-        default_port=8003,
-    )
+    main()

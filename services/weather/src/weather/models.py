@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
-from sqlmodel import Field, SQLModel
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import JSON, DateTime, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
 
 from servicekit.db import table_base
 
 Table = table_base()
+
+Source = Literal["synthetic", "forecaster", "open-meteo"]
+SOURCE_NOTE = (
+    "synthetic：由气候平均值生成的确定性预报（无发布时使用）；forecaster：预报员发布；"
+    "open-meteo：系统从 Open-Meteo 导入"
+)
 
 
 class LocationBase(SQLModel):
@@ -27,6 +36,95 @@ class LocationPublic(LocationBase):
     pass
 
 
+class ForecastIssuance(Table, table=True):
+    """One issuance of the forecast for a date; a later version for the same date supersedes it."""
+
+    __tablename__ = "forecast_issuance"
+    __table_args__ = (UniqueConstraint("forecast_date", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    forecast_date: date = Field(index=True, description="预报首日")
+    version: int = Field(description="同一预报日期的第几次发布，从 1 起")
+    issued_at: datetime = Field(sa_type=DateTime(timezone=True))
+    source: str = Field(max_length=16, description="forecaster | open-meteo")
+    issued_by: str = Field(max_length=64, description="工作人员标识，或 system")
+    note: str = Field(default="", max_length=200)
+
+
+class IssuedDay(Table, table=True):
+    """One day of one location in an issuance, as issued (codes are corrected when served)."""
+
+    __tablename__ = "issued_day"
+    __table_args__ = (UniqueConstraint("issuance_id", "location_code", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    issuance_id: int = Field(foreign_key="forecast_issuance.id")
+    # Not a foreign key: `dongguan`, the city as a whole, has no location row.
+    location_code: str = Field(max_length=32, index=True)
+    day: date
+    day_code: str = Field(max_length=2)
+    night_code: str = Field(max_length=2)
+    wmo_code: int | None = Field(default=None)
+    temp_min_c: int
+    temp_max_c: int
+    rain_mm: float
+    rain_probability: int
+    wind_direction: str = Field(max_length=8)
+    wind_force: int
+    uv_index: int
+
+
+class WarningSignal(Table, table=True):
+    """A Guangdong warning signal for one area, from its issue until it is lifted."""
+
+    __tablename__ = "warning_signal"
+    id: int | None = Field(default=None, primary_key=True)
+    hazard: str = Field(max_length=24, description="typhoon | rainstorm | ...")
+    area: str = Field(max_length=32, index=True, description="地点代码；dongguan 为全市")
+    colour: str = Field(max_length=8, description="white | blue | yellow | orange | red")
+    issued_at: datetime = Field(sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True))
+    lifted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # `hazard:area` while in force, NULL once lifted: the unique constraint then allows one
+    # signal per hazard and area at a time on SQLite and PostgreSQL alike (NULLs never clash).
+    active_key: str | None = Field(default=None, max_length=64, unique=True)
+
+
+class WarningEvent(Table, table=True):
+    """One step of a signal's life: issue, upgrade, downgrade or lift."""
+
+    __tablename__ = "warning_event"
+    id: int | None = Field(default=None, primary_key=True)
+    signal_id: int = Field(foreign_key="warning_signal.id", index=True)
+    action: str = Field(max_length=16, description="issue | upgrade | downgrade | lift")
+    colour: str = Field(max_length=8, description="此后的颜色；解除时为解除前的颜色")
+    previous_colour: str | None = Field(default=None, max_length=8)
+    at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    actor: str = Field(max_length=64)
+
+
+class Bulletin(Table, table=True):
+    """The day's bulletin text written by the duty forecaster."""
+
+    __tablename__ = "bulletin"
+    bulletin_date: date = Field(primary_key=True)
+    text: str = Field(max_length=140)
+    written_by: str = Field(max_length=64)
+    written_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class AuditEntry(Table, table=True):
+    """One staff write: who did what to which record, when, under which request."""
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=32, description="issue | upgrade | downgrade | lift | write")
+    entity: str = Field(max_length=32, description="issuance | warning | bulletin")
+    entity_id: str = Field(max_length=64, index=True)
+    request_id: str = Field(default="", max_length=128)
+    changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class DailyForecast(SQLModel):
     date: date
     text: str = Field(description="天气现象，如 多云 或 多云转小雨")
@@ -42,8 +140,100 @@ class DailyForecast(SQLModel):
     uv_index: int
 
 
+class WarningPublic(BaseModel):
+    """A warning signal as the public sees it."""
+
+    id: int
+    name: str = Field(description="如 暴雨橙色预警信号")
+    hazard: str = Field(description="typhoon | rainstorm | high_temperature | ...")
+    hazard_name: str = Field(description="如 暴雨")
+    colour: str = Field(description="white | blue | yellow | orange | red")
+    colour_name: str = Field(description="如 橙色")
+    area: str = Field(description="地点代码；dongguan 为全市")
+    area_name: str = Field(description="如 东莞市、大朗镇")
+    issued_at: datetime = Field(description="首次发布时间（北京时间）")
+    updated_at: datetime = Field(description="最近一次发布、升级或降级的时间")
+    lifted_at: datetime | None = Field(description="解除时间；生效中为空")
+
+
 class ForecastPublic(SQLModel):
+    warnings: list[WarningPublic] = Field(
+        description="当前生效的预警信号（全市的和本地的），排在预报之前"
+    )
     location: LocationPublic
-    issued_at: datetime
-    source: str = Field(description="synthetic：由气候平均值生成的确定性预报")
+    forecast_date: date = Field(description="预报首日")
+    issued_at: datetime = Field(description="发布时间；synthetic 为预报首日 00:00")
+    source: Source = Field(description=SOURCE_NOTE)
+    issuance_id: int | None = Field(description="所用发布的编号；synthetic 为空")
+    issuance_version: int | None = Field(description="所用发布是该日期的第几版；synthetic 为空")
     days: list[DailyForecast]
+
+
+class IssuedDayIn(BaseModel):
+    """One day of one location as a forecaster issues it."""
+
+    model_config = ConfigDict(extra="forbid")
+    date: date
+    day_code: str | None = Field(
+        default=None, description="白天 CMA 天气现象代码，如 01（多云）；与 wmo_code 二选一"
+    )
+    night_code: str | None = Field(default=None, description="夜间 CMA 代码；缺省与白天相同")
+    wmo_code: int | None = Field(
+        default=None,
+        description="WMO 天气代码（如 Open-Meteo 的 weather_code）；与 day_code 二选一",
+    )
+    temp_min_c: int = Field(ge=-10, le=45, description="最低气温（℃）")
+    temp_max_c: int = Field(ge=-10, le=45, description="最高气温（℃），不低于最低气温")
+    rain_mm: float = Field(ge=0, le=1000, description="24 小时降水量（毫米）")
+    rain_probability: int = Field(ge=0, le=100, description="降水概率（%）")
+    wind_direction: str = Field(description="北风、东北风、…、西北风，或 无持续风向")
+    wind_force: int = Field(ge=0, le=17, description="风力等级（蒲福）")
+    uv_index: int = Field(ge=0, le=20, description="紫外线指数")
+
+
+class IssuedLocationIn(BaseModel):
+    """The days of one location in an issuance."""
+
+    model_config = ConfigDict(extra="forbid")
+    location: str = Field(description="地点代码，如 dalang；dongguan 为全市")
+    # The cap only bounds the work of a wrong request; exactly 5 is checked with a clear message.
+    days: list[IssuedDayIn] = Field(
+        max_length=10, description="恰好 5 天：预报首日起连续 5 天，按日期排列"
+    )
+
+
+class IssuanceCreate(BaseModel):
+    """A forecast issuance: the forecast date and the days of one or more locations."""
+
+    model_config = ConfigDict(extra="forbid")
+    forecast_date: date = Field(description="预报首日，YYYY-MM-DD")
+    locations: list[IssuedLocationIn] = Field(
+        max_length=34, description="一个或多个地点（最多 33 个镇街加全市 dongguan），不可重复"
+    )
+    note: str = Field(default="", max_length=200, description="备注，如 更正降水量")
+
+
+class IssuanceSummary(BaseModel):
+    """An issuance without its days."""
+
+    id: int
+    forecast_date: date
+    version: int
+    issued_at: datetime
+    source: Source = Field(description=SOURCE_NOTE)
+    note: str
+    locations: list[str] = Field(description="所含地点代码")
+
+
+class LocationForecast(BaseModel):
+    """The days of one location in an issuance, as they are served."""
+
+    location: str
+    location_name: str
+    days: list[DailyForecast]
+
+
+class IssuanceDetail(IssuanceSummary):
+    """An issuance with the days of every location it covers."""
+
+    forecasts: list[LocationForecast]

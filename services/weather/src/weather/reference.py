@@ -1,4 +1,5 @@
-"""Reference tables shipped with the package: divisions, climate normals, phenomenon codes."""
+"""Reference tables shipped with the package: divisions, climate normals, phenomenon codes,
+Guangdong warning signals."""
 
 from __future__ import annotations
 
@@ -16,6 +17,16 @@ class Division:
     lat: float
     lon: float
     confidence: str
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """One hazard of Guangdong's warning signals and its colours, weakest first."""
+
+    letter: str
+    code: str
+    name: str
+    colours: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -64,3 +75,31 @@ def climate_normals() -> dict[int, MonthNormal]:
 def phenomenon_names() -> dict[str, str]:
     """CMA phenomenon code -> Chinese name."""
     return {r["cma_code"]: r["name_zh"] for r in _rows("weather_codes.csv")}
+
+
+@cache
+def wmo_to_cma() -> dict[int, str]:
+    """WMO weather code -> CMA phenomenon code (our mapping, `weather_codes.csv`)."""
+    return {
+        int(wmo): r["cma_code"]
+        for r in _rows("weather_codes.csv")
+        for wmo in r["wmo_codes"].split(";")
+        if wmo
+    }
+
+
+@cache
+def hazards() -> dict[str, Hazard]:
+    """The ten hazards of `warning_signals.csv` by English code (typhoon, rainstorm, ...)."""
+    return {
+        r["hazard_en"]: Hazard(
+            r["letter"], r["hazard_en"], r["hazard_zh"], tuple(r["colours"].split(";"))
+        )
+        for r in _rows("warning_signals.csv")
+    }
+
+
+@cache
+def location_names() -> dict[str, str]:
+    """Code -> Chinese name of the city and its 33 locations."""
+    return {CITY.code: CITY.name} | {d.code: d.name for d in divisions()}

@@ -11,8 +11,9 @@ import hashlib
 import random
 from datetime import date, timedelta
 
+from weather.daily import daily_forecast
 from weather.models import DailyForecast
-from weather.phenomena import day_text, rain_grade_code
+from weather.phenomena import rain_grade_code
 from weather.reference import Division, MonthNormal, climate_normals
 
 DIRECTIONS = ("北风", "东北风", "东风", "东南风", "南风", "西南风", "西风", "西北风")
@@ -70,9 +71,8 @@ def synthetic_day(*, division: Division, day: date, normal: MonthNormal) -> Dail
     sunshine = 0.35 if wet else 1.0 if day_code == "00" else 0.7
     uv_peak = 4 + 7 * (1 - abs(day.month - 6.5) / 6.5)
     uv = max(1, round(uv_peak * sunshine))
-    return DailyForecast(
-        date=day,
-        text=day_text(day_code, night_code),
+    return daily_forecast(
+        day=day,
         day_code=day_code,
         night_code=night_code,
         temp_min_c=t_min_i,
@@ -81,7 +81,6 @@ def synthetic_day(*, division: Division, day: date, normal: MonthNormal) -> Dail
         rain_probability=probability,
         wind_direction=direction,
         wind_force=force,
-        wind_text=f"{direction}{force}级",
         uv_index=uv,
     )
 

@@ -1,40 +1,66 @@
 """`/v1/forecasts/{location_code}`: the 5-day forecast of a location or of the whole city."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
+from servicekit.cjk import CJKFontNotFound
 from servicekit.deps import SessionDep
-from servicekit.errors import NotFound
-from weather.clock import now_local
-from weather.models import ForecastPublic, Location, LocationPublic
-from weather.reference import CITY, Division
-from weather.synthetic import synthetic_forecast
+from servicekit.errors import Problem
+from weather.caching import cached_json, cached_response
+from weather.charts import chart_text, find_chart_font, render_png
+from weather.models import ForecastPublic
+from weather.routes.common import DateQuery, served_for
+from weather.serving import forecast_public
+from weather.signals import active_signals, warning_public
 
 router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
+CACHING_NOTE = "带 ETag 与 Cache-Control；以 If-None-Match 条件请求、内容未变时返回 304。"
 
 
-@router.get("/{location_code}", response_model=ForecastPublic, summary="5 天天气预报")
-def get_forecast(location_code: str, session: SessionDep) -> ForecastPublic:
-    """Today and the next four days; `dongguan` is the city as a whole."""
-    if location_code == CITY.code:
-        division = CITY
-    else:
-        row = session.get(Location, location_code)
-        if row is None:
-            raise NotFound(
-                f"未找到地点“{location_code}”，"
-                "请使用 /v1/locations 中的代码，或 dongguan 表示全市。"
-            )
-        division = Division(row.code, row.name, row.kind, row.lat, row.lon, row.confidence)
-    issued = now_local()
-    return ForecastPublic(
-        location=LocationPublic(
-            code=division.code,
-            name=division.name,
-            kind=division.kind,
-            lat=division.lat,
-            lon=division.lon,
-        ),
-        issued_at=issued.replace(microsecond=0),
-        source="synthetic",
-        days=synthetic_forecast(division=division, start=issued.date()),
+class FontUnavailable(Problem):
+    status, title = 503, "Service Unavailable"
+
+
+@router.get(
+    "/{location_code}",
+    response_model=ForecastPublic,
+    summary="5 天天气预报",
+    description="该日期最新一版发布的预报（无发布时为气候模型生成的预报），"
+    "生效中的预警信号排在最前。`dongguan` 为全市。" + CACHING_NOTE,
+    responses={304: {"description": "内容未变"}},
+)
+def get_forecast(
+    location_code: str, request: Request, session: SessionDep, date: DateQuery = None
+) -> Response:
+    """The forecast of a location: today and the next four days unless `date` says otherwise."""
+    served = served_for(session=session, location_code=location_code, forecast_date=date)
+    warnings = [warning_public(s) for s in active_signals(session=session, area=location_code)]
+    return cached_json(request, forecast_public(served, warnings))
+
+
+@router.get(
+    "/{location_code}/chart.png",
+    summary="5 天天气预报图",
+    description="手机尺寸（1080×1350）的 PNG：最高/最低气温折线、降水概率柱、每天的天气现象，"
+    "中文用服务器上确有其字形的字体绘制；按发布缓存。" + CACHING_NOTE,
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "PNG 图片"},
+        304: {"description": "内容未变"},
+        503: {"description": "服务器未安装中文字体"},
+    },
+)
+def get_forecast_chart(
+    location_code: str, request: Request, session: SessionDep, date: DateQuery = None
+) -> Response:
+    """The 5-day chart of a location, rendered once per issuance."""
+    served = served_for(session=session, location_code=location_code, forecast_date=date)
+    text = chart_text(served)
+    try:
+        font = find_chart_font(text)
+    except CJKFontNotFound as exc:
+        raise FontUnavailable(str(exc)) from None
+    png = request.app.state.charts.get(
+        (*served.cache_key, str(font)), lambda: render_png(text, font=font)
     )
+    return cached_response(request, png, media_type="image/png", max_age=300)

@@ -1,0 +1,58 @@
+"""`/v1/bulletins/{date}`: the day's bulletin text, written by the duty forecaster or drafted."""
+
+from datetime import date as Date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from servicekit.deps import SessionDep
+from servicekit.errors import ValidationFailed
+from weather.bulletins import MAX_LENGTH, BulletinPublic, bulletin_for, write_bulletin
+from weather.caching import cached_json
+from weather.clock import now_local, today_local
+from weather.serving import check_forecast_date
+from weather.staff import STAFF_NOTE, ForecasterDep
+
+router = APIRouter(prefix="/v1/bulletins", tags=["bulletins"])
+
+
+class BulletinWrite(BaseModel):
+    """The bulletin text."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(description=f"短评正文，1-{MAX_LENGTH} 字")
+
+
+@router.get(
+    "/{date}",
+    response_model=BulletinPublic,
+    summary="每日天气短评",
+    description="值班预报员撰写的短评；15:45（北京时间）仍未撰写时，返回按全市预报自动生成的短评"
+    "（预警信号在前，最多 140 字）；此前未撰写则 404。带 ETag 与 Cache-Control。",
+)
+def get_bulletin(date: Date, request: Request, session: SessionDep) -> Response:
+    """The bulletin of a date."""
+    check_forecast_date(forecast_date=date, today=today_local(), field="date", where="path")
+    return cached_json(request, bulletin_for(session=session, bulletin_date=date, now=now_local()))
+
+
+@router.put(
+    "/{date}",
+    response_model=BulletinPublic,
+    summary="撰写每日天气短评",
+    description=f"写入或改写某日的短评（去掉首尾空白后 1-{MAX_LENGTH} 字）。" + STAFF_NOTE,
+)
+def put_bulletin(
+    date: Date, body: BulletinWrite, session: SessionDep, actor: ForecasterDep
+) -> BulletinPublic:
+    """Write the bulletin of a date."""
+    check_forecast_date(forecast_date=date, today=today_local(), field="date", where="path")
+    text = body.text.strip()
+    if not 1 <= len(text) <= MAX_LENGTH:
+        detail = f"短评须为 1-{MAX_LENGTH} 字（现为 {len(text)} 字）。"
+        raise ValidationFailed(
+            detail,
+            errors=[{"field": "text", "in": "body", "message": detail, "type": "value_error"}],
+        )
+    return write_bulletin(session=session, bulletin_date=date, text=text, actor=actor)

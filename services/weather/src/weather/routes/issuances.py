@@ -1,0 +1,78 @@
+"""`/v1/issuances`: forecasts issued by forecasters (and imported by the system), every version."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlmodel import col, func, select
+
+from servicekit.deps import Page, PageDep, SessionDep
+from weather.caching import cached_json
+from weather.clock import today_local
+from weather.issuances import create_issuance, issuance_detail, summaries
+from weather.models import ForecastIssuance, IssuanceCreate, IssuanceDetail, IssuanceSummary
+from weather.serving import check_forecast_date
+from weather.staff import STAFF_NOTE, ForecasterDep
+
+router = APIRouter(prefix="/v1/issuances", tags=["issuances"])
+
+
+@router.post(
+    "",
+    response_model=IssuanceDetail,
+    status_code=201,
+    summary="发布预报",
+    description="发布某日起 5 天的预报，覆盖一个或多个地点（33 个镇街，dongguan 为全市）。"
+    "成为该日期的新一版，覆盖各地点此前的版本（包括系统导入的）；旧版本仍可查询。"
+    "每天给出 CMA 天气现象代码（day_code/night_code）或 WMO 代码（wmo_code）。"
+    "天数不符、最低气温高于最高气温、概率超出 0-100、未知代码或地点时 422，并指明字段。"
+    + STAFF_NOTE,
+)
+def post_issuance(
+    body: IssuanceCreate, session: SessionDep, actor: ForecasterDep
+) -> IssuanceDetail:
+    """Issue a forecast as the next version for its date."""
+    check_forecast_date(
+        forecast_date=body.forecast_date, today=today_local(), field="forecast_date", where="body"
+    )
+    issuance = create_issuance(session=session, body=body, source="forecaster", actor=actor)
+    assert issuance.id is not None
+    return issuance_detail(session=session, issuance_id=issuance.id)
+
+
+@router.get(
+    "",
+    response_model=Page[IssuanceSummary],
+    summary="预报发布列表",
+    description="各次发布（含旧版本），最新的在前。带 ETag 与 Cache-Control。",
+)
+def list_issuances(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    forecast_date: Annotated[date | None, Query(description="只列此预报日期的发布")] = None,
+) -> Response:
+    """Issuances, newest first, optionally of one forecast date."""
+    query = select(ForecastIssuance)
+    if forecast_date is not None:
+        query = query.where(ForecastIssuance.forecast_date == forecast_date)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(ForecastIssuance.id).desc()).offset(page.offset).limit(page.limit)
+    ).all()
+    return cached_json(
+        request, Page[IssuanceSummary](items=summaries(session, list(rows)), total=total)
+    )
+
+
+@router.get(
+    "/{issuance_id}",
+    response_model=IssuanceDetail,
+    summary="预报发布详情",
+    description="一次发布的全部地点和日期（天气现象按降水量校正后的样子）。"
+    "带 ETag 与 Cache-Control。",
+)
+def get_issuance(issuance_id: int, request: Request, session: SessionDep) -> Response:
+    """One issuance, any version."""
+    return cached_json(request, issuance_detail(session=session, issuance_id=issuance_id))

@@ -1,0 +1,236 @@
+"""`/v1/warnings`: Guangdong warning signals per area — in force, history, and the forecaster's
+issue, upgrade, downgrade and lift."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlmodel import col, func, select
+
+from servicekit.deps import Page, PageDep, SessionDep
+from weather.caching import cached_json
+from weather.clock import local
+from weather.models import WarningEvent, WarningPublic, WarningSignal
+from weather.reference import location_names
+from weather.signals import (
+    ACTION_NAMES,
+    active_signals,
+    change_signal,
+    check_area,
+    get_signal,
+    issue_signal,
+    lift_signal,
+    signal_name,
+    warning_public,
+)
+from weather.staff import STAFF_NOTE, ForecasterDep
+
+router = APIRouter(prefix="/v1/warnings", tags=["warnings"])
+AT = Field(
+    default=None, description="生效时间（带时区），默认现在；不能晚于现在，不能早于上一次变更"
+)
+AreaQuery = Annotated[
+    str | None, Query(description="地点代码：列出全市的和该地的信号；dongguan 或不填为全部")
+]
+
+
+class WarningIssue(BaseModel):
+    """A new signal."""
+
+    model_config = ConfigDict(extra="forbid")
+    hazard: str = Field(
+        description="灾种：typhoon、rainstorm、high_temperature、cold、fog、haze、"
+        "thunderstorm_gale、road_icing、hail、forest_fire"
+    )
+    colour: str = Field(description="white、blue、yellow、orange、red（依灾种而定）")
+    area: str = Field(description="地点代码；dongguan 为全市")
+    at: AwareDatetime | None = AT
+
+
+class WarningChange(BaseModel):
+    """A new colour for a signal in force."""
+
+    model_config = ConfigDict(extra="forbid")
+    colour: str = Field(description="升级或降级后的颜色")
+    at: AwareDatetime | None = AT
+
+
+class WarningLift(BaseModel):
+    """The lifting (解除) of a signal."""
+
+    model_config = ConfigDict(extra="forbid")
+    at: AwareDatetime | None = AT
+
+
+class WarningEventPublic(BaseModel):
+    """One step in a signal's life."""
+
+    id: int
+    signal_id: int
+    action: str = Field(description="issue | upgrade | downgrade | lift")
+    action_name: str = Field(description="发布 | 升级 | 降级 | 解除")
+    name: str = Field(description="此步之后（解除时为解除前）的信号名称，如 暴雨橙色预警信号")
+    hazard: str
+    colour: str
+    previous_colour: str | None
+    area: str
+    area_name: str
+    at: datetime
+
+
+@router.get(
+    "",
+    response_model=Page[WarningPublic],
+    summary="生效中的预警信号",
+    description="颜色最高的在前。带 ETag 与 Cache-Control。",
+)
+def list_active(
+    request: Request, session: SessionDep, page: PageDep, area: AreaQuery = None
+) -> Response:
+    """Signals in force, for the whole city or one area."""
+    if area is not None:
+        check_area(area, where="query")
+    signals = active_signals(session=session, area=area)
+    items = [warning_public(s) for s in signals[page.offset : page.offset + page.limit]]
+    return cached_json(request, Page[WarningPublic](items=items, total=len(signals)))
+
+
+@router.get(
+    "/history",
+    response_model=Page[WarningEventPublic],
+    summary="预警信号历史",
+    description="发布、升级、降级、解除的记录，最新的在前。带 ETag 与 Cache-Control。",
+)
+def list_history(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    area: Annotated[
+        str | None, Query(description="只列此地区（地点代码或 dongguan）的信号")
+    ] = None,
+    hazard: Annotated[str | None, Query(description="只列此灾种，如 rainstorm")] = None,
+    signal_id: Annotated[int | None, Query(description="只列此信号")] = None,
+) -> Response:
+    """Every step of every signal, newest first, optionally filtered."""
+    query = select(WarningEvent, WarningSignal).join(
+        WarningSignal, col(WarningSignal.id) == col(WarningEvent.signal_id)
+    )
+    if area is not None:
+        query = query.where(WarningSignal.area == area)
+    if hazard is not None:
+        query = query.where(WarningSignal.hazard == hazard)
+    if signal_id is not None:
+        query = query.where(WarningEvent.signal_id == signal_id)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(WarningEvent.at).desc(), col(WarningEvent.id).desc())
+        .offset(page.offset)
+        .limit(page.limit)
+    ).all()
+    items = [
+        WarningEventPublic(
+            id=event.id or 0,
+            signal_id=event.signal_id,
+            action=event.action,
+            action_name=ACTION_NAMES[event.action],
+            name=signal_name(signal.hazard, event.colour),
+            hazard=signal.hazard,
+            colour=event.colour,
+            previous_colour=event.previous_colour,
+            area=signal.area,
+            area_name=location_names()[signal.area],
+            at=local(event.at),
+        )
+        for event, signal in rows
+    ]
+    return cached_json(request, Page[WarningEventPublic](items=items, total=total))
+
+
+@router.get(
+    "/{signal_id}",
+    response_model=WarningPublic,
+    summary="预警信号详情",
+    description="生效中或已解除的信号。带 ETag 与 Cache-Control。",
+)
+def get_warning(signal_id: int, request: Request, session: SessionDep) -> Response:
+    """One signal by id."""
+    return cached_json(request, warning_public(get_signal(session=session, signal_id=signal_id)))
+
+
+@router.post(
+    "",
+    response_model=WarningPublic,
+    status_code=201,
+    summary="发布预警信号",
+    description="为一个地区（地点代码，dongguan 为全市）发布信号。该地区已有同灾种信号生效时 409"
+    "（应升级、降级或解除）；灾种没有该颜色时 422。" + STAFF_NOTE,
+)
+def post_warning(body: WarningIssue, session: SessionDep, actor: ForecasterDep) -> WarningPublic:
+    """Issue a signal."""
+    signal = issue_signal(
+        session=session,
+        hazard=body.hazard,
+        colour=body.colour,
+        area=body.area,
+        at=body.at,
+        actor=actor,
+    )
+    return warning_public(signal)
+
+
+@router.post(
+    "/{signal_id}/upgrade",
+    response_model=WarningPublic,
+    summary="升级预警信号",
+    description="改为更高的颜色；不高于当前颜色时 422，已解除时 409。" + STAFF_NOTE,
+)
+def post_upgrade(
+    signal_id: int, body: WarningChange, session: SessionDep, actor: ForecasterDep
+) -> WarningPublic:
+    """Upgrade a signal in force."""
+    signal = change_signal(
+        session=session,
+        signal_id=signal_id,
+        colour=body.colour,
+        change="upgrade",
+        at=body.at,
+        actor=actor,
+    )
+    return warning_public(signal)
+
+
+@router.post(
+    "/{signal_id}/downgrade",
+    response_model=WarningPublic,
+    summary="降级预警信号",
+    description="改为更低的颜色；不低于当前颜色时 422，已解除时 409。" + STAFF_NOTE,
+)
+def post_downgrade(
+    signal_id: int, body: WarningChange, session: SessionDep, actor: ForecasterDep
+) -> WarningPublic:
+    """Downgrade a signal in force."""
+    signal = change_signal(
+        session=session,
+        signal_id=signal_id,
+        colour=body.colour,
+        change="downgrade",
+        at=body.at,
+        actor=actor,
+    )
+    return warning_public(signal)
+
+
+@router.post(
+    "/{signal_id}/lift",
+    response_model=WarningPublic,
+    summary="解除预警信号",
+    description="解除生效中的信号；已解除时 409。" + STAFF_NOTE,
+)
+def post_lift(
+    signal_id: int, session: SessionDep, actor: ForecasterDep, body: WarningLift | None = None
+) -> WarningPublic:
+    """Lift a signal in force."""
+    at = body.at if body else None
+    return warning_public(lift_signal(session=session, signal_id=signal_id, at=at, actor=actor))

@@ -1,0 +1,27 @@
+"""The `forecaster` dependency of staff writes: who is writing, under which request."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from servicekit.errors import Forbidden
+from servicekit.identity import Identity, requires_role
+from weather.audit import Actor
+
+FORECASTER = "forecaster"
+# Appended to the OpenAPI description of every staff call.
+STAFF_NOTE = (
+    "需要 `forecaster` 角色的工作人员令牌（经网关以 X-Api-Key 调用）；"
+    "未登录 401，角色不符或非工作人员 403。"
+    "每次写入都在同一事务中记一条审计日志（`GET /v1/audit`）。"
+)
+
+
+def forecaster(request: Request, identity: Identity = requires_role(FORECASTER)) -> Actor:
+    """The calling forecaster; a citizen or service token is refused even with the role."""
+    if identity.kind != "staff":
+        raise Forbidden("此接口仅供工作人员使用。")
+    return Actor(subject=identity.subject, request_id=request.state.request_id)
+
+
+ForecasterDep = Annotated[Actor, Depends(forecaster)]
