@@ -48,3 +48,12 @@ def test_a_font_lacking_one_glyph_is_passed_over(monkeypatch: pytest.MonkeyPatch
         require("no CJK font")
     monkeypatch.setattr(cjk, "candidate_fonts", lambda: [DEJAVU, *fonts])
     assert cjk.find_cjk_font("东莞") != DEJAVU
+
+
+def test_a_glyph_without_outline_counts_as_missing() -> None:
+    # WenQuanYi Micro Hei maps ℃ to an empty glyph: charted, it would be a blank.
+    wqy = [f for f in cjk.candidate_fonts() if "wqy-microhei" in f.name]
+    if not wqy:
+        require("WenQuanYi Micro Hei is not installed (Debian: fonts-wqy-microhei)")
+    assert cjk.missing_glyphs(wqy[0], "18～25℃ 多云") == {"℃"}
+    assert cjk.missing_glyphs(DEJAVU, "18~25℃") == set()

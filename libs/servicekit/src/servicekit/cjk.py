@@ -2,9 +2,10 @@
 
 Charts and PDFs with Chinese labels need a real CJK font (DESIGN §11): without one, matplotlib
 silently draws missing-glyph boxes. Candidates come from matplotlib's font manager (known CJK
-families first) and fontconfig (`fc-list :lang=zh`); a candidate is chosen only if its character
-map covers every character of the text to be drawn. matplotlib is imported lazily, so importing
-this module costs nothing.
+families first) and fontconfig (`fc-list :lang=zh`); a candidate is chosen only if it has a glyph
+with an outline for every character of the text to be drawn (a character map entry is not
+enough: WenQuanYi Micro Hei maps ℃ to an empty glyph, drawn as nothing). matplotlib is
+imported lazily, so importing this module costs nothing.
 """
 
 from __future__ import annotations
@@ -49,13 +50,25 @@ def _charmap(path: str) -> frozenset[int]:
     return frozenset(FT2Font(path).get_charmap())
 
 
+@cache
+def _has_outline(path: str, codepoint: int) -> bool:
+    from matplotlib.ft2font import FT2Font, LoadFlags
+
+    face = FT2Font(path)
+    face.load_char(codepoint, flags=LoadFlags.NO_HINTING)
+    return len(face.get_path()[0]) > 0
+
+
 def missing_glyphs(font: Path, text: str) -> set[str]:
-    """The characters of `text` that `font` has no glyph for (empty when it covers them all)."""
+    """The characters of `text` that `font` cannot draw: no glyph, or a glyph without outline."""
+    path = str(font)
     try:
-        charmap = _charmap(str(font))
+        charmap = _charmap(path)
+        return {
+            ch for ch in _drawn(text) if ord(ch) not in charmap or not _has_outline(path, ord(ch))
+        }
     except (OSError, RuntimeError, ValueError):
         return _drawn(text)
-    return {ch for ch in _drawn(text) if ord(ch) not in charmap}
 
 
 def _fontconfig_fonts() -> list[Path]:
