@@ -14,7 +14,12 @@ from urllib.parse import quote
 
 from gateway.wechat.chat_config import ChatConfig
 from gateway.wechat.handlers.towns import TownDirectory
-from gateway.wechat.handlers.weather import CITY_CODE, forecast_reply
+from gateway.wechat.handlers.weather import (
+    CITY_CODE,
+    forecast_reply,
+    indices_reply,
+    warnings_reply,
+)
 from gateway.wechat.messages import InboundMessage
 from gateway.wechat.replies import Article, NewsReply, Reply, TextReply
 from gateway.wechat.router import Context
@@ -69,6 +74,17 @@ async def weather_today(call: HandlerCall) -> Reply | None:
     """Today's weather and the next days' forecast of params.location, a town named, or the city."""
     location = call.params.get("location") or await _town_in_text(call) or CITY_CODE
     return await forecast_reply(call.context, location)
+
+
+async def weather_index(call: HandlerCall) -> Reply | None:
+    """Today's life indices (params.kind: umbrella, outing or all) of a town named, or the city."""
+    location = call.params.get("location") or await _town_in_text(call) or CITY_CODE
+    return await indices_reply(call.context, location, call.params.get("kind", "all"))
+
+
+async def weather_warnings(call: HandlerCall) -> Reply | None:
+    """The warning signals in force across the city."""
+    return await warnings_reply(call.context)
 
 
 # -- socialsec -----------------------------------------------------------------------------------
@@ -145,9 +161,6 @@ async def latest_articles(call: HandlerCall) -> Reply | None:
 # -- not served yet ------------------------------------------------------------------------------
 
 COMING_SOON_LABELS = {
-    "weather.forecast": "五天天气预报",
-    "weather.index": "生活指数",
-    "weather.warnings": "预警信号",
     "socialsec.enquiry": "社保查询",
     "socialsec.eligibility": "政策资格说明",
     "traffic.violations": "交通违法查询",
@@ -172,6 +185,8 @@ HANDLERS: dict[str, ChatHandler] = {
     "weather.today": weather_today,
     # The forecast reply already holds the next days.
     "weather.forecast": weather_today,
+    "weather.index": weather_index,
+    "weather.warnings": weather_warnings,
     "socialsec.office_phone": socialsec_office_phone,
     "accounts.latest_articles": latest_articles,
 }
