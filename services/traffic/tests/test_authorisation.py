@@ -25,6 +25,15 @@ def me_calls(client: TestClient) -> list[tuple[str, str, dict | None]]:
         ("POST", f"/v1/me/violations/{zhangsans_violation(client)}/decision", None),
         ("GET", "/v1/me/licence", None),
         ("POST", "/v1/me/licence/point-study", {"kind": "online"}),
+        ("GET", "/v1/me/appointments", None),
+        ("POST", "/v1/me/appointments", {"slot_id": 1, "business_code": "licence-renewal"}),
+        ("GET", "/v1/me/appointments/1", None),
+        ("POST", "/v1/me/appointments/1/cancel", None),
+        ("GET", "/v1/me/review-study", None),
+        ("POST", "/v1/me/review-study/records", {"course_code": "law", "minutes": 30}),
+        ("GET", "/v1/me/review-study/exam", None),
+        ("POST", "/v1/me/review-study/exam", {"answers": {}}),
+        ("GET", "/v1/me/review-study/completions", None),
     ]
 
 
@@ -38,7 +47,9 @@ def test_personal_endpoints_refuse_callers_that_are_not_citizens(
         "other audience": mint_token("weather", "c-782f60ca1667567e827200405a7b9be1"),
     }[who]
     for method, path, body in me_calls(client):
-        response = client.request(method, path, json=body, headers=headers)
+        response = client.request(
+            method, path, json=body, headers={**headers, "Idempotency-Key": "k"}
+        )
         assert response.status_code == (403 if who == "staff" else 401), (method, path)
         assert response.headers["content-type"] == "application/problem+json"
 

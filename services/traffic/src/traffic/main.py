@@ -3,7 +3,17 @@
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
-from traffic.routes import bindings, decisions, licence, violation_codes, violations
+from traffic.routes import (
+    appointments,
+    bindings,
+    decisions,
+    guides,
+    licence,
+    review_study,
+    road_conditions,
+    violation_codes,
+    violations,
+)
 from traffic.settings import TrafficSettings
 
 
@@ -14,7 +24,8 @@ def create_app(settings: TrafficSettings) -> FastAPI:
         title="东莞交警 traffic",
         description=(
             "交通违法代码与违法查询、机动车和驾驶证绑定、驾驶证记分与学法减分、"
-            "网上自助处理违法与处罚决定书应缴金额查询。"
+            "网上自助处理违法与处罚决定书应缴金额查询；路况与路况地图；车驾管业务预约；"
+            "大中型客货车驾驶证审验学习；办事指南。"
         ),
         package="traffic",
         routers=[
@@ -24,5 +35,10 @@ def create_app(settings: TrafficSettings) -> FastAPI:
             licence.router,
             bindings.router,
             bindings.internal_router,
+            road_conditions.router,
+            appointments.router,
+            appointments.me_router,
+            review_study.router,
+            guides.router,
         ],
     )

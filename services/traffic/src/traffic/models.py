@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import CheckConstraint, DateTime, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from servicekit.db import table_base
@@ -17,6 +17,8 @@ from servicekit.db import table_base
 Table = table_base()
 
 ViolationStatus = Literal["unhandled", "decided_unpaid", "paid"]
+AppointmentStatus = Literal["booked", "cancelled"]
+ReviewStatus = Literal["not_applicable", "exempt", "required", "exam_pending", "completed"]
 
 
 class ViolationCodeBase(SQLModel):
@@ -254,3 +256,287 @@ class ViolationPage(SQLModel):
     total: int
     on: date = Field(description="应缴金额的计算日期（今天，北京时间）")
     amount_due_fen: int = Field(description="全部符合条件记录截至当日的应缴合计（分）")
+
+
+# Road conditions (computed on read by traffic.roads, nothing stored).
+
+
+class RoadSegmentPublic(SQLModel):
+    """One road segment at the snapshot: speed, status 0-4 and its map colour."""
+
+    code: str = Field(description="路段编号")
+    road: str = Field(description="道路名称")
+    section: str = Field(description="路段")
+    road_class: Literal["expressway", "arterial", "secondary"]
+    road_class_text: str
+    length_km: float
+    speed_kmh: int | None = Field(description="平均车速（公里/小时）")
+    status: int = Field(description="0 未知 | 1 畅通 | 2 缓行 | 3 拥堵 | 4 严重拥堵")
+    status_text: str
+    colour: str = Field(description="地图颜色：绿 畅通，黄 缓行，红 拥堵，深红 严重拥堵")
+
+
+class RoadConditionsPage(SQLModel):
+    """Segments matching the filters at one snapshot, with the city's index over all segments."""
+
+    snapshot_at: datetime = Field(description="路况快照时间（北京时间，每5分钟更新）")
+    index: float = Field(description="全市交通指数 0-10")
+    index_level: str = Field(description="畅通 | 基本畅通 | 轻度拥堵 | 中度拥堵 | 严重拥堵")
+    congested_roads: list[str] = Field(description="有拥堵（红色）路段的道路")
+    clear_roads: list[str] = Field(description="全线畅通（绿色）的道路")
+    items: list[RoadSegmentPublic]
+    total: int
+
+
+# Appointments (车驾管业务预受理).
+
+
+class OfficeBase(SQLModel):
+    name: str = Field(max_length=60, description="办理点名称")
+    kind: str = Field(max_length=16, description="车管所 | 分所 | 服务站")
+    town: str = Field(max_length=16, description="所在镇街")
+    address: str = Field(max_length=120)
+    phone: str = Field(max_length=20)
+    hours: str = Field(max_length=120, description="办公时间")
+
+
+class Office(Table, OfficeBase, table=True):
+    """A vehicle administration office (车管所 or a branch) taking appointments."""
+
+    code: str = Field(primary_key=True, max_length=24)
+    opens_saturday: bool = Field(description="周六上午是否开放预约")
+    slot_capacity: int = Field(description="每个预约时段的名额")
+
+
+class OfficePublic(OfficeBase):
+    code: str
+
+
+class AppointmentBusinessBase(SQLModel):
+    name: str = Field(max_length=40, description="业务名称")
+    category: str = Field(max_length=16, description="驾驶证业务 | 机动车业务")
+    description: str = Field(max_length=200)
+    materials: list[str] = Field(sa_type=JSON, description="需携带的材料")
+
+
+class AppointmentBusiness(Table, AppointmentBusinessBase, table=True):
+    """A kind of counter business that can be booked."""
+
+    __tablename__ = "appointment_business"
+    code: str = Field(primary_key=True, max_length=32)
+
+
+class AppointmentBusinessPublic(AppointmentBusinessBase):
+    code: str
+
+
+class AppointmentSlot(Table, table=True):
+    """An hour at an office with a number of places; `booked` never exceeds `capacity`."""
+
+    __tablename__ = "appointment_slot"
+    __table_args__ = (
+        UniqueConstraint("office_code", "starts_at", name="uq_appointment_slot_office_start"),
+        # The last guard: even a buggy path cannot overbook or go below zero.
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office_code: str = Field(foreign_key="office.code", max_length=24)
+    starts_at: datetime = Field(sa_type=DateTime(timezone=True))
+    ends_at: datetime = Field(sa_type=DateTime(timezone=True))
+    capacity: int
+    booked: int = 0
+
+
+class SlotPublic(SQLModel):
+    """A bookable hour and the places left."""
+
+    id: int
+    office_code: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    remaining: int = Field(description="剩余名额")
+
+
+class Appointment(Table, table=True):
+    """A citizen's booking of a slot for one business; the Idempotency-Key makes retries safe."""
+
+    __table_args__ = (
+        UniqueConstraint("citizen_id", "idempotency_key", name="uq_appointment_citizen_key"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    # Indexed by the unique key below, which it leads.
+    citizen_id: str = Field(max_length=40)
+    slot_id: int = Field(foreign_key="appointment_slot.id", index=True)
+    business_code: str = Field(foreign_key="appointment_business.code", max_length=32)
+    status: str = Field(max_length=16, description="booked | cancelled")
+    idempotency_key: str = Field(max_length=64)
+    request_hash: str = Field(max_length=64, description="请求体的 SHA-256，判断重复请求")
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    cancelled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AppointmentCreate(SQLModel):
+    """Book a slot (see /v1/offices/{code}/slots) for a business (/v1/appointment-businesses)."""
+
+    slot_id: int = Field(ge=1)
+    business_code: str = Field(max_length=32)
+
+
+class AppointmentPublic(SQLModel):
+    """A booking as its citizen sees it."""
+
+    id: int
+    number: str = Field(description="预约号，到窗口出示")
+    status: AppointmentStatus
+    business: AppointmentBusinessPublic
+    office: OfficePublic
+    starts_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    cancelled_at: datetime | None = None
+
+
+# Review study (审验学习) of bus and truck licences.
+
+
+class ReviewStudyRecord(Table, table=True):
+    """Minutes of one course studied for the review of the cycle starting `cycle_start`."""
+
+    __tablename__ = "review_study_record"
+    id: int | None = Field(default=None, primary_key=True)
+    licence_id: int = Field(foreign_key="driver_licence.id", index=True)
+    cycle_start: date
+    course_code: str = Field(max_length=24)
+    minutes: int
+    studied_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class ReviewCompletion(Table, table=True):
+    """A completed review (study and exam passed) of one licence for one scoring cycle."""
+
+    __tablename__ = "review_completion"
+    __table_args__ = (
+        UniqueConstraint("licence_id", "cycle_start", name="uq_review_completion_licence_cycle"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    licence_id: int = Field(foreign_key="driver_licence.id")
+    cycle_start: date
+    cycle_end: date
+    studied_minutes: int
+    exam_score: int
+    completed_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class ReviewCoursePublic(SQLModel):
+    """A course of the review study and how much of it the citizen has studied."""
+
+    code: str
+    title: str
+    minutes: int = Field(description="课程时长（分钟）")
+    studied_minutes: int = Field(description="已学习分钟数")
+
+
+class ReviewCompletionPublic(SQLModel):
+    """The record of a completed review."""
+
+    cycle_start: date
+    cycle_end: date
+    studied_minutes: int
+    exam_score: int
+    completed_at: datetime
+
+
+class ReviewStudyPublic(SQLModel):
+    """Whether the licence needs review for a cycle, and how far its study has come."""
+
+    licence_class: str
+    cycle_start: date = Field(description="审验针对的记分周期")
+    cycle_end: date
+    cycle_points: int = Field(description="该记分周期的记分记录合计")
+    due_by: date | None = Field(description="须在此日前完成审验（周期结束后30日内）")
+    status: ReviewStatus = Field(
+        description="not_applicable 非大中型客货车驾驶证 | exempt 无记分免审验 | required 须学习"
+        " | exam_pending 学习已满180分钟待考试 | completed 已完成"
+    )
+    status_text: str
+    required_minutes: int
+    studied_minutes: int
+    previous_overdue: bool = Field(description="上一记分周期应审验而逾期未审验")
+    courses: list[ReviewCoursePublic]
+    completion: ReviewCompletionPublic | None = None
+
+
+class ReviewStudyCreate(SQLModel):
+    """Minutes studied of one course (as the learning client reports them)."""
+
+    course_code: str = Field(max_length=24)
+    minutes: int = Field(ge=1, le=120, description="本次学习分钟数")
+
+
+class ReviewQuestionPublic(SQLModel):
+    """An exam question without its answer."""
+
+    id: str
+    question: str
+    options: dict[str, str]
+
+
+class ReviewExamCreate(SQLModel):
+    """The citizen's answers: question id -> option letter."""
+
+    answers: dict[str, str]
+
+
+class ReviewExamResult(SQLModel):
+    """The exam's score, and the review afterwards."""
+
+    score: int
+    passed: bool
+    pass_score: int
+    review: ReviewStudyPublic
+
+
+# Guides (办事指南).
+
+
+class FeeItem(SQLModel):
+    """One fee of a business, in fen."""
+
+    item: str
+    fee_fen: int
+
+
+class GuideBase(SQLModel):
+    title: str = Field(max_length=60)
+    category: str = Field(max_length=16, description="驾驶证 | 机动车 | 违法处理")
+    summary: str = Field(max_length=300)
+
+
+class Guide(Table, GuideBase, table=True):
+    """A business guide: who, what to bring, what it costs, where and when."""
+
+    id: str = Field(primary_key=True, max_length=40)
+    conditions: list[str] = Field(sa_type=JSON, description="办理条件")
+    materials: list[str] = Field(sa_type=JSON, description="申请材料")
+    fees: list[dict] = Field(sa_type=JSON, description="收费项目")
+    offices: list[str] = Field(sa_type=JSON, description="办理地点")
+    hours: str = Field(max_length=120, description="办理时间")
+    time_limit: str = Field(max_length=60, description="办理时限")
+    online: str = Field(max_length=120, description="网上办理渠道")
+    keywords: str = Field(max_length=200, description="检索用的同义词")
+
+
+class GuideSummary(GuideBase):
+    id: str
+
+
+class GuidePublic(GuideBase):
+    id: str
+    conditions: list[str]
+    materials: list[str]
+    fees: list[FeeItem]
+    offices: list[str]
+    hours: str
+    time_limit: str
+    online: str

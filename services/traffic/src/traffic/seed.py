@@ -1,21 +1,29 @@
 """Deterministic demo data: the violation codes and the population of `traffic.population`.
 
-Idempotent: codes are upserted; the population is inserted only into a database without it, so
-records citizens changed since (decisions, studies, bindings) are never overwritten.
+Idempotent: codes, offices, businesses and guides are upserted; the population is inserted only
+into a database without it, so records citizens changed since (decisions, studies, bindings) are
+never overwritten; appointment slots are added for the two weeks from the anchor where missing,
+so seeding again (as `make run` does) tops the bookable days up without touching bookings.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from sqlalchemy import insert
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
-from traffic.clock import today, utcnow
+from traffic.appointments import BOOKING_DAYS, slots_to_create
+from traffic.catalogue import BUSINESSES, GUIDES, OFFICES
+from traffic.clock import SHANGHAI, as_utc, today, utcnow
 from traffic.models import (
+    AppointmentBusiness,
+    AppointmentSlot,
     Binding,
     DriverLicence,
     FullScoreRecord,
+    Guide,
+    Office,
     PenaltyDecision,
     Vehicle,
     Violation,
@@ -110,9 +118,43 @@ def seed_population(session: Session, *, anchor: date) -> str:
     )
 
 
+def seed_catalogue(session: Session) -> str:
+    """Insert or update the offices, bookable businesses and guides."""
+    for office in OFFICES:
+        session.merge(Office(**office))
+    for business in BUSINESSES:
+        session.merge(AppointmentBusiness(**business))
+    for guide in GUIDES:
+        session.merge(Guide(**guide))
+    session.commit()
+    return f"{len(OFFICES)} offices, {len(BUSINESSES)} businesses, {len(GUIDES)} guides"
+
+
+def seed_slots(session: Session, *, start: date) -> str:
+    """Add the appointment slots missing for the two weeks from `start`; booked ones stay."""
+    offices = list(session.exec(select(Office)).all())
+    since = as_utc(datetime.combine(start, time(), SHANGHAI))
+    existing = {
+        (code, as_utc(starts))
+        for code, starts in session.exec(
+            select(AppointmentSlot.office_code, AppointmentSlot.starts_at).where(
+                col(AppointmentSlot.starts_at) >= since
+            )
+        ).all()
+    }
+    rows = slots_to_create(offices=offices, start=start, days=BOOKING_DAYS, existing=existing)
+    if rows:
+        session.execute(insert(AppointmentSlot), rows)
+    session.commit()
+    return f"{len(rows)} new appointment slots"
+
+
 def seed_at(session: Session, *, anchor: date) -> str:
-    """Seed codes and the population anchored on `anchor`."""
-    return f"traffic: {seed_codes(session)}; {seed_population(session, anchor=anchor)}"
+    """Seed codes, catalogue, the population and slots anchored on `anchor`."""
+    return (
+        f"traffic: {seed_codes(session)}; {seed_population(session, anchor=anchor)}; "
+        f"{seed_catalogue(session)}; {seed_slots(session, start=anchor)}"
+    )
 
 
 def seed(session: Session) -> str:

@@ -1,0 +1,35 @@
+"""Business guides (办事指南): text search over titles, summaries and keywords.
+
+Chinese has no spaces between words, so a plain substring match (SQL LIKE) does the job: a
+query of several words separated by spaces must match every word somewhere in the guide.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, or_, select
+from sqlmodel.sql.expression import Select
+
+from traffic.models import Guide
+
+MAX_TERMS = 5
+
+
+def search_terms(*, q: str) -> list[str]:
+    """The words of a query (at most five, duplicates dropped); full-width spaces count too."""
+    return list(dict.fromkeys(q.replace("\u3000", " ").split()))[:MAX_TERMS]
+
+
+def guide_query(*, q: str | None) -> Select[Any]:
+    """Guides matching every word of `q` in title, summary or keywords (all guides without q)."""
+    query = select(Guide)
+    for term in search_terms(q=q or ""):
+        query = query.where(
+            or_(
+                col(Guide.title).contains(term, autoescape=True),
+                col(Guide.summary).contains(term, autoescape=True),
+                col(Guide.keywords).contains(term, autoescape=True),
+            )
+        )
+    return query

@@ -1,0 +1,33 @@
+"""`/v1/guides`: business guides (办事指南) with materials, fees, offices and hours."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from servicekit.deps import Page, PageDep, SessionDep, paginate
+from servicekit.errors import NotFound
+from traffic.guides import guide_query
+from traffic.models import Guide, GuidePublic, GuideSummary
+
+router = APIRouter(prefix="/v1/guides", tags=["guides"])
+
+
+@router.get("", response_model=Page[GuideSummary], summary="办事指南列表与搜索")
+def list_guides(
+    session: SessionDep,
+    page: PageDep,
+    q: Annotated[
+        str | None, Query(max_length=50, description="关键词，多个词用空格分隔，如 换证、年检")
+    ] = None,
+) -> Page[GuideSummary]:
+    """Guides whose title, summary or keywords contain every word of `q`."""
+    return paginate(session, guide_query(q=q), page, order_by=Guide.id, public=GuideSummary)
+
+
+@router.get("/{guide_id}", response_model=GuidePublic, summary="办事指南详情")
+def get_guide(guide_id: str, session: SessionDep) -> GuidePublic:
+    """One guide: conditions, materials, fees (fen), offices, hours, time limit, online channel."""
+    guide = session.get(Guide, guide_id)
+    if guide is None:
+        raise NotFound(f"未找到办事指南“{guide_id}”，可用 /v1/guides?q= 搜索。")
+    return GuidePublic.model_validate(guide, from_attributes=True)

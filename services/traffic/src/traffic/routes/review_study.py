@@ -1,0 +1,138 @@
+"""`/v1/me/review-study`: review study (审验学习) of the citizen's bus or truck licence."""
+
+from fastapi import APIRouter, status
+
+from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.identity import CitizenDep
+from traffic.clock import NowDep, local, local_day
+from traffic.models import (
+    ReviewCompletion,
+    ReviewCompletionPublic,
+    ReviewCoursePublic,
+    ReviewExamCreate,
+    ReviewExamResult,
+    ReviewQuestionPublic,
+    ReviewStudyCreate,
+    ReviewStudyPublic,
+)
+from traffic.review import (
+    COURSES,
+    PASS_SCORE,
+    QUESTIONS,
+    REQUIRED_MINUTES,
+    STATUS_TEXT,
+    Review,
+    completions,
+    record_study,
+    review_of,
+    take_exam,
+)
+from traffic.routes.licence import my_licence
+
+router = APIRouter(prefix="/v1/me/review-study", tags=["review-study"])
+
+
+def completion_public(completion: ReviewCompletion) -> ReviewCompletionPublic:
+    """A completion record with its time in Asia/Shanghai."""
+    return ReviewCompletionPublic(
+        cycle_start=completion.cycle_start,
+        cycle_end=completion.cycle_end,
+        studied_minutes=completion.studied_minutes,
+        exam_score=completion.exam_score,
+        completed_at=local(completion.completed_at),
+    )
+
+
+def review_public(review: Review) -> ReviewStudyPublic:
+    """A review as the API shows it."""
+    return ReviewStudyPublic(
+        licence_class=review.licence.licence_class,
+        cycle_start=review.cycle.start,
+        cycle_end=review.cycle.end,
+        cycle_points=review.points,
+        due_by=review.due_by,
+        status=review.status,
+        status_text=STATUS_TEXT[review.status],
+        required_minutes=REQUIRED_MINUTES,
+        studied_minutes=review.studied_minutes,
+        previous_overdue=review.previous_overdue,
+        courses=[
+            ReviewCoursePublic(
+                code=c.code,
+                title=c.title,
+                minutes=c.minutes,
+                studied_minutes=review.studied.get(c.code, 0),
+            )
+            for c in COURSES
+        ],
+        completion=None if review.completion is None else completion_public(review.completion),
+    )
+
+
+@router.get("", response_model=ReviewStudyPublic, summary="我的驾驶证审验学习")
+def get_review(citizen: CitizenDep, session: SessionDep, now: NowDep) -> ReviewStudyPublic:
+    """Whether the bound licence needs review for its cycle, the courses and the minutes studied."""
+    licence = my_licence(session, citizen)
+    return review_public(review_of(session, licence=licence, on=local_day(now)))
+
+
+@router.post(
+    "/records",
+    response_model=ReviewStudyPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="记录审验学习时长",
+    responses={409: {"description": "无需审验、已完成，或该课程已学完"}},
+)
+def add_study(
+    body: ReviewStudyCreate, citizen: CitizenDep, session: SessionDep, now: NowDep
+) -> ReviewStudyPublic:
+    """Add minutes studied of one course (never more than the course's length)."""
+    licence = my_licence(session, citizen)
+    review = record_study(
+        session,
+        licence=licence,
+        course_code=body.course_code,
+        minutes=body.minutes,
+        now=now,
+        on=local_day(now),
+    )
+    return review_public(review)
+
+
+@router.get("/exam", response_model=list[ReviewQuestionPublic], summary="审验考试试题")
+def get_exam(citizen: CitizenDep) -> list[ReviewQuestionPublic]:
+    """The exam's questions, without answers."""
+    return [
+        ReviewQuestionPublic(id=q.id, question=q.question, options=q.options) for q in QUESTIONS
+    ]
+
+
+@router.post(
+    "/exam",
+    response_model=ReviewExamResult,
+    summary="提交审验考试",
+    responses={409: {"description": "学习未满180分钟、无需审验或已完成"}},
+)
+def submit_exam(
+    body: ReviewExamCreate, citizen: CitizenDep, session: SessionDep, now: NowDep
+) -> ReviewExamResult:
+    """Score the answers; 80 or more after 180 minutes of study completes the review."""
+    licence = my_licence(session, citizen)
+    score, review = take_exam(
+        session, licence=licence, answers=body.answers, now=now, on=local_day(now)
+    )
+    return ReviewExamResult(
+        score=score, passed=score >= PASS_SCORE, pass_score=PASS_SCORE, review=review_public(review)
+    )
+
+
+@router.get("/completions", response_model=Page[ReviewCompletionPublic], summary="审验学习完成记录")
+def list_completions(
+    citizen: CitizenDep, session: SessionDep, page: PageDep
+) -> Page[ReviewCompletionPublic]:
+    """The bound licence's completed reviews, latest cycle first."""
+    found = completions(session, licence=my_licence(session, citizen))
+    return Page(
+        items=[completion_public(c) for c in found[page.offset : page.offset + page.limit]],
+        total=len(found),
+    )
