@@ -214,5 +214,5 @@ def test_mass_send_refusals(client: TestClient, token: Token, follow: Follow) ->
     assert _mass(client, access, filter=None)["errcode"] == 47001
     assert _mass(client, access, msgtype="news")["errcode"] == 40008
     assert _mass(client, access, "x" * 65)["errcode"] == 47001
-    article = _mass(client, access, msgtype="mpnews", mpnews={"media_id": "m1"})
-    assert article["errcode"] == 0 and article["msg_data_id"] == article["msg_id"]
+    # Articles must be uploaded first (media/uploadnews, test_media.py): an unknown id is 40007.
+    assert _mass(client, access, msgtype="mpnews", mpnews={"media_id": "m1"})["errcode"] == 40007

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway import federation
+from gateway import federation, internal
 from gateway.auth import signin
 from gateway.openapi_merge import FederatedOpenAPI
 from gateway.platform import PlatformClient
@@ -70,7 +70,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         settings,
         title="guanwei 东莞政务服务网关",
         description="东莞政务微信公众号服务的统一入口。",
-        routers=[wechat_routes.router],
+        routers=[wechat_routes.router, internal.router],
         # The proxy's raw route goes ahead of all others rather than through include_router;
         # only the sign-in routes precede it, so /api/v1/auth/... is not taken for a service.
         routes=[*signin.router.routes, *federation.router.routes],

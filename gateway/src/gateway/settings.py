@@ -125,6 +125,11 @@ class GatewaySettings(ServiceSettings):
         "changed (first shortly after start); 0 turns the background sync off",
     )
     staff_keys: dict[str, list[str]] = Field(default_factory=dict)
+    internal_callers: list[str] = Field(
+        default_factory=lambda: ["weather"],
+        description="services whose service token (INTERNAL_TOKEN_SECRET, aud=gateway) may call "
+        "the gateway's /internal/... endpoints, e.g. a mass send on behalf of an account",
+    )
     auth_redirect_allowlist: list[str] = Field(
         default_factory=list,
         description="origins an app sign-in may return to, e.g. https://h5.example.cn; "
@@ -168,6 +173,13 @@ class GatewaySettings(ServiceSettings):
             unknown = set(roles) - set(STAFF_ROLES)
             if unknown:
                 raise ValueError(f"staff_keys names unknown roles: {sorted(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _known_internal_callers(self) -> GatewaySettings:
+        unknown = set(self.internal_callers) - set(SERVICES)
+        if unknown:
+            raise ValueError(f"internal_callers names unknown services: {sorted(unknown)}")
         return self
 
     @model_validator(mode="after")

@@ -64,6 +64,9 @@ def summarize(msgtype: str, content: dict[str, Any]) -> str:
     if msgtype == "news":
         titles = [str(a.get("title", "")) for a in content.get("articles", [])]
         return "[图文] " + " / ".join(titles)
+    if msgtype == "mpnews" and isinstance(content.get("articles"), list):
+        titles = [str(a.get("title", "")) for a in content["articles"]]
+        return "[图文消息] " + " / ".join(titles)
     if msgtype == "template":
         values = [str(v.get("value", "")) for v in content.get("data", {}).values()]
         return "[模板消息] " + " ".join(values)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from sandbox import callbacks
-from sandbox.state import Account, DeliveryKind, InboxMessage, SandboxState
+from sandbox.state import Account, DeliveryKind, InboxMessage, MassSend, SandboxState
 from servicekit.demo_citizens import DemoCitizen
 from servicekit.deps import Page, PageDep
 from servicekit.errors import Conflict, NotFound
@@ -67,6 +67,21 @@ class InboxItem(BaseModel):
     msgtype: str
     content: dict
     msgid: int | None
+
+
+class MassSendOut(BaseModel):
+    """A mass send the platform accepted."""
+
+    msg_id: int
+    at: datetime
+    account: str
+    clientmsgid: str | None
+    msgtype: str = Field(description="text、image、mpnews 等")
+    content: dict = Field(
+        description="所发内容；图片与图文已解析：image 含 picurl，mpnews 含 articles"
+        "（title、digest、content、picurl、url 等）"
+    )
+    recipients: int = Field(description="收到的粉丝数")
 
 
 class FollowOut(BaseModel):
@@ -219,6 +234,33 @@ async def inbox(
         messages = [m for m in messages if m.account == code]
     chosen = messages[page.offset : page.offset + page.limit]
     return Page(items=[_inbox_item(state, m) for m in chosen], total=len(messages))
+
+
+def _mass_send_out(state: SandboxState, sent: MassSend) -> MassSendOut:
+    return MassSendOut(
+        msg_id=sent.msg_id,
+        at=state.clock.local(sent.at),
+        account=sent.account,
+        clientmsgid=sent.clientmsgid,
+        msgtype=sent.msgtype,
+        content=sent.content,
+        recipients=sent.recipients,
+    )
+
+
+@router.get("/mass-sends", summary="已受理的群发")
+async def mass_sends(
+    state: StateDep,
+    page: PageDep,
+    account: Annotated[str | None, Query(description="只看这个公众号（代码）的")] = None,
+) -> Page[MassSendOut]:
+    """Every mass send the platform accepted, oldest first (a refused one is not recorded)."""
+    sends = state.mass_sends
+    if account is not None:
+        code = account_or_404(state, account).code
+        sends = [m for m in sends if m.account == code]
+    chosen = sends[page.offset : page.offset + page.limit]
+    return Page(items=[_mass_send_out(state, m) for m in chosen], total=len(sends))
 
 
 @router.put("/citizens/{citizen_id}/follows/{account_code}", summary="关注公众号")

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from sandbox import chat, chat_page, introspection, oauth, platform_api
+from sandbox import chat, chat_page, introspection, media, oauth, platform_api
 from sandbox.errcodes import install_wechat_errors
 from sandbox.settings import SandboxSettings
 from sandbox.state import SandboxState
@@ -18,6 +18,7 @@ def create_app(settings: SandboxSettings) -> FastAPI:
         description="开发与测试用的模拟微信平台与微信支付。",
         routers=[
             platform_api.router,
+            media.router,
             oauth.router,
             introspection.router,
             chat.router,

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sandbox import errcodes
 from sandbox.errcodes import WechatError, ok
 from sandbox.menus import validate_menu
-from sandbox.state import Account, SandboxState
+from sandbox.state import Account, MassSend, Media, MediaKind, SandboxState
 from servicekit.demo_citizens import DemoCitizen
 
 router = APIRouter(tags=["微信公众平台接口（模拟）"])
@@ -113,7 +113,7 @@ class StableTokenRequest(BaseModel):
 async def stable_token(request: Request, state: StateDep) -> dict[str, Any]:
     """`/cgi-bin/stable_token`: the same token while valid; `force_refresh` is rationed daily."""
     try:
-        body = StableTokenRequest.model_validate(await _json_body(request))
+        body = StableTokenRequest.model_validate(await json_body(request))
     except ValueError as exc:
         raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error") from exc
     if body.grant_type != "client_credential":
@@ -130,7 +130,7 @@ async def stable_token(request: Request, state: StateDep) -> dict[str, Any]:
 @router.post("/cgi-bin/message/custom/send", summary="发送客服消息")
 async def custom_send(request: Request, state: StateDep, account: CallerDep) -> dict[str, Any]:
     """Customer-service message: only within the reply window after the citizen's interaction."""
-    data = await _json_body(request)
+    data = await json_body(request)
     citizen = _recipient(state, account, data.get("touser"))
     msgtype, content = _message(data, CUSTOM_MSGTYPES)
     interaction = state.last_interaction(account, citizen)
@@ -152,7 +152,7 @@ async def template_send(request: Request, state: StateDep, account: CallerDep) -
     """Template message: service accounts only; returns its `msgid`."""
     if account.kind != "service":
         raise WechatError(errcodes.API_UNAUTHORIZED, "api unauthorized")
-    data = await _json_body(request)
+    data = await json_body(request)
     citizen = _recipient(state, account, data.get("touser"))
     template_id = data.get("template_id")
     if not isinstance(template_id, str) or not _TEMPLATE_ID.fullmatch(template_id):
@@ -174,7 +174,7 @@ async def template_send(request: Request, state: StateDep, account: CallerDep) -
 @router.post("/cgi-bin/message/mass/sendall", summary="群发消息（全部粉丝）")
 async def mass_sendall(request: Request, state: StateDep, account: CallerDep) -> dict[str, Any]:
     """Mass send to all followers; quotas per account kind; `clientmsgid` makes it idempotent."""
-    data = await _json_body(request)
+    data = await json_body(request)
     msgtype, content = _message(data, MASS_MSGTYPES)
     audience = data.get("filter")
     if not isinstance(audience, dict) or not isinstance(audience.get("is_to_all"), bool):
@@ -191,15 +191,61 @@ async def mass_sendall(request: Request, state: StateDep, account: CallerDep) ->
     if clientmsgid is not None and (account.appid, clientmsgid) in quota.by_clientmsgid:
         original = quota.by_clientmsgid[(account.appid, clientmsgid)]
         raise WechatError(errcodes.CLIENTMSGID_EXISTS, "clientmsgid exist", msg_id=original)
+    media = _mass_media(state, account, msgtype, content)
+    if data.get("send_ignore_reprint", 0) not in (0, 1):
+        raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error: send_ignore_reprint")
     recipients = _mass_recipients(state, account)
     msg_id = state.next_msgid()
     if clientmsgid is not None:
         quota.by_clientmsgid[(account.appid, clientmsgid)] = msg_id
+    if media is not None:
+        content = _media_content(request, msg_id, media)
+    state.mass_sends.append(
+        MassSend(
+            msg_id=msg_id,
+            at=state.clock.now(),
+            account=account.code,
+            clientmsgid=clientmsgid,
+            msgtype=msgtype,
+            content=content,
+            recipients=len(recipients),
+        )
+    )
     for citizen in recipients:
         state.deliver(account, citizen, "mass", msgtype, content, msg_id)
     # WeChat gives a msg_data_id (for statistics) only for articles.
     extra = {"msg_data_id": msg_id} if msgtype == "mpnews" else {}
     return ok(errmsg="send job submission success", msg_id=msg_id, **extra)
+
+
+def _mass_media(
+    state: SandboxState, account: Account, msgtype: str, content: dict[str, Any]
+) -> Media | None:
+    """The account's media a news or picture mass send names (40007 when it has none such)."""
+    kinds: dict[str, tuple[MediaKind, ...]] = {"mpnews": ("news",), "image": ("image", "thumb")}
+    if msgtype not in kinds:
+        return None
+    media = state.media_of(account, content.get("media_id"), *kinds[msgtype])
+    if media is None:
+        raise WechatError(errcodes.INVALID_MEDIA_ID, "invalid media_id")
+    return media
+
+
+def _media_content(request: Request, msg_id: int, media: Media) -> dict[str, Any]:
+    """What followers receive for a media mass send: the picture or the articles, with URLs."""
+    if media.kind != "news":
+        return {"media_id": media.media_id, "picurl": media.url}
+    articles = [
+        {
+            **article,
+            # The chat page shows news cards from these, as it does passive news replies.
+            "description": article["digest"],
+            "picurl": article["thumb_url"],
+            "url": str(request.url_for("article_page", msg_id=msg_id, index=index)),
+        }
+        for index, article in enumerate(media.articles)
+    ]
+    return {"media_id": media.media_id, "articles": articles}
 
 
 def _mass_recipients(state: SandboxState, account: Account) -> list[DemoCitizen]:
@@ -225,7 +271,7 @@ def _mass_recipients(state: SandboxState, account: Account) -> list[DemoCitizen]
 @router.post("/cgi-bin/menu/create", summary="创建自定义菜单")
 async def menu_create(request: Request, state: StateDep, account: CallerDep) -> dict[str, Any]:
     """Validate and store the account's custom menu."""
-    menu = validate_menu(await _json_body(request), state.settings)
+    menu = validate_menu(await json_body(request), state.settings)
     state.menus[account.appid] = menu
     return ok()
 
@@ -239,7 +285,7 @@ async def menu_get(state: StateDep, account: CallerDep) -> dict[str, Any]:
     return ok(menu=menu)
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
         raise WechatError(errcodes.EMPTY_POST_DATA, "empty post data")

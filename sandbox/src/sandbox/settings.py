@@ -106,6 +106,23 @@ class SandboxSettings(ServiceSettings):
     menu_sub_name_max_bytes: PositiveInt = 60
     menu_key_max_bytes: PositiveInt = 128
     menu_url_max_bytes: PositiveInt = 1024
+    media_content_image_max_bytes: PositiveInt = Field(
+        default=1024 * 1024, description="media/uploadimg: a picture for article content (jpg/png)"
+    )
+    media_image_max_bytes: PositiveInt = Field(
+        default=10 * 1024 * 1024, description="add_material type=image (bmp/png/jpeg/gif)"
+    )
+    media_thumb_max_bytes: PositiveInt = Field(
+        default=64 * 1024, description="add_material type=thumb (jpg)"
+    )
+    news_media_ttl_seconds: PositiveInt = Field(
+        default=3 * 86400, description="how long a media/uploadnews media_id can be mass-sent"
+    )
+    news_max_articles: PositiveInt = 8
+    news_title_max_chars: PositiveInt = 64
+    news_author_max_chars: PositiveInt = Field(default=8, description="unverified")
+    news_digest_max_chars: PositiveInt = 120
+    news_content_max_chars: PositiveInt = 20000
 
     @model_validator(mode="after")
     def _dev_defaults(self) -> SandboxSettings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,6 +20,9 @@ from sandbox.tokens import TokenRegistry
 from servicekit.demo_citizens import DEMO_CITIZENS, DemoCitizen
 
 DeliveryKind = Literal["custom", "template", "mass"]
+# image / thumb: permanent material (add_material); content_image: a picture for article content
+# (media/uploadimg, only a URL to the caller); news: articles for a mass send (media/uploadnews).
+MediaKind = Literal["image", "thumb", "content_image", "news"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,34 @@ class MassQuota:
     by_clientmsgid: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
+@dataclass
+class Media:
+    """Something an account uploaded: a picture (served back at `url`) or news articles."""
+
+    media_id: str
+    appid: str
+    kind: MediaKind
+    created_at: float
+    data: bytes = b""
+    content_type: str = ""
+    url: str = ""
+    articles: list[dict[str, Any]] = field(default_factory=list)
+    expires_at: float | None = None
+
+
+@dataclass(frozen=True)
+class MassSend:
+    """A mass send the platform accepted, with what it carried (media resolved)."""
+
+    msg_id: int
+    at: float
+    account: str
+    clientmsgid: str | None
+    msgtype: str
+    content: dict[str, Any]
+    recipients: int
+
+
 class SandboxState:
     """Everything the simulated platform remembers."""
 
@@ -114,6 +146,8 @@ class SandboxState:
         self.menus: dict[str, dict[str, Any]] = {}
         self.conversations: dict[tuple[str, str], list[ChatEntry]] = {}
         self.mass = MassQuota()
+        self.mass_sends: list[MassSend] = []
+        self.media: dict[str, Media] = {}
         self.oauth_codes: dict[str, AuthorizationCode] = {}
         self.tokens = TokenRegistry(
             self.clock,
@@ -218,6 +252,27 @@ class SandboxState:
     def conversation(self, account: Account, citizen: DemoCitizen) -> list[ChatEntry]:
         """The conversation of the citizen and the account, oldest first."""
         return self.conversations.get((citizen.id, account.code), [])
+
+    def add_media(self, account: Account, kind: MediaKind, **fields: Any) -> Media:
+        """Store an upload of `account` under a new media_id (opaque, 64 characters as WeChat's)."""
+        media = Media(
+            media_id=secrets.token_urlsafe(48),
+            appid=account.appid,
+            kind=kind,
+            created_at=self.clock.now(),
+            **fields,
+        )
+        self.media[media.media_id] = media
+        return media
+
+    def media_of(self, account: Account, media_id: Any, *kinds: MediaKind) -> Media | None:
+        """The account's own unexpired media of one of `kinds` with this id, if any."""
+        media = self.media.get(media_id) if isinstance(media_id, str) else None
+        if media is None or media.appid != account.appid or media.kind not in kinds:
+            return None
+        if media.expires_at is not None and media.expires_at <= self.clock.now():
+            return None
+        return media
 
     def next_msgid(self) -> int:
         """A new platform message id (template msgid, mass msg_id)."""

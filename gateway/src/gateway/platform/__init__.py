@@ -1,13 +1,24 @@
 """Outbound: the WeChat platform API client, with one access-token owner per account (DESIGN §7)."""
 
-from gateway.platform.client import MassSendResult, OAuthIdentity, PlatformClient, text_message
+from gateway.platform.client import (
+    MassSendResult,
+    Material,
+    NewsMedia,
+    OAuthIdentity,
+    PlatformClient,
+    mpnews_message,
+    text_message,
+)
 from gateway.platform.errors import PlatformError, PlatformUnavailable
 
 __all__ = [
     "MassSendResult",
+    "Material",
+    "NewsMedia",
     "OAuthIdentity",
     "PlatformClient",
     "PlatformError",
     "PlatformUnavailable",
+    "mpnews_message",
     "text_message",
 ]

@@ -45,6 +45,31 @@ class MassSendResult:
 
 
 @dataclass(frozen=True)
+class Material:
+    """Permanent material the platform stored: its media_id and the picture's URL."""
+
+    media_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class NewsMedia:
+    """Articles uploaded for a mass send (`media/uploadnews`; the platform keeps them 3 days)."""
+
+    media_id: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent as the multipart part `media`."""
+
+    data: bytes
+    filename: str
+    content_type: str
+
+
+@dataclass(frozen=True)
 class OAuthIdentity:
     """Who signed in through OAuth2: the openid with this account and, when bound, the unionid."""
 
@@ -59,6 +84,15 @@ class OAuthIdentity:
 def text_message(content: str) -> dict[str, Any]:
     """A text message body for customer-service and mass sends."""
     return {"msgtype": "text", "text": {"content": content}}
+
+
+def mpnews_message(media_id: str, *, send_ignore_reprint: bool = False) -> dict[str, Any]:
+    """A mass-send body for articles uploaded with `upload_news`."""
+    return {
+        "msgtype": "mpnews",
+        "mpnews": {"media_id": media_id},
+        "send_ignore_reprint": int(send_ignore_reprint),
+    }
 
 
 class PlatformClient:
@@ -160,6 +194,48 @@ class PlatformClient:
             int(answer["msg_id"]), None if data_id is None else int(data_id), duplicate=False
         )
 
+    async def upload_image(
+        self,
+        account: str,
+        data: bytes,
+        *,
+        filename: str = "image.png",
+        content_type: str = "image/png",
+    ) -> str:
+        """Upload a picture for use inside article content (jpg/png, at most 1 MB); its URL."""
+        answer = await self._call(
+            account,
+            "/cgi-bin/media/uploadimg",
+            upload=Upload(data, filename, content_type),
+        )
+        return _field(answer, "url", "/cgi-bin/media/uploadimg")
+
+    async def add_material(
+        self,
+        account: str,
+        media_type: str,
+        data: bytes,
+        *,
+        filename: str = "image.png",
+        content_type: str = "image/png",
+    ) -> Material:
+        """Add permanent material: `media_type` image (bmp/png/jpeg/gif, 10 MB) or thumb (jpg,
+        64 KB); either can be an article's cover (`thumb_media_id`)."""
+        path = "/cgi-bin/material/add_material"
+        answer = await self._call(
+            account, path, upload=Upload(data, filename, content_type), query={"type": media_type}
+        )
+        return Material(media_id=_field(answer, "media_id", path), url=str(answer.get("url", "")))
+
+    async def upload_news(self, account: str, articles: Sequence[Mapping[str, Any]]) -> NewsMedia:
+        """Upload 1-8 articles (`thumb_media_id`, `title`, `content`, `digest`, `author`,
+        `content_source_url`, `show_cover_pic`) for a mass send (`mpnews_message`)."""
+        path = "/cgi-bin/media/uploadnews"
+        answer = await self._call(account, path, {"articles": list(articles)})
+        return NewsMedia(
+            media_id=_field(answer, "media_id", path), created_at=int(answer.get("created_at", 0))
+        )
+
     async def publish_menu(self, account: str, menu: Mapping[str, Any]) -> None:
         """Publish the account's custom menu (`{"button": [...]}` as WeChat's JSON)."""
         await self._call(account, "/cgi-bin/menu/create", menu)
@@ -198,21 +274,31 @@ class PlatformClient:
         )
 
     async def _call(
-        self, code: str, path: str, body: Mapping[str, Any] | None = None
+        self,
+        code: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        upload: Upload | None = None,
+        query: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """POST `body` (GET without one) with the account's token; on a refused token, refetch
-        once and retry once."""
-        method = "GET" if body is None else "POST"
+        """POST `body` (or `upload` as multipart; GET without either) with the account's token;
+        on a refused token, refetch once and retry once."""
+        method = "GET" if body is None and upload is None else "POST"
         token = await self.access_token(code)
         try:
-            return await self._request(method, path, {"access_token": token}, body)
+            return await self._request(
+                method, path, {**(query or {}), "access_token": token}, body, upload
+            )
         except PlatformError as exc:
             if not exc.token_rejected:
                 raise
             log.warning("%s refused the token of %s (%s); refetching", path, code, exc.errcode)
         await self._token_owner().invalidate(self.account(code).appid, token)
         token = await self.access_token(code)
-        return await self._request(method, path, {"access_token": token}, body)
+        return await self._request(
+            method, path, {**(query or {}), "access_token": token}, body, upload
+        )
 
     async def _fetch_token(self, account: WechatAccount) -> tuple[str, int]:
         answer = await self._request(
@@ -238,13 +324,23 @@ class PlatformClient:
         path: str,
         query: Mapping[str, str],
         body: Mapping[str, Any] | None = None,
+        upload: Upload | None = None,
     ) -> dict[str, Any]:
         """One platform call; returns the answer or raises PlatformError (errcode != 0)."""
         if self._session is None:
             raise RuntimeError("PlatformClient.start() has not been called")
-        # WeChat shows \u escapes literally in some places (menus, messages): send real UTF-8.
-        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-        headers = {} if body is None else {"Content-Type": "application/json; charset=utf-8"}
+        data: bytes | aiohttp.FormData | None = None
+        headers: dict[str, str] = {}
+        if upload is not None:
+            # A new form per attempt: aiohttp consumes a FormData when it sends it.
+            data = aiohttp.FormData()
+            data.add_field(
+                "media", upload.data, filename=upload.filename, content_type=upload.content_type
+            )
+        elif body is not None:
+            # WeChat shows \u escapes literally in some places (menus, messages): send real UTF-8.
+            data = json.dumps(body, ensure_ascii=False).encode()
+            headers = {"Content-Type": "application/json; charset=utf-8"}
         url = URL(self.base_url + path).with_query(dict(query))
         try:
             async with self._session.request(method, url, data=data, headers=headers) as resp:
@@ -267,3 +363,11 @@ class PlatformClient:
         if errcode != 0:
             raise PlatformError(int(errcode), str(answer.get("errmsg", "")), answer)
         return answer
+
+
+def _field(answer: Mapping[str, Any], name: str, path: str) -> str:
+    """A string field of a successful answer; PlatformUnavailable when the platform left it out."""
+    value = answer.get(name)
+    if not isinstance(value, str) or not value:
+        raise PlatformUnavailable(f"{path} answered without {name}")
+    return value

@@ -475,7 +475,13 @@ function accountRow(entry, body) {
 function accountBody(entry) {
   const content = entry.content || {};
   if (entry.msgtype === "text") return el("div", { class: "bubble" }, content.content || "");
-  if (entry.msgtype === "news" && Array.isArray(content.articles)) return newsCards(content.articles);
+  // Passive news replies and mass-sent articles (mpnews, resolved by the platform) alike.
+  if ((entry.msgtype === "news" || entry.msgtype === "mpnews") && Array.isArray(content.articles)) {
+    return newsCards(content.articles);
+  }
+  if (entry.msgtype === "image" && safeUrl(content.picurl)) {
+    return el("div", { class: "bubble picture" }, el("img", { src: safeUrl(content.picurl), alt: "图片", loading: "lazy" }));
+  }
   if (entry.msgtype === "template") return templateCard(content);
   return el("div", { class: "bubble placeholder" }, entry.summary);
 }

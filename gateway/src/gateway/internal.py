@@ -1,0 +1,208 @@
+"""`/internal/...`: what services ask of the gateway itself, never public (not in the OpenAPI).
+
+`POST /internal/wechat/{account_code}/mass-news` sends one article (a text and a picture) to all
+the account's followers as a WeChat mass send, on behalf of a service (the weather bureau's daily
+bulletin). The gateway owns the account's credentials (DESIGN §1, §7); the service only says what
+to send.
+
+Caller: `Authorization: Bearer <service token>` minted with INTERNAL_TOKEN_SECRET by the service
+(`servicekit.identity.service_token(caller=<service>, audience="gateway")`), the service being one
+of `GATEWAY_INTERNAL_CALLERS`. Any other token (a citizen's app token, an internal citizen or staff
+token) or a staff API key is refused (401 without a valid token of ours, 403 for the wrong kind or
+caller), before the body is read.
+
+Steps: the picture is added as permanent material (the article's cover) and uploaded for the
+article's content, the article is uploaded (`media/uploadnews`) and mass-sent as `mpnews` with
+the caller's `clientmsgid`. WeChat keeps a clientmsgid per account: a second send with it, even
+concurrent with the first, is not sent again and answers the first send's msg_id with
+`duplicate: true`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gateway.platform import PlatformClient, PlatformError, mpnews_message
+from gateway.wechat.body import BodyTooLarge, read_capped_body
+from servicekit.errors import PROBLEM_JSON, Forbidden, NotFound, Problem
+from servicekit.identity import Identity, current_identity
+
+log = logging.getLogger("gateway.internal")
+
+router = APIRouter(prefix="/internal", include_in_schema=False)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# WeChat takes pictures of at most 1 MB inside article content (media/uploadimg).
+MAX_IMAGE_BYTES = 1024 * 1024
+# The picture in base64 plus the text, with room to spare; anything larger is refused unread.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+# WeChat's limits on an article (mass send clientmsgid, title, author, digest).
+CLIENTMSGID_MAX = 64
+TITLE_MAX = 64
+AUTHOR_MAX = 8
+DIGEST_MAX = 120
+
+
+class PayloadTooLarge(Problem):
+    status, title = 413, "Content Too Large"
+
+
+def internal_caller(request: Request) -> Identity:
+    """The calling service: a valid service token naming one of `GATEWAY_INTERNAL_CALLERS`."""
+    identity = current_identity(request)  # 401 without a valid token addressed to the gateway
+    allowed = request.app.state.settings.internal_callers
+    if identity.kind != "service" or identity.issuer not in allowed:
+        raise Forbidden("此接口仅供内部服务调用。")
+    return identity
+
+
+CallerDep = Annotated[Identity, Depends(internal_caller)]
+
+
+def decode_png(value: str) -> bytes:
+    """The PNG in `value` (base64, whitespace ignored); ValueError when it is not one."""
+    try:
+        data = base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("不是有效的 base64 编码") from None
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError("不是 PNG 图片")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ValueError(f"图片超过 {MAX_IMAGE_BYTES // 1024} KB")
+    return data
+
+
+class MassNewsIn(BaseModel):
+    """One article to mass-send: a title, the text and a picture."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clientmsgid: str = Field(
+        min_length=1,
+        max_length=CLIENTMSGID_MAX,
+        pattern=r"^[\x21-\x7e]+$",
+        description="makes the send idempotent per account, e.g. the bulletin's date",
+    )
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    text: str = Field(min_length=1, max_length=5000, description="paragraphs, one per line")
+    image_png_base64: str = Field(min_length=1, description="the picture, PNG, at most 1 MB")
+    digest: str | None = Field(
+        default=None, max_length=DIGEST_MAX, description="the card's summary; the text if unset"
+    )
+    author: str | None = Field(default=None, max_length=AUTHOR_MAX)
+
+    @field_validator("title", "text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("不能为空")
+        return value
+
+    @field_validator("image_png_base64")
+    @classmethod
+    def _png(cls, value: str) -> str:
+        decode_png(value)
+        return value
+
+
+class MassNewsOut(BaseModel):
+    """The mass send: WeChat's msg_id, and whether the clientmsgid had been sent already."""
+
+    msg_id: int
+    duplicate: bool
+
+
+def article_content(text: str, image_url: str, alt: str) -> str:
+    """The article's HTML: each non-empty line of `text` a paragraph, then the picture."""
+    paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in paragraphs)
+    picture = f'<p><img src="{html.escape(image_url)}" alt="{html.escape(alt)}"></p>'
+    return body + picture
+
+
+def default_digest(text: str) -> str:
+    """The text on one line, cut to WeChat's digest limit."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= DIGEST_MAX else flat[: DIGEST_MAX - 1] + "…"
+
+
+async def _read_body(request: Request) -> MassNewsIn:
+    try:
+        raw = await read_capped_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        raise PayloadTooLarge(f"请求体超过 {MAX_BODY_BYTES // 1024} KB。") from None
+    try:
+        return MassNewsIn.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+
+
+def _platform_refused(request: Request, account: str, exc: PlatformError) -> JSONResponse:
+    """502 problem+json naming WeChat's errcode (also as `errcode` and `errmsg` members)."""
+    log.warning("mass news for %s refused by the platform: %s %s", account, exc.errcode, exc.errmsg)
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": "Bad Gateway",
+            "status": 502,
+            "detail": f"微信平台拒绝了群发：errcode {exc.errcode}（{exc.errmsg}）",
+            "instance": request.url.path,
+            "errcode": exc.errcode,
+            "errmsg": exc.errmsg,
+        },
+        status_code=502,
+        media_type=PROBLEM_JSON,
+    )
+
+
+@router.post("/wechat/{account_code}/mass-news", response_model=MassNewsOut)
+async def mass_news(
+    account_code: str, request: Request, caller: CallerDep
+) -> MassNewsOut | JSONResponse:
+    """Mass-send one article (title, text, picture) to all followers of the account."""
+    platform: PlatformClient = request.app.state.platform
+    if account_code not in platform.accounts:
+        raise NotFound(f"网关未配置公众号 {account_code}。")
+    body = await _read_body(request)
+    picture = decode_png(body.image_png_base64)
+    try:
+        cover = await platform.add_material(
+            account_code, "image", picture, filename="picture.png", content_type="image/png"
+        )
+        inline_url = await platform.upload_image(
+            account_code, picture, filename="picture.png", content_type="image/png"
+        )
+        article = {
+            "thumb_media_id": cover.media_id,
+            "title": body.title,
+            "content": article_content(body.text, inline_url, body.title),
+            "digest": body.digest if body.digest is not None else default_digest(body.text),
+            "author": body.author or "",
+            "content_source_url": "",
+            "show_cover_pic": 0,
+        }
+        news = await platform.upload_news(account_code, [article])
+        sent = await platform.mass_send(
+            account_code, mpnews_message(news.media_id), body.clientmsgid
+        )
+    except PlatformError as exc:
+        return _platform_refused(request, account_code, exc)
+    log.info(
+        "mass news for %s by %s: clientmsgid %s, msg_id %s%s",
+        account_code,
+        caller.issuer,
+        body.clientmsgid,
+        sent.msg_id,
+        " (sent before)" if sent.duplicate else "",
+    )
+    return MassNewsOut(msg_id=sent.msg_id, duplicate=sent.duplicate)
