@@ -57,6 +57,9 @@ class LocalSuite:
         # posts citizens' messages to the gateway's callback URLs.
         self.env["GATEWAY_WECHAT_API_BASE_URL"] = self.sandbox
         self.env["SANDBOX_GATEWAY_URL"] = self.gateway
+        # Services that send through the gateway (the weather bulletin) find it here.
+        for name in SERVICES:
+            self.env[f"{name.upper()}_GATEWAY_URL"] = self.gateway
         # Accounts tells these services to delete bindings; a short outbox cycle keeps the
         # consent-withdrawal scenario quick.
         for name in ("traffic", "socialsec"):
