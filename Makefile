@@ -10,7 +10,7 @@ SERVICES := accounts traffic weather socialsec
 MEMBER_PYPROJECTS := $(addsuffix /pyproject.toml,$(MEMBERS))
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help install run migrate seed test test-postgres lint format lock compose-test clean
+.PHONY: help install keys run migrate seed test test-postgres lint format lock compose-test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,7 +30,10 @@ migrate: install ## Migrate every service's database to head
 seed: migrate ## Load the deterministic demo data (idempotent)
 	@for s in $(SERVICES); do ENV=dev $(PY) -m $$s seed || exit 1; done
 
-run: seed ## Start the whole suite on SQLite (Ctrl-C stops every process)
+keys: install ## Generate development WeChat Pay keys under var/keys/ when none exist (never committed)
+	@$(PY) -m servicekit.wechatpay_dev var/keys
+
+run: seed keys ## Start the whole suite on SQLite (Ctrl-C stops every process)
 	@echo ""
 	@echo "  guanwei is starting:"
 	@echo "    gateway     http://127.0.0.1:8000   (API docs: http://127.0.0.1:8000/docs)"
