@@ -1,7 +1,9 @@
+from collections.abc import Callable
+
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from servicekit.testing import assert_suite_conventions, seed_database
-from socialsec.seed import seed
 
 
 def test_lists_one_office_per_division(client: TestClient) -> None:
@@ -53,9 +55,13 @@ def test_unknown_town_is_a_chinese_problem(client: TestClient) -> None:
         assert "atlantis" in problem["detail"]
 
 
-def test_seed_is_idempotent(client: TestClient, migrated_database_url: str) -> None:
+def test_seed_is_idempotent(
+    client: TestClient, seeded_database_url: str, service_seed: Callable[[Session], str]
+) -> None:
     before = client.get("/v1/offices", params={"limit": 100}).json()
-    assert seed_database(migrated_database_url, seed) == "socialsec: 33 offices"
+    summary = seed_database(seeded_database_url, service_seed)
+    assert summary.startswith("socialsec: 33 offices, 94 rates, 14 FAQ; population already present")
+    assert "(2000 insured persons)" in summary
     assert client.get("/v1/offices", params={"limit": 100}).json() == before
 
 

@@ -1,1 +1,1 @@
-"""Social-security service: branch-office directory, and later personal enquiries."""
+"""Social-security service: offices, FAQ and rates; bound citizens' enquiries and certificates."""

@@ -1,18 +1,35 @@
 """`create_app`: the social-security service's FastAPI app."""
 
+import logging
+
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
-from socialsec.routes import bindings, offices
+from socialsec.routes import bindings, certificates, eligibility, faq, me, offices, rates
 from socialsec.settings import SocialsecSettings
 
 
 def create_app(settings: SocialsecSettings) -> FastAPI:
     """Build the social-security app on `settings`."""
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="东莞社保 socialsec",
-        description="东莞各镇街社保分局的地址、电话和办公时间。",
+        description=(
+            "社保分局通讯录、政策问答与费率；绑定社保信息后查询缴费明细、个人账户、"
+            "社保卡制卡进度、养老金发放，开具和核验参保证明，查看政策资格与访问记录。"
+        ),
         package="socialsec",
-        routers=[offices.router, bindings.router],
+        routers=[
+            offices.router,
+            faq.router,
+            rates.router,
+            eligibility.router,
+            certificates.router,
+            bindings.router,
+            bindings.internal_router,
+            me.router,
+        ],
     )
+    # SQL statements logged at INFO carry their parameters: ID and card numbers. Never log them.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    return app

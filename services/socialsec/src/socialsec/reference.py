@@ -1,4 +1,4 @@
-"""Reference tables shipped with the package: divisions, and the branch offices built on them.
+"""Reference tables shipped with the package: divisions, the branch offices built on them, FAQ.
 
 Only the 大朗 office's phone number is sourced (the town account 荔香大朗 answers
 "社保分局电话是83106399"). Every other phone, every address and the hours are demo values, made
@@ -80,3 +80,18 @@ def offices() -> tuple[OfficeRow, ...]:
         )
         for d in divisions()
     )
+
+
+@dataclass(frozen=True)
+class FaqRow:
+    code: str
+    category: str
+    question: str
+    answer: str
+
+
+@cache
+def faq() -> tuple[FaqRow, ...]:
+    """The policy questions and answers of `faq.csv`."""
+    text = resources.files("socialsec.data").joinpath("faq.csv").read_text("utf-8")
+    return tuple(FaqRow(**row) for row in csv.DictReader(text.splitlines()))

@@ -1,29 +1,107 @@
-"""`/v1/internal/citizens/{citizen_id}/bindings`: the consent-withdrawal contract (DESIGN §6)."""
+"""Bindings: `/v1/me/bindings` for citizens, and the consent-withdrawal contract (DESIGN §6)."""
 
 import logging
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from servicekit.identity import requires_caller
+from servicekit.deps import Page, SessionDep
+from servicekit.identity import CitizenDep, requires_caller
+from socialsec.access import record_access
+from socialsec.bindings import Bound, bind, bound, delete_all_bindings, delete_binding
+from socialsec.clock import NowDep, local
+from socialsec.models import BindingCreate, BindingPublic
+from socialsec.routes.params import valid
+from socialsec.validators import validate_card_number, validate_name, validate_resident_id
 
-router = APIRouter(prefix="/v1/internal/citizens", tags=["internal"])
+router = APIRouter(prefix="/v1/me/bindings", tags=["bindings"])
+internal_router = APIRouter(prefix="/v1/internal/citizens", tags=["internal"])
 log = logging.getLogger("socialsec.bindings")
 
 
+def _public(item: Bound) -> BindingPublic:
+    assert item.binding.id is not None
+    return BindingPublic(
+        id=item.binding.id,
+        name=item.person.name,
+        id_number=item.person.id_number,
+        card_number=item.card.card_number,
+        created_at=local(item.binding.created_at),
+    )
+
+
+@router.get("", response_model=Page[BindingPublic], summary="我绑定的社保信息")
+def list_bindings(
+    citizen: CitizenDep, session: SessionDep, request: Request, now: NowDep
+) -> Page[BindingPublic]:
+    """The caller's binding (at most one), masked."""
+    item = bound(session, citizen_id=citizen.subject)
+    if item is None:
+        return Page(items=[], total=0)
+    record_access(
+        session,
+        citizen_id=citizen.subject,
+        person_id=item.person.id,
+        resource="bindings",
+        detail="",
+        request_id=getattr(request.state, "request_id", ""),
+        now=now,
+    )
+    return Page(items=[_public(item)], total=1)
+
+
+@router.post(
+    "",
+    response_model=BindingPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="绑定社保信息（姓名 + 身份证号码 + 社保卡号）",
+    responses={
+        409: {"description": "已绑定"},
+        422: {"description": "格式错误，或核验未通过（不指明哪一项不符）"},
+        429: {"description": "核验失败次数过多，见 Retry-After"},
+    },
+)
+def create_binding(
+    body: BindingCreate, citizen: CitizenDep, session: SessionDep, now: NowDep, request: Request
+) -> BindingPublic:
+    """Bind the caller's record: every part is format-checked first, then all three must match."""
+    item = bind(
+        session,
+        citizen_id=citizen.subject,
+        name=valid("name", "body", lambda: validate_name(name=body.name)),
+        id_number=valid("id_number", "body", lambda: validate_resident_id(number=body.id_number)),
+        card_number=valid(
+            "card_number", "body", lambda: validate_card_number(number=body.card_number)
+        ),
+        now=now,
+        throttle=request.app.state.settings.binding_throttle,
+    )
+    return _public(item)
+
+
 @router.delete(
+    "/{binding_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="解除绑定",
+)
+def remove_binding(binding_id: int, citizen: CitizenDep, session: SessionDep) -> Response:
+    """Remove the caller's binding."""
+    delete_binding(session, citizen_id=citizen.subject, binding_id=binding_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@internal_router.delete(
     "/{citizen_id}/bindings",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="删除市民的全部绑定",
     dependencies=[requires_caller("accounts")],
 )
-def delete_bindings(citizen_id: str) -> Response:
+def delete_bindings(citizen_id: str, session: SessionDep) -> Response:
     """Delete every binding the citizen holds here; only accounts calls it, after a withdrawal.
 
-    Socialsec holds no bindings yet (binding a social-security card comes in a later issue), so
-    this deletes nothing and always answers 204. When binding tables are added, they are emptied
-    for `citizen_id` here; the call must stay idempotent, because accounts retries it until it
-    gets a 2xx (or 404).
+    Idempotent, because accounts retries it until it gets a 2xx (or 404).
     """
-    log.info("bindings deleted", extra={"citizen_id": citizen_id, "deleted": 0})
+    deleted = delete_all_bindings(session, citizen_id=citizen_id)
+    log.info("bindings deleted", extra={"citizen_id": citizen_id, "deleted": deleted})
     return Response(status_code=status.HTTP_204_NO_CONTENT)

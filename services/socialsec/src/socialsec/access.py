@@ -1,0 +1,53 @@
+"""The access log: every read of personal records leaves a row the citizen can list.
+
+Rows say who read (the citizen_id the gateway vouched for), what (a resource name and a detail
+without personal data, such as the period asked for), when, and under which request id, so a
+read can be traced through the gateway's and the service's logs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from socialsec.models import AccessLog
+
+RESOURCE_TEXT = {
+    "bindings": "绑定信息",
+    "profile": "参保信息",
+    "contributions": "缴费明细",
+    "contribution_summary": "缴费汇总",
+    "accounts": "个人账户余额",
+    "account_entries": "个人账户明细",
+    "card": "社保卡及制卡进度",
+    "pension_payments": "养老金发放记录",
+    "certificate": "参保证明",
+    "eligibility": "政策资格",
+}
+
+
+def record_access(
+    session: Session,
+    *,
+    citizen_id: str,
+    person_id: int | None,
+    resource: str,
+    detail: str,
+    request_id: str,
+    now: datetime,
+) -> None:
+    """Write one access-log row and commit it with whatever the request changed."""
+    if resource not in RESOURCE_TEXT:
+        raise ValueError(f"unknown resource {resource!r}")
+    session.add(
+        AccessLog(
+            at=now,
+            citizen_id=citizen_id,
+            person_id=person_id,
+            resource=resource,
+            detail=detail[:128],
+            request_id=request_id[:128],
+        )
+    )
+    session.commit()

@@ -1,0 +1,121 @@
+"""Shared pieces of the HTTP edge: validator messages as 422 problems, months, the bound person."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Query, Request
+
+from servicekit.deps import SessionDep
+from servicekit.errors import ValidationFailed
+from servicekit.identity import CitizenDep
+from socialsec.access import record_access
+from socialsec.bindings import Bound, require_bound
+from socialsec.clock import NowDep, add_months, local_day, month_label, month_of
+from socialsec.validators import InvalidIdentifier, parse_month
+
+T = TypeVar("T")
+
+
+def valid(field: str, location: str, check: Callable[[], T]) -> T:
+    """Run `check`; an InvalidIdentifier becomes a 422 naming `field` (in `location`)."""
+    try:
+        return check()
+    except InvalidIdentifier as exc:
+        message = str(exc)
+        raise ValidationFailed(
+            message,
+            errors=[
+                {"field": field, "in": location, "message": message, "type": "invalid_identifier"}
+            ],
+        ) from None
+
+
+@dataclass(frozen=True)
+class Me:
+    """The calling citizen's bound record, and a way to log each read of it."""
+
+    bound: Bound
+    citizen_id: str
+    request_id: str
+    now: datetime
+
+    @property
+    def person_id(self) -> int:
+        """The bound insured person's id."""
+        assert self.bound.person.id is not None
+        return self.bound.person.id
+
+    def log_read(self, session: SessionDep, resource: str, detail: str = "") -> None:
+        """Record that this request read `resource` of the bound record."""
+        record_access(
+            session,
+            citizen_id=self.citizen_id,
+            person_id=self.person_id,
+            resource=resource,
+            detail=detail,
+            request_id=self.request_id,
+            now=self.now,
+        )
+
+
+def current_me(request: Request, citizen: CitizenDep, session: SessionDep, now: NowDep) -> Me:
+    """FastAPI dependency: the caller's bound record, or 404 explaining how to bind."""
+    return Me(
+        bound=require_bound(session, citizen_id=citizen.subject),
+        citizen_id=citizen.subject,
+        request_id=getattr(request.state, "request_id", ""),
+        now=now,
+    )
+
+
+MeDep = Annotated[Me, Depends(current_me)]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A period of months asked for, first and last included."""
+
+    first: date
+    last: date
+
+    @property
+    def label(self) -> str:
+        """`YYYY-MM至YYYY-MM`, for access-log details and certificates."""
+        return f"{month_label(self.first)}至{month_label(self.last)}"
+
+
+def period_params(
+    me: MeDep,
+    first: Annotated[
+        str | None, Query(alias="from", description="起始月份 YYYY-MM，默认首次参保月份")
+    ] = None,
+    last: Annotated[str | None, Query(alias="to", description="截止月份 YYYY-MM，默认上月")] = None,
+) -> Period:
+    """FastAPI dependency: `?from=&to=` months, defaulting to the whole history to last month."""
+    this_month = month_of(local_day(me.now))
+    start = (
+        valid("from", "query", lambda: parse_month(text=first))
+        if first
+        else month_of(me.bound.person.insured_since)
+    )
+    end = (
+        valid("to", "query", lambda: parse_month(text=last)) if last else add_months(this_month, -1)
+    )
+    if start > end:
+        message = "起始月份不能晚于截止月份。"
+        raise ValidationFailed(
+            message, errors=[{"field": "from", "in": "query", "message": message, "type": "range"}]
+        )
+    if end > this_month:
+        message = "截止月份不能晚于本月。"
+        raise ValidationFailed(
+            message, errors=[{"field": "to", "in": "query", "message": message, "type": "range"}]
+        )
+    return Period(start, end)
+
+
+PeriodDep = Annotated[Period, Depends(period_params)]
