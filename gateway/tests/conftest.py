@@ -15,6 +15,9 @@ from sandbox.main import create_app as create_sandbox_app
 from sandbox.settings import SandboxSettings
 from servicekit.settings import SharedSettings
 from servicekit.testing import free_port, require, serve_in_thread, serve_seeded_service
+from traffic.main import create_app as create_traffic_app
+from traffic.seed import seed as seed_traffic
+from traffic.settings import TrafficSettings
 from weather.main import create_app as create_weather_app
 from weather.seed import seed
 from weather.settings import WeatherSettings
@@ -29,6 +32,21 @@ def weather_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         seed=seed,
         app_factory=lambda url: create_weather_app(
             WeatherSettings(database_url=url, shared=SharedSettings(env="dev"))
+        ),
+    ) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def traffic_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real traffic service, seeded (the demo citizens' vehicles, licences and bindings
+    included), on a free port; its tests only read."""
+    with serve_seeded_service(
+        package="traffic",
+        folder=tmp_path_factory.mktemp("traffic"),
+        seed=seed_traffic,
+        app_factory=lambda url: create_traffic_app(
+            TrafficSettings(database_url=url, shared=SharedSettings(env="dev"))
         ),
     ) as base:
         yield base

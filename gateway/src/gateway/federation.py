@@ -18,12 +18,12 @@ from fastapi import APIRouter
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from gateway.auth.citizens import citizen_authorization
 from gateway.auth.tokens import token_key, verify_public_token
 from gateway.settings import SERVICES, GatewaySettings
 from gateway.staff import staff_authorization
 from gateway.upstreams import Upstreams
 from servicekit.errors import NotFound, Problem, Unauthorized
-from servicekit.identity import issue_token
 
 PROXY_PATH = "/api/v1/{service}/{path:path}"
 
@@ -226,13 +226,9 @@ class FederationProxy:
             )
             state.public_token_key = key
         citizen_id = verify_public_token(token.strip(), key=key)
-        internal = issue_token(
-            secret=state.internal_token_secret,
-            audience=service,
-            subject=citizen_id,
-            kind="citizen",
+        return citizen_authorization(
+            secret=state.internal_token_secret, citizen_id=citizen_id, service=service
         )
-        return f"Bearer {internal}"
 
     @staticmethod
     def _request_headers(

@@ -18,6 +18,7 @@ from gateway.staff import StaffKeys
 from gateway.upstreams import Upstreams
 from gateway.wechat import routes as wechat_routes
 from gateway.wechat.chat_config import ChatConfigs
+from gateway.wechat.citizens import ChatCitizens
 from gateway.wechat.dedup import create_dedup_store
 from gateway.wechat.handlers.towns import TownDirectory
 from gateway.wechat.late import LateReplies
@@ -83,6 +84,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.wechat_chat_configs = ChatConfigs(upstreams, ttl=settings.wechat_config_ttl_seconds)
     app.state.wechat_towns = TownDirectory(upstreams)
     app.state.platform = platform
+    app.state.wechat_citizens = ChatCitizens(
+        platform,
+        upstreams,
+        secret=settings.shared.internal_token_secret,
+        citizen_ttl=settings.wechat_citizen_ttl_seconds,
+        consent_rule=settings.wechat_personal_consent,
+    )
     app.state.wechat_late_replies = late_replies
     app.state.staff_keys = StaffKeys(settings.staff_keys)
     return app

@@ -56,6 +56,9 @@ DEV_WECHAT_ACCOUNTS = [WechatAccount(**account) for account in DEV_ACCOUNT_SETTI
 DEV_WECHAT_API_BASE_URL = "http://127.0.0.1:8009"
 
 
+# Development-only public origin of the gateway (`make run`'s port), for links in chat replies.
+DEV_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
 STAFF_ROLES = ("forecaster", "registry_admin", "traffic_officer", "socialsec_officer")
 # Development-only staff API key holding every role, used when ENV=dev and GATEWAY_STAFF_KEYS is
 # unset (sent as `X-Api-Key`).
@@ -124,6 +127,24 @@ class GatewaySettings(ServiceSettings):
         description="how often each account's menu is published from the registry when it "
         "changed (first shortly after start); 0 turns the background sync off",
     )
+    wechat_citizen_ttl_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="how long chat reuses the citizen_id accounts resolved for an openid "
+        "(the openid's unionid from the platform is kept for a day)",
+    )
+    wechat_personal_consent: Literal["unless_withdrawn", "granted"] = Field(
+        default="unless_withdrawn",
+        description="when chat shows a citizen's personal records (bindings gate them anyway): "
+        "unless_withdrawn = not while their consent for the purpose is withdrawn; granted = "
+        "only with consent recorded in accounts",
+    )
+    public_base_url: str = Field(
+        default="",
+        description="the gateway's public origin, for links in chat replies (e.g. the road map "
+        "PNG at {public_base_url}/api/v1/traffic/road-conditions/map.png); defaults to "
+        "http://127.0.0.1:8000 when ENV=dev; elsewhere, when unset, replies carry no links",
+    )
     staff_keys: dict[str, list[str]] = Field(default_factory=dict)
     internal_callers: list[str] = Field(
         default_factory=lambda: ["weather"],
@@ -180,6 +201,15 @@ class GatewaySettings(ServiceSettings):
         unknown = set(self.internal_callers) - set(SERVICES)
         if unknown:
             raise ValueError(f"internal_callers names unknown services: {sorted(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _public_base_url_default(self) -> GatewaySettings:
+        if not self.public_base_url and self.shared.env == "dev":
+            self.public_base_url = DEV_PUBLIC_BASE_URL
+        self.public_base_url = self.public_base_url.rstrip("/")
+        if self.public_base_url and not self.public_base_url.startswith(("http://", "https://")):
+            raise ValueError("GATEWAY_PUBLIC_BASE_URL must be an http(s) URL")
         return self
 
     @model_validator(mode="after")

@@ -268,6 +268,42 @@ def _mass_recipients(state: SandboxState, account: Account) -> list[DemoCitizen]
     return eligible
 
 
+@router.get("/cgi-bin/user/info", summary="获取用户基本信息（含 UnionID）")
+async def user_info(
+    state: StateDep,
+    account: CallerDep,
+    openid: str | None = None,
+    lang: str = "zh_CN",  # WeChat's parameter, accepted and ignored
+) -> dict[str, Any]:
+    """A user of the account by openid: whether they follow it, since when, and their unionid.
+
+    As on WeChat since 2021, no nickname or avatar. Someone who does not follow the account is
+    `subscribe: 0` with the openid and unionid only (every sandbox account has the same owner,
+    so every user has a unionid); an openid that is not this account's is 40003. `lang` only
+    chose the language of the location names WeChat no longer returns, so it changes nothing.
+    """
+    citizen = state.citizen_by_openid(account, openid) if openid else None
+    if citizen is None:
+        raise WechatError(errcodes.INVALID_OPENID, "invalid openid")
+    assert openid is not None
+    followed_at = state.follows.get((account.appid, openid))
+    if followed_at is None:
+        return {"subscribe": 0, "openid": openid, "unionid": citizen.unionid}
+    return {
+        "subscribe": 1,
+        "openid": openid,
+        "language": "zh_CN",
+        "subscribe_time": int(followed_at),
+        "unionid": citizen.unionid,
+        "remark": "",
+        "groupid": 0,
+        "tagid_list": [],
+        "subscribe_scene": "ADD_SCENE_SEARCH",
+        "qr_scene": 0,
+        "qr_scene_str": "",
+    }
+
+
 @router.post("/cgi-bin/menu/create", summary="创建自定义菜单")
 async def menu_create(request: Request, state: StateDep, account: CallerDep) -> dict[str, Any]:
     """Validate and store the account's custom menu."""

@@ -19,16 +19,15 @@ is never taken for a service named "auth".
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import secrets
 import time
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from gateway.auth.citizens import ResolveRefused, resolve_citizen
 from gateway.auth.tokens import (
     PendingSignIn,
     issue_public_token,
@@ -40,7 +39,6 @@ from gateway.auth.tokens import (
 from gateway.platform.errors import PlatformError, PlatformUnavailable
 from gateway.settings import GatewaySettings
 from servicekit.errors import BadRequest, NotFound, UpstreamUnavailable, ValidationFailed
-from servicekit.identity import service_token
 
 log = logging.getLogger("gateway.auth")
 
@@ -199,18 +197,14 @@ def _finish(location: str) -> Response:
 async def _resolve_citizen(request: Request, account: str, openid: str, unionid: str | None) -> str:
     """The citizen_id accounts holds for this WeChat identity (created on first sight)."""
     app_state = request.app.state
-    token = service_token(
-        secret=app_state.internal_token_secret, caller="gateway", audience="accounts"
-    )
-    body: dict[str, Any] = {"account_code": account, "openid": openid, "unionid": unionid}
-    answer = await app_state.upstreams.request(
-        "accounts",
-        "POST",
-        "/v1/internal/citizens/resolve",
-        headers=[("authorization", f"Bearer {token}"), ("content-type", "application/json")],
-        body=json.dumps(body).encode(),
-    )
-    if answer.status != 200:
-        log.error("accounts refused to resolve a citizen of %s: %s", account, answer.status)
-        raise UpstreamUnavailable("暂时无法完成登录，请稍后再试。")
-    return str(answer.json()["citizen_id"])
+    try:
+        return await resolve_citizen(
+            app_state.upstreams,
+            secret=app_state.internal_token_secret,
+            account=account,
+            openid=openid,
+            unionid=unionid,
+        )
+    except ResolveRefused as exc:
+        log.error("accounts refused to resolve a citizen of %s: %s", account, exc.status)
+        raise UpstreamUnavailable("暂时无法完成登录，请稍后再试。") from None

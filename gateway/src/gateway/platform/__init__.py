@@ -6,6 +6,7 @@ from gateway.platform.client import (
     NewsMedia,
     OAuthIdentity,
     PlatformClient,
+    UserInfo,
     mpnews_message,
     text_message,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "PlatformClient",
     "PlatformError",
     "PlatformUnavailable",
+    "UserInfo",
     "mpnews_message",
     "text_message",
 ]

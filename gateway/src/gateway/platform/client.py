@@ -81,6 +81,18 @@ class OAuthIdentity:
     refresh_token: str
 
 
+@dataclass(frozen=True)
+class UserInfo:
+    """A user of an account (`/cgi-bin/user/info`): whether they follow it, and their unionid
+    (None when the account is not bound to an open-platform owner)."""
+
+    openid: str
+    subscribed: bool
+    unionid: str | None
+    subscribe_time: int | None = None
+    language: str = ""
+
+
 def text_message(content: str) -> dict[str, Any]:
     """A text message body for customer-service and mass sends."""
     return {"msgtype": "text", "text": {"content": content}}
@@ -250,6 +262,21 @@ class PlatformClient:
             raise
         menu = answer.get("menu")
         return menu if isinstance(menu, dict) else None
+
+    async def user_info(self, account: str, openid: str, *, lang: str = "zh_CN") -> UserInfo:
+        """Who `openid` is with the account: follower or not, and the unionid (40003 if unknown)."""
+        answer = await self._call(
+            account, "/cgi-bin/user/info", query={"openid": openid, "lang": lang}
+        )
+        unionid = answer.get("unionid")
+        subscribe_time = answer.get("subscribe_time")
+        return UserInfo(
+            openid=str(answer.get("openid") or openid),
+            subscribed=bool(answer.get("subscribe")),
+            unionid=str(unionid) if unionid else None,
+            subscribe_time=None if subscribe_time is None else int(subscribe_time),
+            language=str(answer.get("language") or ""),
+        )
 
     async def oauth_exchange_code(self, account: str, code: str) -> OAuthIdentity:
         """Exchange an OAuth2 `code` for the citizen's openid and unionid (40029/42003 if bad)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from gateway.wechat.chat_config import ChatConfig
+from gateway.wechat.handlers import traffic
 from gateway.wechat.handlers.towns import TownDirectory
 from gateway.wechat.handlers.weather import (
     CITY_CODE,
@@ -189,6 +190,12 @@ HANDLERS: dict[str, ChatHandler] = {
     "weather.warnings": weather_warnings,
     "socialsec.office_phone": socialsec_office_phone,
     "accounts.latest_articles": latest_articles,
+    "traffic.violations": traffic.violations,
+    "traffic.points": traffic.points,
+    "traffic.road_conditions": traffic.road_conditions,
+    "traffic.appointments": traffic.appointments,
+    "traffic.guides": traffic.guides,
+    "traffic.review_study": traffic.review_study,
 }
 
 
