@@ -4,6 +4,8 @@ from fastapi import FastAPI
 
 from sandbox import chat, chat_page, introspection, media, oauth, platform_api
 from sandbox.errcodes import install_wechat_errors
+from sandbox.pay.store import PayState
+from sandbox.pay.wiring import PAY_ROUTERS, pay_lifespan
 from sandbox.settings import SandboxSettings
 from sandbox.state import SandboxState
 from servicekit.app import create_service_app
@@ -23,9 +25,12 @@ def create_app(settings: SandboxSettings) -> FastAPI:
             introspection.router,
             chat.router,
             chat_page.router,
+            *PAY_ROUTERS,
         ],
+        lifespan=pay_lifespan,
     )
     app.state.sandbox = state
+    app.state.pay = PayState(settings, state.clock)
 
     def count_error(errcode: int) -> None:
         state.errors[errcode] += 1

@@ -7,6 +7,7 @@ declared again here, and a gateway test checks the development defaults of both 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, model_validator
@@ -14,6 +15,7 @@ from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
 from servicekit.wechat_dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
+from servicekit.wechatpay_dev import ensure_dev_keys
 
 AccountKind = Literal["subscription", "service"]
 
@@ -124,11 +126,89 @@ class SandboxSettings(ServiceSettings):
     news_digest_max_chars: PositiveInt = 120
     news_content_max_chars: PositiveInt = 20000
 
+    # WeChat Pay v3 (sandbox/pay): the platform's halves of the DESIGN §4 contract. With ENV=dev
+    # the missing ones are read from the development key set (`wechatpay_keys_dir`, generated
+    # when absent); elsewhere the simulator is off when none is set and start-up stops when only
+    # some are.
+    wechatpay_keys_dir: Path = Field(
+        default=Path("var/keys"), description="development key set (ENV=dev only)"
+    )
+    wechatpay_mchid: str = ""
+    wechatpay_appid: str = ""
+    wechatpay_merchant_serial_no: str = Field(
+        default="", description="the merchant key's serial; empty accepts any serial_no"
+    )
+    wechatpay_merchant_public_key_path: str = ""
+    wechatpay_platform_private_key_path: str = ""
+    wechatpay_platform_public_key_id: str = ""
+    wechatpay_apiv3_key: str = ""
+    wechatpay_merchant_name: str = Field(
+        default="东莞市公安局交通警察支队", description="shown on the payer's page"
+    )
+    wechatpay_merchant_short_name: str = "东莞交警"
+    wechatpay_allow_http_notify_url: bool | None = Field(
+        default=None, description="accept http:// notify_url (default: only with ENV=dev)"
+    )
+    wechatpay_prepay_ttl_seconds: PositiveInt = 7200
+    wechatpay_notify_timeout_seconds: PositiveFloat = 5.0
+    wechatpay_retry_scale: float = Field(
+        default=1.0, ge=0, description="multiplies WeChat's retry intervals (tests: 0.001)"
+    )
+    wechatpay_refund_processing_seconds: float = Field(
+        default=0.0, ge=0, description="a refund is PROCESSING this long, then SUCCESS"
+    )
+    # Notification knobs at start-up (GET/PUT /sandbox/pay/knobs changes them at run time).
+    wechatpay_drop: bool = False
+    wechatpay_duplicate: PositiveInt = 1
+    wechatpay_delay_seconds: float = Field(default=0.0, ge=0)
+    wechatpay_reorder: bool = False
+    wechatpay_reorder_window_seconds: float = Field(default=1.0, ge=0)
+    wechatpay_corrupt: Literal["signature", "timestamp", "ciphertext", "amount"] | None = None
+
     @model_validator(mode="after")
     def _dev_defaults(self) -> SandboxSettings:
         if self.shared.env == "dev" and not self.wechat_accounts:
             self.wechat_accounts = list(DEV_WECHAT_ACCOUNTS)
+        self._wechatpay_defaults()
         return self
+
+    _WECHATPAY_REQUIRED: ClassVar[tuple[str, ...]] = (
+        "wechatpay_mchid",
+        "wechatpay_appid",
+        "wechatpay_merchant_public_key_path",
+        "wechatpay_platform_private_key_path",
+        "wechatpay_platform_public_key_id",
+        "wechatpay_apiv3_key",
+    )
+
+    def _wechatpay_defaults(self) -> None:
+        missing = [name for name in self._WECHATPAY_REQUIRED if not getattr(self, name)]
+        if self.shared.env == "dev" and missing:
+            keys = ensure_dev_keys(self.wechatpay_keys_dir)
+            dev = {
+                "wechatpay_mchid": keys.mchid,
+                "wechatpay_appid": keys.appid,
+                "wechatpay_merchant_public_key_path": str(keys.path("merchant_public_key")),
+                "wechatpay_platform_private_key_path": str(keys.path("platform_private_key")),
+                "wechatpay_platform_public_key_id": keys.platform_public_key_id,
+                "wechatpay_apiv3_key": keys.apiv3_key,
+            }
+            for name in missing:
+                setattr(self, name, dev[name])
+            if not self.wechatpay_merchant_serial_no:
+                self.wechatpay_merchant_serial_no = keys.merchant_serial_no
+        elif missing and len(missing) < len(self._WECHATPAY_REQUIRED):
+            names = ", ".join("SANDBOX_" + name.upper() for name in missing)
+            raise ValueError(f"WeChat Pay simulator half-configured: set {names}")
+        if self.wechatpay_apiv3_key and len(self.wechatpay_apiv3_key.encode()) != 32:
+            raise ValueError("SANDBOX_WECHATPAY_APIV3_KEY must be 32 bytes")
+        if self.wechatpay_allow_http_notify_url is None:
+            self.wechatpay_allow_http_notify_url = self.shared.env == "dev"
+
+    @property
+    def wechatpay_enabled(self) -> bool:
+        """Whether the WeChat Pay simulator has its keys (always in dev)."""
+        return all(getattr(self, name) for name in self._WECHATPAY_REQUIRED)
 
     def profile(self, code: str) -> AccountProfile:
         """The account's name and kind (its code and a subscription account when unlisted)."""
