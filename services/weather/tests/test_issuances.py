@@ -1,6 +1,7 @@
 """Forecast issuance by forecasters: validation, versions, what the public endpoints serve."""
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
@@ -187,16 +188,20 @@ def test_duplicate_location_and_unknown_wmo_code(
 @pytest.mark.parametrize(
     ("headers", "status"),
     [
-        ({}, 401),
-        (mint_token("weather", "c-1"), 403),
-        (mint_token("weather", "c-1", ["forecaster"]), 403),
-        (mint_token("weather", "staff-lin", ["registry_admin"], kind="staff"), 403),
-        (service_headers("accounts", "weather"), 403),
-        (mint_token("accounts", "staff-wu", ["forecaster"], kind="staff"), 401),
+        (lambda: {}, 401),
+        (lambda: mint_token("weather", "c-1"), 403),
+        (lambda: mint_token("weather", "c-1", ["forecaster"]), 403),
+        (lambda: mint_token("weather", "staff-lin", ["registry_admin"], kind="staff"), 403),
+        (lambda: service_headers("accounts", "weather"), 403),
+        (lambda: mint_token("accounts", "staff-wu", ["forecaster"], kind="staff"), 401),
     ],
     ids=["anonymous", "citizen", "citizen claiming the role", "other role", "service", "audience"],
 )
-def test_only_forecasters_issue(client: TestClient, headers: dict[str, str], status: int) -> None:
+def test_only_forecasters_issue(
+    client: TestClient, headers: Callable[[], dict[str, str]], status: int
+) -> None:
+    # Minted in the test, not at collection: internal tokens live 60 s, a whole run longer.
+    headers = headers()
     response = client.post("/v1/issuances", json=issuance("dalang"), headers=headers)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"

@@ -1,4 +1,4 @@
-"""`python -m weather migrate|downgrade|seed|serve|import-open-meteo`."""
+"""`python -m weather migrate|downgrade|seed|serve|import-open-meteo|push-bulletin`."""
 
 from weather.cli import main
 

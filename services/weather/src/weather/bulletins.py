@@ -104,6 +104,25 @@ def bulletin_for(*, session: Session, bulletin_date: date, now: datetime) -> Bul
     return BulletinPublic(date=bulletin_date, text=text, source="auto", written_at=None)
 
 
+def bulletin_to_push(*, session: Session, bulletin_date: date, now: datetime) -> BulletinPublic:
+    """What the push sends: the written bulletin, else the automatic draft, whatever the hour.
+
+    Running the push is the decision that nothing more will be written: by 16:00 the draft rule
+    (15:45) has applied anyway, and a push run by hand earlier, or for a past day that was
+    missed, sends the draft rather than nothing.
+    """
+    written = session.get(Bulletin, bulletin_date)
+    if written is not None:
+        return BulletinPublic(
+            date=bulletin_date,
+            text=written.text,
+            source="forecaster",
+            written_at=local(written.written_at),
+        )
+    text = draft_bulletin(session=session, bulletin_date=bulletin_date, now=now)
+    return BulletinPublic(date=bulletin_date, text=text, source="auto", written_at=None)
+
+
 def write_bulletin(
     *, session: Session, bulletin_date: date, text: str, actor: Actor
 ) -> BulletinPublic:

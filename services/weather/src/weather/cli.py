@@ -1,7 +1,12 @@
-"""`python -m weather migrate|downgrade|seed|serve|import-open-meteo`.
+"""`python -m weather migrate|downgrade|seed|serve|import-open-meteo|push-bulletin`.
 
 servicekit's extra commands take no options of their own, so the options of
-`import-open-meteo` are parsed here and the bare command name is handed on.
+`import-open-meteo` and `push-bulletin` are parsed here and the bare command name is handed on.
+
+`push-bulletin [--date YYYY-MM-DD]` (default: today in Asia/Shanghai) mass-sends the date's
+bulletin and city chart from 东莞天气 through the gateway, once per date (`weather.bulletin_push`).
+Exit codes: 0 sent now or already sent before; 1 failed (recorded; running it again retries);
+2 usage (bad or future date); 3 another run is sending it right now (run again later to see).
 """
 
 from __future__ import annotations
@@ -9,12 +14,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from servicekit.cli import CliCommand, run_service_cli
 from servicekit.db import make_engine
+from servicekit.errors import ValidationFailed
+from weather.bulletin_push import BulletinPusher
+from weather.clock import today_local
 from weather.main import create_app
 from weather.open_meteo import (
     OpenMeteoError,
@@ -25,10 +35,16 @@ from weather.open_meteo import (
 )
 from weather.reference import location_names
 from weather.seed import seed
+from weather.serving import check_forecast_date
 from weather.settings import WeatherSettings
 
 IMPORT = "import-open-meteo"
 IMPORT_HELP = "import an Open-Meteo daily forecast (file or upstream) as a system issuance"
+PUSH = "push-bulletin"
+PUSH_HELP = (
+    "mass-send the day's bulletin and city chart from 东莞天气 through the gateway, "
+    "once per date (群发每日天气短评)"
+)
 
 
 def import_parser() -> argparse.ArgumentParser:
@@ -83,10 +99,68 @@ def run_import(settings: WeatherSettings, options: argparse.Namespace) -> str:
         engine.dispose()
 
 
+def push_parser() -> argparse.ArgumentParser:
+    """The options of `push-bulletin`."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m weather {PUSH}",
+        description=PUSH_HELP,
+        epilog="exit codes: 0 sent or already sent, 1 failed (a later run retries), "
+        "2 usage, 3 another run is sending it now",
+    )
+    parser.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the bulletin's date (default: today in Asia/Shanghai); not a future date",
+    )
+    return parser
+
+
+def run_push(settings: WeatherSettings, options: argparse.Namespace) -> int:
+    """Push as the options say, print the outcome and return the exit code."""
+    today = today_local()
+    bulletin_date: date = options.date or today
+    if bulletin_date > today:
+        print(
+            f"weather: {bulletin_date} 尚未到来，不能提前群发 / "
+            f"cannot push the bulletin of a future date ({bulletin_date})",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        check_forecast_date(forecast_date=bulletin_date, today=today, field="date", where="query")
+    except ValidationFailed:
+        print(
+            f"weather: 只能群发一年之内的短评 / {bulletin_date} is more than a year ago",
+            file=sys.stderr,
+        )
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        result = BulletinPusher.from_settings(settings, engine).push(bulletin_date)
+    except SQLAlchemyError as exc:
+        print(
+            f"weather: 数据库不可用，未群发 / database unavailable, nothing sent: "
+            f"{type(exc).__name__}",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        engine.dispose()
+    print(f"weather: {result.message}", file=sys.stdout if result.exit_code == 0 else sys.stderr)
+    return result.exit_code
+
+
+OPTION_PARSERS = {IMPORT: import_parser, PUSH: push_parser}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run one command of the weather service."""
     args = list(sys.argv[1:] if argv is None else argv)
-    options = import_parser().parse_args(args[1:]) if args[:1] == [IMPORT] else None
+    options = None
+    if args[:1] and args[0] in OPTION_PARSERS:
+        options = OPTION_PARSERS[args[0]]().parse_args(args[1:])
 
     def _import(settings: WeatherSettings) -> None:
         assert options is not None
@@ -95,6 +169,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         except OpenMeteoError as exc:
             sys.exit(f"weather: import failed: {exc}")
 
+    def _push(settings: WeatherSettings) -> None:
+        assert options is not None
+        sys.exit(run_push(settings, options))
+
     run_service_cli(
         package="weather",
         settings_factory=WeatherSettings,
@@ -102,5 +180,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         seed=seed,
         default_port=8003,
         argv=args[:1] if options is not None else args,
-        extra_commands={IMPORT: CliCommand(help=IMPORT_HELP, run=_import)},
+        extra_commands={
+            IMPORT: CliCommand(help=IMPORT_HELP, run=_import),
+            PUSH: CliCommand(help=PUSH_HELP, run=_push),
+        },
     )

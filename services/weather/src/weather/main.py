@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
+from weather.bulletin_schedule import bulletin_lifespan
 from weather.charts import ChartCache
 from weather.routes import audit, bulletins, forecasts, indices, issuances, locations, warnings
 from weather.settings import WeatherSettings
@@ -13,7 +14,7 @@ TAGS = [
     {"name": "indices", "description": "生活指数（公开）"},
     {"name": "warnings", "description": "广东省预警信号：公开查询；预报员发布、升级、降级、解除"},
     {"name": "issuances", "description": "预报发布：预报员发布，系统导入，各版本可查"},
-    {"name": "bulletins", "description": "每日天气短评"},
+    {"name": "bulletins", "description": "每日天气短评，及其 16:00 群发的状态"},
     {"name": "audit", "description": "工作人员写操作的审计日志"},
 ]
 
@@ -35,6 +36,7 @@ def create_app(settings: WeatherSettings) -> FastAPI:
             audit.router,
         ],
         openapi_tags=TAGS,
+        lifespan=bulletin_lifespan,
     )
     app.state.charts = ChartCache()
     return app

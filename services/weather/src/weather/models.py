@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import JSON, DateTime, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from servicekit.db import table_base
@@ -109,6 +109,32 @@ class Bulletin(Table, table=True):
     text: str = Field(max_length=140)
     written_by: str = Field(max_length=64)
     written_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class BulletinPush(Table, table=True):
+    """The mass send of a date's bulletin: one row per date, whoever runs the push.
+
+    A run claims the row (insert, or a conditional update of a failed row or of a claim older
+    than the lease) before calling the gateway, so one run at a time sends; `claim_token` names
+    the run holding it. The gateway's clientmsgid (the date) makes a repeated send harmless too.
+    """
+
+    __tablename__ = "bulletin_push"
+    bulletin_date: date = Field(primary_key=True)
+    status: str = Field(max_length=16, description="sending | sent | failed")
+    claim_token: str = Field(max_length=64)
+    claimed_at: datetime = Field(sa_type=DateTime(timezone=True))
+    attempts: int = Field(default=0)
+    msg_id: int | None = Field(default=None, sa_type=BigInteger)
+    duplicate: bool = Field(default=False, description="the gateway had sent this clientmsgid")
+    title: str = Field(default="", max_length=64)
+    text: str = Field(default="", max_length=140)
+    source: str = Field(default="", max_length=16, description="forecaster | auto")
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    errcode: int | None = Field(default=None, description="WeChat's errcode of the last failure")
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class AuditEntry(Table, table=True):

@@ -8,13 +8,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.deps import SessionDep
 from servicekit.errors import ValidationFailed
+from weather.bulletin_push import BulletinPushPublic, push_public
 from weather.bulletins import MAX_LENGTH, BulletinPublic, bulletin_for, write_bulletin
 from weather.caching import cached_json
 from weather.clock import now_local, today_local
+from weather.models import BulletinPush
 from weather.serving import check_forecast_date
 from weather.staff import STAFF_NOTE, ForecasterDep
 
 router = APIRouter(prefix="/v1/bulletins", tags=["bulletins"])
+# The push state changes within seconds while a push runs.
+PUSH_MAX_AGE = 10
 
 
 class BulletinWrite(BaseModel):
@@ -35,6 +39,23 @@ def get_bulletin(date: Date, request: Request, session: SessionDep) -> Response:
     """The bulletin of a date."""
     check_forecast_date(forecast_date=date, today=today_local(), field="date", where="path")
     return cached_json(request, bulletin_for(session=session, bulletin_date=date, now=now_local()))
+
+
+@router.get(
+    "/{date}/push",
+    response_model=BulletinPushPublic,
+    summary="每日天气短评的群发状态",
+    description="该日短评与全市预报图是否已由“东莞天气”群发：not_pushed 尚未群发，"
+    "sending 正在群发，sent 已群发（带 msg_id、时间和所发正文），failed 上次失败（稍后重试）。"
+    "每个日期只群发一次。"
+    "带 ETag 与 Cache-Control。",
+)
+def get_bulletin_push(date: Date, request: Request, session: SessionDep) -> Response:
+    """Whether and when the bulletin of a date was mass-sent."""
+    check_forecast_date(forecast_date=date, today=today_local(), field="date", where="path")
+    return cached_json(
+        request, push_public(session.get(BulletinPush, date), date), max_age=PUSH_MAX_AGE
+    )
 
 
 @router.put(
