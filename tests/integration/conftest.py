@@ -57,6 +57,7 @@ class LocalSuite:
         # posts citizens' messages to the gateway's callback URLs.
         self.env["GATEWAY_WECHAT_API_BASE_URL"] = self.sandbox
         self.env["SANDBOX_GATEWAY_URL"] = self.gateway
+        self.env["GATEWAY_PUBLIC_BASE_URL"] = self.gateway
         # Services that send through the gateway (the weather bulletin) find it here.
         for name in SERVICES:
             self.env[f"{name.upper()}_GATEWAY_URL"] = self.gateway
