@@ -136,3 +136,24 @@ def test_every_menu_button_answers(sandbox: httpx.Client, account: str) -> None:
         if not answers or answers[0]["kind"] != "reply" or not answers[0]["summary"].strip():
             silent.append((button["name"], answers))
     assert not silent, silent
+
+
+def test_the_weather_accounts_umbrella_and_outing_answer(
+    sandbox: httpx.Client, gateway: httpx.Client
+) -> None:
+    follow(sandbox, "chenxiaomei", "dgtq")
+    answers = send(
+        sandbox, "chenxiaomei", "dgtq", {"kind": "text", "content": "会不会下雨，能不能出去玩?"}
+    )
+    indices = gateway.get("/api/v1/weather/indices/dongguan").json()["indices"]
+    expected = {i["code"]: f"{i['name']}：{i['level']}。{i['text']}" for i in indices}
+    lines = answers[0]["content"]["content"].splitlines()
+    assert expected["umbrella"] in lines and expected["outing"] in lines, lines
+
+
+def test_weather_of_dalang(sandbox: httpx.Client, gateway: httpx.Client) -> None:
+    follow(sandbox, "lisi", "dgtq")
+    answers = send(sandbox, "lisi", "dgtq", {"kind": "text", "content": "天气 大朗"})
+    today = gateway.get("/api/v1/weather/forecasts/dalang").json()["days"][0]
+    text = answers[0]["content"]["content"]
+    assert text.startswith("大朗镇 ") and f"{today['temp_min_c']}～{today['temp_max_c']}℃" in text
