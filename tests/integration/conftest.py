@@ -18,6 +18,7 @@ import pytest
 
 from gateway.settings import SERVICES
 from servicekit.testing import free_port, wait_until
+from servicekit.wechatpay_dev import ensure_dev_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 # Six processes importing at once on a busy two-core machine take well over 30 s to be ready.
@@ -67,6 +68,8 @@ class LocalSuite:
             self.env[f"ACCOUNTS_{name.upper()}_URL"] = f"http://127.0.0.1:{self.ports[name]}"
         self.env["ACCOUNTS_OUTBOX_INTERVAL_SECONDS"] = "0.5"
         self.env["ACCOUNTS_OUTBOX_BACKOFF_MAX_SECONDS"] = "2"
+        # Traffic and the sandbox read the halves of one WeChat Pay key set (cwd = workdir).
+        ensure_dev_keys(self.workdir / "var" / "keys")
         for name in SERVICES:
             for command in ("migrate", "seed"):
                 subprocess.run(

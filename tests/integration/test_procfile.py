@@ -14,6 +14,7 @@ import pytest
 
 from gateway.settings import SERVICES
 from servicekit.testing import free_port, wait_until
+from servicekit.wechatpay_dev import ensure_dev_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,6 +60,9 @@ def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
         subprocess.run(
             [sys.executable, "-m", service, "migrate"], env=env, check=True, capture_output=True
         )
+    # As `make run` does first: traffic and the sandbox then read one key set, never racing to
+    # create two.
+    ensure_dev_keys(ROOT / "var" / "keys")
     honcho = Path(sys.executable).with_name("honcho")
     run = subprocess.Popen(
         [str(honcho), "start", "-f", str(ROOT / "Procfile")],
