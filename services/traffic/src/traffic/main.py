@@ -1,5 +1,8 @@
 """`create_app`: the traffic service's FastAPI app."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
@@ -9,23 +12,35 @@ from traffic.routes import (
     decisions,
     guides,
     licence,
+    payments,
     review_study,
     road_conditions,
     violation_codes,
     violations,
 )
 from traffic.settings import TrafficSettings
+from traffic.wechatpay_client import MerchantConfig, WechatPayClient
 
 
 def create_app(settings: TrafficSettings) -> FastAPI:
     """Build the traffic app on `settings`."""
-    return create_service_app(
+    # Read the keys now: a missing or unreadable key stops start-up, not the first payment.
+    pay = WechatPayClient(MerchantConfig.from_settings(settings))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            pay.close()
+
+    app = create_service_app(
         settings,
         title="东莞交警 traffic",
         description=(
             "交通违法代码与违法查询、机动车和驾驶证绑定、驾驶证记分与学法减分、"
             "网上自助处理违法与处罚决定书应缴金额查询；路况与路况地图；车驾管业务预约；"
-            "大中型客货车驾驶证审验学习；办事指南。"
+            "大中型客货车驾驶证审验学习；办事指南；微信支付缴纳罚款、电子缴款凭证与退款。"
         ),
         package="traffic",
         routers=[
@@ -40,5 +55,9 @@ def create_app(settings: TrafficSettings) -> FastAPI:
             appointments.me_router,
             review_study.router,
             guides.router,
+            payments.router,
         ],
+        lifespan=lifespan,
     )
+    app.state.wechatpay = pay
+    return app

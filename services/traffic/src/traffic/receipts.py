@@ -1,0 +1,133 @@
+"""Electronic receipts (电子缴款凭证) of successful fine payments: JSON and a PDF in Chinese.
+
+The payer is masked (the party's surname, the WeChat openid's ends). The PDF embeds a subset of
+a CJK TrueType font found through `servicekit.cjk` (fpdf2 reads the WenQuanYi Micro Hei
+collection directly); with no font that draws every character, the receipt answers a clear
+503 rather than a PDF of empty boxes.
+"""
+
+from __future__ import annotations
+
+from fpdf import FPDF
+from sqlmodel import Session
+
+from servicekit.cjk import CJKFontNotFound, find_cjk_font
+from servicekit.errors import Conflict, UpstreamUnavailable
+from traffic.clock import local, local_day
+from traffic.models import (
+    DriverLicence,
+    PaymentOrder,
+    PenaltyDecision,
+    ReceiptPublic,
+    Vehicle,
+    Violation,
+    ViolationCode,
+)
+from traffic.views import mask_name
+
+TITLE = "东莞市公安局交通警察支队 交通违法罚款电子缴款凭证"
+PAYEE = "东莞市公安局交通警察支队"
+
+
+def yuan(fen: int) -> str:
+    """Fen as yuan: 23000 -> 230.00."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+def mask_openid(openid: str) -> str:
+    """An openid with only its first three and last four characters shown."""
+    if len(openid) <= 8:
+        return "*" * len(openid)
+    return f"{openid[:3]}{'*' * (len(openid) - 7)}{openid[-4:]}"
+
+
+def receipt_of(session: Session, order: PaymentOrder) -> ReceiptPublic:
+    """The receipt of a successful payment; 409 for any other."""
+    if order.status != "success" or order.paid_at is None or order.transaction_id is None:
+        raise Conflict("该订单尚未支付成功，暂无缴款凭证。")
+    assert order.id is not None
+    decision = session.get(PenaltyDecision, order.decision_number)
+    assert decision is not None
+    violation = session.get(Violation, decision.violation_id)
+    licence = session.get(DriverLicence, decision.licence_id)
+    assert violation is not None and licence is not None
+    vehicle = session.get(Vehicle, violation.vehicle_id)
+    code = session.get(ViolationCode, violation.code)
+    assert vehicle is not None and code is not None
+    return ReceiptPublic(
+        receipt_number=f"JJ{local_day(order.paid_at):%Y%m%d}{order.id:08d}",
+        payee=PAYEE,
+        payer=mask_name(licence.holder_name),
+        payer_openid=mask_openid(order.payer_openid),
+        decision_number=decision.number,
+        plate=vehicle.plate,
+        violation_code=violation.code,
+        violation=code.description,
+        occurred_at=local(violation.occurred_at),
+        place=violation.place,
+        fine_fen=order.fine_fen,
+        surcharge_fen=order.surcharge_fen,
+        amount_fen=order.amount_fen,
+        fine_yuan=yuan(order.fine_fen),
+        surcharge_yuan=yuan(order.surcharge_fen),
+        amount_yuan=yuan(order.amount_fen),
+        out_trade_no=order.out_trade_no,
+        transaction_id=order.transaction_id,
+        paid_at=local(order.paid_at),
+        refunded_fen=order.refunded_fen,
+    )
+
+
+def receipt_lines(receipt: ReceiptPublic) -> list[tuple[str, str]]:
+    """The receipt's rows: label, value."""
+    rows = [
+        ("凭证号", receipt.receipt_number),
+        ("收款单位", receipt.payee),
+        ("当事人", receipt.payer),
+        ("付款微信用户", receipt.payer_openid),
+        ("决定书编号", receipt.decision_number),
+        ("号牌号码", receipt.plate),
+        ("违法行为", f"{receipt.violation_code} {receipt.violation}"),
+        ("违法时间", f"{receipt.occurred_at:%Y-%m-%d %H:%M}"),
+        ("违法地点", receipt.place),
+        ("罚款金额", f"{receipt.fine_yuan} 元"),
+        ("加处罚款", f"{receipt.surcharge_yuan} 元"),
+        ("实缴金额", f"{receipt.amount_yuan} 元"),
+        ("商户订单号", receipt.out_trade_no),
+        ("微信支付订单号", receipt.transaction_id),
+        ("缴款时间", f"{receipt.paid_at:%Y-%m-%d %H:%M:%S}（北京时间）"),
+    ]
+    if receipt.refunded_fen:
+        rows.append(("已退款", f"{yuan(receipt.refunded_fen)} 元"))
+    return rows
+
+
+FOOTER = "本凭证由东莞交警微信缴款系统出具，个人信息已脱敏显示。"
+
+
+def render_pdf(receipt: ReceiptPublic) -> bytes:
+    """The receipt as a one-page A4 PDF with an embedded CJK font subset."""
+    rows = receipt_lines(receipt)
+    text = TITLE + FOOTER + "".join(label + value for label, value in rows)
+    try:
+        font = find_cjk_font(text)
+    except CJKFontNotFound as exc:
+        raise UpstreamUnavailable(f"暂时无法生成缴款凭证：{exc}") from None
+    pdf = FPDF(format="A4")
+    pdf.set_title("交通违法罚款电子缴款凭证")
+    pdf.set_creator("guanwei traffic")
+    pdf.add_page()
+    pdf.add_font("cjk", "", str(font))
+    pdf.set_font("cjk", size=15)
+    pdf.multi_cell(0, 10, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("cjk", size=11)
+    for label, value in rows:
+        pdf.cell(42, 9, label, border=1)
+        pdf.multi_cell(0, 9, value, border=1, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("cjk", size=9)
+    pdf.multi_cell(0, 6, FOOTER, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
