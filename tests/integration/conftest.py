@@ -59,6 +59,11 @@ class LocalSuite:
         self.env["GATEWAY_WECHAT_API_BASE_URL"] = self.sandbox
         self.env["SANDBOX_GATEWAY_URL"] = self.gateway
         self.env["GATEWAY_PUBLIC_BASE_URL"] = self.gateway
+        # Fines are paid at the sandbox's WeChat Pay; notifications come back through the gateway.
+        self.env["TRAFFIC_WECHATPAY_BASE_URL"] = self.sandbox
+        self.env["TRAFFIC_PAYMENT_NOTIFY_URL"] = (
+            f"{self.gateway}/api/v1/traffic/payments/notify/wechatpay"
+        )
         # Services that send through the gateway (the weather bulletin) find it here.
         for name in SERVICES:
             self.env[f"{name.upper()}_GATEWAY_URL"] = self.gateway

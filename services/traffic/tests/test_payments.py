@@ -8,6 +8,7 @@ is the test's, while signatures use real time as the protocol does.
 import io
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -626,3 +627,34 @@ def test_wechatpay_settings_come_from_dev_keys_only_in_dev(tmp_path, monkeypatch
             wechatpay_dev_keys_folder=str(folder),
             wechatpay_apiv3_key="short",
         )
+
+
+def test_the_in_service_schedule_reconciles_without_being_asked(
+    make_client: Callable[..., TestClient], headers_of: Headers, fake_pay
+) -> None:
+    client = make_client(reconcile_every_seconds=0.2, reconcile_after_seconds=0)
+    zhangsan = headers_of("zhangsan")
+    order = create(client, SEEDED_UNPAID, zhangsan).json()
+    fake_pay.pay(order["out_trade_no"])  # and the notification never comes
+    deadline = time.monotonic() + 10
+    status = None
+    while time.monotonic() < deadline and status != "success":
+        time.sleep(0.1)
+        status = client.get(f"/v1/payments/{order['id']}", headers=zhangsan).json()["state"][
+            "status"
+        ]
+    assert status == "success"
+    assert event_types(client, order["id"], zhangsan).count("paid") == 1
+
+
+def test_the_schedule_is_off_unless_configured(
+    client: TestClient, headers_of: Headers, fake_pay
+) -> None:
+    zhangsan = headers_of("zhangsan")
+    order = create(client, SEEDED_UNPAID, zhangsan).json()
+    fake_pay.pay(order["out_trade_no"])
+    time.sleep(0.5)
+    assert (
+        client.get(f"/v1/payments/{order['id']}", headers=zhangsan).json()["state"]["status"]
+        == "started"
+    )

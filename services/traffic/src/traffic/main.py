@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
+from traffic.reconcile_schedule import reconcile_schedule
 from traffic.routes import (
     appointments,
     bindings,
@@ -28,9 +29,10 @@ def create_app(settings: TrafficSettings) -> FastAPI:
     pay = WechatPayClient(MerchantConfig.from_settings(settings))
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            yield
+            async with reconcile_schedule(app.state.engine, pay, settings):
+                yield
         finally:
             pay.close()
 

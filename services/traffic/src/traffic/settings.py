@@ -64,6 +64,8 @@ class TrafficSettings(ServiceSettings):
     payment_expire_minutes: int = Field(default=120, ge=5, le=120)
     # Reconciliation looks at orders still open this long after they were created.
     reconcile_after_seconds: int = Field(default=300, ge=0)
+    # In-service reconciliation every this many seconds (0: off; cron runs the CLI instead).
+    reconcile_every_seconds: float = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _wechatpay(self) -> "TrafficSettings":

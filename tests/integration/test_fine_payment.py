@@ -1,0 +1,93 @@
+"""Paying a traffic fine end to end: a citizen signed in through WeChat OAuth decides a violation,
+pays it at the sandbox's WeChat Pay, and the decision is paid the moment the notification lands.
+
+Everything goes through the gateway (the app's API and the provider's notification) and the
+sandbox (the OAuth page, the payer's page): no shortcut into a service.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Iterator
+from urllib.parse import urljoin
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+PAID_WITHIN_SECONDS = 10
+
+
+@pytest.fixture
+def browser() -> Iterator[httpx.Client]:
+    """A browser without redirects followed, so each step can be looked at."""
+    with httpx.Client(timeout=20) as client:
+        yield client
+
+
+def sign_in(browser: httpx.Client, gateway: str, name: str) -> str:
+    """authorize -> the platform's page -> choose `name` -> callback; the bearer token."""
+    start = browser.get(f"{gateway}/api/v1/auth/wechat/authorize", params={"account": "dgjj"})
+    assert start.status_code == 302, start.text
+    page_url = start.headers["location"]
+    page = browser.get(page_url).text
+    action = re.search(r'<form method="post" action="([^"]+)"', page)
+    choice = re.search(rf'name="citizen" value="([^"]+)">以「{name}」的身份登录', page)
+    assert action and choice, page
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
+    form = {k: html.unescape(v) for k, v in hidden.items()} | {"citizen": choice.group(1)}
+    chosen = browser.post(urljoin(page_url, html.unescape(action.group(1))), data=form)
+    assert chosen.status_code == 302, chosen.text
+    answer = browser.get(chosen.headers["location"])
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
+
+
+def test_a_citizen_pays_a_fine_and_sees_it_paid_with_a_receipt(suite, browser) -> None:
+    api = f"{suite.gateway}/api/v1/traffic"
+    me = {"Authorization": f"Bearer {sign_in(browser, suite.gateway, '张三')}"}
+
+    violations = browser.get(f"{api}/me/violations", params={"limit": 100}, headers=me).json()
+    unhandled = [v for v in violations["items"] if v["status"] == "unhandled" and v["points"] <= 3]
+    assert unhandled, violations
+    decided = browser.post(f"{api}/me/violations/{unhandled[0]['id']}/decision", headers=me)
+    assert decided.status_code == 201, decided.text
+    number = decided.json()["number"]
+    due = browser.get(f"{api}/decisions/{number}").json()
+    assert due["status"] != "paid"
+
+    citizens = browser.get(f"{suite.sandbox}/sandbox/citizens").json()["items"]
+    openid = next(c["openids"]["dgjj"] for c in citizens if c["id"] == "zhangsan")
+    created = browser.post(
+        f"{api}/decisions/{number}/payments",
+        json={"openid": openid},
+        headers={**me, "Idempotency-Key": f"pay-{number}"},
+    )
+    assert created.status_code == 201, created.text
+    order = created.json()
+    assert order["jsapi"]["package"].startswith("prepay_id=")
+    assert order["amount_fen"] == due["amount_due_fen"]
+
+    page_url = order["pay_page_url"]
+    assert page_url.startswith(suite.sandbox)
+    page = browser.get(page_url).text
+    assert "确认支付" in page and "东莞" in page
+    confirm = re.search(r"<form method='post' action='([^']+/confirm[^']*)'>", page)
+    assert confirm, page
+    browser.post(urljoin(page_url, html.unescape(confirm.group(1))))
+
+    deadline = time.monotonic() + PAID_WITHIN_SECONDS
+    while browser.get(f"{api}/decisions/{number}").json()["status"] != "paid":
+        assert time.monotonic() < deadline, "the decision did not show paid after the payment"
+        time.sleep(0.2)
+    payment = browser.get(f"{api}/payments/{order['id']}", headers=me).json()
+    assert payment["state"]["status"] == "success"
+    receipt = browser.get(f"{api}/payments/{order['id']}/receipt", headers=me)
+    assert receipt.status_code == 200, receipt.text
+    pdf = browser.get(f"{api}/payments/{order['id']}/receipt.pdf", headers=me)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # Nobody else's token reaches it.
+    assert browser.get(f"{api}/payments/{order['id']}/receipt").status_code == 401
