@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from urllib.parse import urljoin
@@ -46,6 +48,19 @@ def sign_in(browser: httpx.Client, gateway: str, name: str) -> str:
     return answer.json()["access_token"]
 
 
+def pay_order(browser: httpx.Client, suite, me: dict[str, str], number: str, key: str) -> dict:
+    """Create zhangsan's payment order for decision `number`."""
+    citizens = browser.get(f"{suite.sandbox}/sandbox/citizens").json()["items"]
+    openid = next(c["openids"]["dgjj"] for c in citizens if c["id"] == "zhangsan")
+    created = browser.post(
+        f"{suite.gateway}/api/v1/traffic/decisions/{number}/payments",
+        json={"openid": openid},
+        headers={**me, "Idempotency-Key": key},
+    )
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
 def test_a_citizen_pays_a_fine_and_sees_it_paid_with_a_receipt(suite, browser) -> None:
     api = f"{suite.gateway}/api/v1/traffic"
     me = {"Authorization": f"Bearer {sign_in(browser, suite.gateway, '张三')}"}
@@ -59,15 +74,7 @@ def test_a_citizen_pays_a_fine_and_sees_it_paid_with_a_receipt(suite, browser) -
     due = browser.get(f"{api}/decisions/{number}").json()
     assert due["status"] != "paid"
 
-    citizens = browser.get(f"{suite.sandbox}/sandbox/citizens").json()["items"]
-    openid = next(c["openids"]["dgjj"] for c in citizens if c["id"] == "zhangsan")
-    created = browser.post(
-        f"{api}/decisions/{number}/payments",
-        json={"openid": openid},
-        headers={**me, "Idempotency-Key": f"pay-{number}"},
-    )
-    assert created.status_code == 201, created.text
-    order = created.json()
+    order = pay_order(browser, suite, me, number, f"pay-{number}")
     assert order["jsapi"]["package"].startswith("prepay_id=")
     assert order["amount_fen"] == due["amount_due_fen"]
 
@@ -91,3 +98,37 @@ def test_a_citizen_pays_a_fine_and_sees_it_paid_with_a_receipt(suite, browser) -
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     # Nobody else's token reaches it.
     assert browser.get(f"{api}/payments/{order['id']}/receipt").status_code == 401
+
+
+def test_a_payment_whose_notification_never_came_is_repaired_by_reconcile(suite, browser) -> None:
+    api = f"{suite.gateway}/api/v1/traffic"
+    me = {"Authorization": f"Bearer {sign_in(browser, suite.gateway, '张三')}"}
+    violations = browser.get(f"{api}/me/violations", params={"limit": 100}, headers=me).json()
+    number = next(
+        v["decision_number"] for v in violations["items"] if v["status"] == "decided_unpaid"
+    )
+    knobs = f"{suite.sandbox}/sandbox/pay/knobs"
+    assert browser.put(knobs, json={"drop": True}).status_code == 200
+    try:
+        order = pay_order(browser, suite, me, number, f"dropped-{number}")
+        prepay_id = order["jsapi"]["package"].removeprefix("prepay_id=")
+        confirmed = browser.post(f"{suite.sandbox}/sandbox/pay/{prepay_id}/confirm")
+        assert confirmed.status_code == 200, confirmed.text
+    finally:
+        browser.put(knobs, json={"drop": False})
+    time.sleep(1)
+    assert browser.get(f"{api}/decisions/{number}").json()["status"] == "decided_unpaid"
+
+    env = {**suite.env, "TRAFFIC_RECONCILE_AFTER_SECONDS": "0"}
+    run = subprocess.run(
+        [sys.executable, "-m", "traffic", "reconcile"],
+        env=env,
+        cwd=suite.workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert browser.get(f"{api}/decisions/{number}").json()["status"] == "paid"
+    payment = browser.get(f"{api}/payments/{order['id']}", headers=me).json()
+    assert payment["state"]["status"] == "success"
