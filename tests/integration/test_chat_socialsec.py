@@ -1,4 +1,4 @@
-"""东莞社保 (and 荔香大朗's office-phone rule) in chat through the sandbox, as a citizen would use it.
+"""东莞社保 (and 荔香大朗's office-phone rule) in chat through the sandbox, as citizens use it.
 
 东莞社保 runs in safe mode in development: the sandbox encrypts each message for it and accepts
 only an encrypted reply. The gateway asks the sandbox's `/cgi-bin/user/info` who the openid is,

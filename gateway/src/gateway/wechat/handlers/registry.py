@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from gateway.wechat.chat_config import ChatConfig
-from gateway.wechat.handlers import traffic
-from gateway.wechat.handlers.towns import TownDirectory
+from gateway.wechat.handlers import socialsec, traffic
+from gateway.wechat.handlers.towns import town_in_text
 from gateway.wechat.handlers.weather import (
     CITY_CODE,
     forecast_reply,
@@ -30,7 +30,6 @@ log = logging.getLogger("gateway.wechat.handlers")
 
 # Leave time to answer (with an apology at worst) before the work deadline cuts the handler off.
 REPLY_MARGIN_SECONDS = 0.3
-TOWN_LOOKUP_SECONDS = 1.0
 LATEST_ARTICLES = 5
 
 
@@ -52,79 +51,24 @@ class HandlerCall:
 ChatHandler = Callable[[HandlerCall], Awaitable[Reply | None]]
 
 
-def _towns(call: HandlerCall) -> TownDirectory:
-    state = call.context.request.app.state
-    directory = getattr(state, "wechat_towns", None)
-    if directory is None:
-        directory = state.wechat_towns = TownDirectory(call.context.upstreams)
-    return directory
-
-
-async def _town_in_text(call: HandlerCall) -> str | None:
-    timeout = min(TOWN_LOOKUP_SECONDS, call.timeout())
-    if timeout <= 0:
-        return None
-    town = await _towns(call).find(call.text, timeout=timeout)
-    return town.code if town else None
-
-
 # -- weather -------------------------------------------------------------------------------------
 
 
 async def weather_today(call: HandlerCall) -> Reply | None:
     """Today's weather and the next days' forecast of params.location, a town named, or the city."""
-    location = call.params.get("location") or await _town_in_text(call) or CITY_CODE
+    location = call.params.get("location") or await town_in_text(call) or CITY_CODE
     return await forecast_reply(call.context, location)
 
 
 async def weather_index(call: HandlerCall) -> Reply | None:
     """Today's life indices (params.kind: umbrella, outing or all) of a town named, or the city."""
-    location = call.params.get("location") or await _town_in_text(call) or CITY_CODE
+    location = call.params.get("location") or await town_in_text(call) or CITY_CODE
     return await indices_reply(call.context, location, call.params.get("kind", "all"))
 
 
 async def weather_warnings(call: HandlerCall) -> Reply | None:
     """The warning signals in force across the city."""
     return await warnings_reply(call.context)
-
-
-# -- socialsec -----------------------------------------------------------------------------------
-
-SOCIALSEC_APOLOGY = "社保服务暂时繁忙，请稍后再试。"
-ASK_TOWN = "请告诉我您要查询哪个镇街的社保分局电话，例如回复“社保电话 大朗”。"
-
-
-async def socialsec_office_phone(call: HandlerCall) -> Reply | None:
-    """The phone (and hours, address) of the social-security office of a town."""
-    town = call.params.get("town") or await _town_in_text(call)
-    if not town:
-        return TextReply(ASK_TOWN)
-    timeout = call.timeout()
-    if timeout <= 0:
-        return TextReply(SOCIALSEC_APOLOGY)
-    try:
-        status, body = await call.context.upstreams.get_json(
-            "socialsec", f"/v1/offices/{quote(town, safe='')}", timeout=timeout
-        )
-    except (UpstreamUnavailable, UpstreamTimeout, ValueError) as exc:
-        log.warning("socialsec office lookup failed: %s", type(exc).__name__)
-        return TextReply(SOCIALSEC_APOLOGY)
-    if status == 404:
-        return TextReply(ASK_TOWN)
-    if status != 200 or not isinstance(body, dict) or not body.get("phone"):
-        log.warning("socialsec answered %s to an office lookup", status)
-        return TextReply(SOCIALSEC_APOLOGY)
-    town_name = body.get("town_name") or town
-    lines = [f"{town_name}社保分局电话：{body['phone']}"]
-    if body.get("hours"):
-        lines.append(f"办公时间：{body['hours']}")
-    if body.get("address"):
-        lines.append(f"地址：{body['address']}")
-    if body.get("phone_demo"):
-        lines.append("（演示环境：电话等信息为演示数据，请以官方公布为准）")
-    elif body.get("demo"):
-        lines.append("（演示环境：地址和办公时间为演示数据，请以官方公布为准）")
-    return TextReply("\n".join(lines))
 
 
 # -- accounts ------------------------------------------------------------------------------------
@@ -162,8 +106,6 @@ async def latest_articles(call: HandlerCall) -> Reply | None:
 # -- not served yet ------------------------------------------------------------------------------
 
 COMING_SOON_LABELS = {
-    "socialsec.enquiry": "社保查询",
-    "socialsec.eligibility": "政策资格说明",
     "traffic.violations": "交通违法查询",
     "traffic.points": "驾驶证记分查询",
     "traffic.road_conditions": "路况查询",
@@ -188,7 +130,9 @@ HANDLERS: dict[str, ChatHandler] = {
     "weather.forecast": weather_today,
     "weather.index": weather_index,
     "weather.warnings": weather_warnings,
-    "socialsec.office_phone": socialsec_office_phone,
+    "socialsec.office_phone": socialsec.office_phone,
+    "socialsec.enquiry": socialsec.enquiry,
+    "socialsec.eligibility": socialsec.eligibility,
     "accounts.latest_articles": latest_articles,
     "traffic.violations": traffic.violations,
     "traffic.points": traffic.points,

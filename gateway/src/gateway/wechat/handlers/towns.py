@@ -11,12 +11,18 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gateway.upstreams import Upstreams
+
+if TYPE_CHECKING:
+    from gateway.wechat.handlers.registry import HandlerCall
 
 log = logging.getLogger("gateway.wechat.towns")
 
 TTL_SECONDS = 3600.0
+# A handler waits at most this long for the directory before answering without a town.
+LOOKUP_SECONDS = 1.0
 RETRY_AFTER_FAILURE_SECONDS = 30.0
 _SUFFIX = re.compile(r"(街道|镇|园区|新区|区)$")
 
@@ -77,3 +83,20 @@ class TownDirectory:
     async def find(self, text: str, *, timeout: float) -> Town | None:
         """The town named in `text`, if any."""
         return find_town(await self.towns(timeout=timeout), text)
+
+
+def _directory(call: HandlerCall) -> TownDirectory:
+    state = call.context.request.app.state
+    directory = getattr(state, "wechat_towns", None)
+    if directory is None:
+        directory = state.wechat_towns = TownDirectory(call.context.upstreams)
+    return directory
+
+
+async def town_in_text(call: HandlerCall) -> str | None:
+    """The code of the town a chat message names (None when none, or no time to look)."""
+    timeout = min(LOOKUP_SECONDS, call.timeout())
+    if timeout <= 0:
+        return None
+    town = await _directory(call).find(call.text, timeout=timeout)
+    return town.code if town else None
