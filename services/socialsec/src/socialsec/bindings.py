@@ -23,8 +23,8 @@ from socialsec.models import Binding, BindingFailure, InsuredPerson, SocialCard
 log = logging.getLogger("socialsec.bindings")
 REFUSED = "姓名、身份证号码与社保卡号核验未通过，请对照社保卡核对后重试。"
 NOT_BOUND = (
-    "您尚未绑定社保信息。请先绑定：提交姓名、身份证号码和社保卡号（POST /v1/me/bindings），"
-    "或在“东莞社保”公众号菜单中选择“绑定社保卡”。"
+    "您尚未绑定社保信息。请先在政务App中登录后绑定：提交姓名、身份证号码和社保卡号"
+    "（POST /api/v1/socialsec/me/bindings）。"
 )
 NOT_BOUND_TYPE = "urn:guanwei:problem:socialsec-not-bound"
 
