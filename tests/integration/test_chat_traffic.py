@@ -7,6 +7,7 @@ the answer. Nothing here talks to the gateway's WeChat endpoint directly.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import httpx
@@ -106,3 +107,22 @@ def test_zhangsan_asks_for_his_points(sandbox: httpx.Client) -> None:
 def test_an_unbound_citizen_is_told_how_to_bind(sandbox: httpx.Client) -> None:
     text = say(sandbox, "lisi", "记分")
     assert text.startswith("您还没有绑定驾驶证") and "档案编号" in text
+
+
+def test_the_road_map_through_the_gateway_is_a_png_coloured_by_status(suite) -> None:
+    from PIL import Image
+
+    response = httpx.get(f"{suite.gateway}/api/v1/traffic/road-conditions/map.png", timeout=30)
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    conditions = httpx.get(
+        f"{suite.gateway}/api/v1/traffic/road-conditions", params={"limit": 100}
+    ).json()
+    statuses = {segment["status"] for segment in conditions["items"]}
+    image = Image.open(io.BytesIO(response.content)).convert("RGB")
+    colours = {colour for _count, colour in image.getcolors(maxcolors=1 << 20)}
+    # 畅通 green whenever any segment is clear; 拥堵 red whenever any is congested.
+    if 1 in statuses:
+        assert (0x2E, 0x9E, 0x44) in colours
+    if 3 in statuses:
+        assert (0xD9, 0x30, 0x25) in colours
+    assert statuses & {1, 3}
