@@ -227,6 +227,8 @@ def main() -> None:
         direct = f"http://127.0.0.1:{weather_port}"
         gateway = f"http://127.0.0.1:{gateway_port}"
         env["GATEWAY_WEATHER_URL"] = direct
+        # Measure the limiter's cost, not its refusals: one client sends every request here.
+        env["GATEWAY_RATE_LIMIT_GENERAL"] = "1000000000"
         weather_args = [python, "-m", "weather", "serve", "--port", str(weather_port)]
         gateway_args = [python, "-m", "gateway", "serve", "--port", str(gateway_port)]
         with (

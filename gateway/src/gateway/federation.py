@@ -5,6 +5,8 @@ ahead of all others: it is on the hot path of every mobile call, so it does no d
 injection, request parsing or response validation and does not try every other route first
 (DESIGN §9, `bench/gateway_overhead.py`). Bodies are buffered whole (capped by
 `max_body_bytes`): API bodies are small, and one write each way is cheaper than streaming.
+Citizen and anonymous requests are counted against the rate limits (`ratelimit.py`: one dict
+lookup, or one Redis round trip) before their body is read; staff calls are not.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.auth.citizens import citizen_authorization
 from gateway.auth.tokens import token_key, verify_public_token
+from gateway.ratelimit import RateLimits
 from gateway.settings import SERVICES, GatewaySettings
 from gateway.staff import staff_authorization
 from gateway.upstreams import Upstreams
@@ -161,7 +164,9 @@ class FederationProxy:
         settings: GatewaySettings = state.settings
         method: str = scope["method"]
 
-        headers, content_length, api_key, bearer = self._request_headers(scope)
+        headers, content_length, api_key, bearer, forwarded_for = self._request_headers(scope)
+        rate_limits: RateLimits | None = state.rate_limits
+        client_key: str | None = None
         if api_key is not None:
             # A staff call: the key never travels upstream, an internal staff token does.
             staff = state.staff_keys.identify(api_key)
@@ -177,7 +182,23 @@ class FederationProxy:
             )
         elif bearer is not None:
             # A signed-in citizen: the public token never travels upstream, an internal one does.
-            headers.append(("authorization", self._citizen_authorization(state, bearer, service)))
+            citizen_id = self._citizen_id(state, bearer)
+            client_key = f"citizen:{citizen_id}"
+            headers.append(
+                (
+                    "authorization",
+                    citizen_authorization(
+                        secret=state.internal_token_secret, citizen_id=citizen_id, service=service
+                    ),
+                )
+            )
+        if rate_limits is not None and api_key is None:
+            if client_key is None:
+                client = scope.get("client")
+                peer = client[0] if client else ""
+                client_key = f"ip:{rate_limits.addresses.resolve(peer, forwarded_for)}"
+            # Before the body is read: a refused request costs no upload and never goes upstream.
+            await rate_limits.check(client_key, service, path)
         if content_length is not None and content_length > settings.max_body_bytes:
             raise PayloadTooLarge(f"请求体过大，不能超过 {settings.max_body_bytes} 字节。")
         body = await _read_body(receive, settings.max_body_bytes)
@@ -213,8 +234,8 @@ class FederationProxy:
             return f"/v1/{rest}?{query.decode('ascii')}"
         return f"/v1/{rest}?{quote_from_bytes(query, safe=_QUERY_SAFE)}"
 
-    def _citizen_authorization(self, state: Any, authorization: str, service: str) -> str:
-        """The internal citizen token for a public `Authorization: Bearer` header (else 401)."""
+    def _citizen_id(self, state: Any, authorization: str) -> str:
+        """The citizen a public `Authorization: Bearer` header vouches for (else 401)."""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("登录凭证无效，请重新登录。", headers={"WWW-Authenticate": "Bearer"})
@@ -225,20 +246,19 @@ class FederationProxy:
                 internal_secret=state.internal_token_secret, configured=settings.auth_token_secret
             )
             state.public_token_key = key
-        citizen_id = verify_public_token(token.strip(), key=key)
-        return citizen_authorization(
-            secret=state.internal_token_secret, citizen_id=citizen_id, service=service
-        )
+        return verify_public_token(token.strip(), key=key)
 
     @staticmethod
     def _request_headers(
         scope: Scope,
-    ) -> tuple[list[tuple[str, str]], int | None, str | None, str | None]:
-        """Headers to forward, the declared Content-Length, the staff API key and Authorization."""
+    ) -> tuple[list[tuple[str, str]], int | None, str | None, str | None, str | None]:
+        """Headers to forward, the declared Content-Length, the staff API key, Authorization and
+        the client's X-Forwarded-For (for the rate limits; it is never forwarded)."""
         headers: list[tuple[str, str]] = []
         content_length: int | None = None
         api_key: str | None = None
         authorization: str | None = None
+        forwarded_for: str | None = None
         host = ""
         extra_hop: set[bytes] = set()
         for name, value in scope["headers"]:
@@ -253,6 +273,10 @@ class FederationProxy:
                     api_key = value.decode("latin-1")
                 elif name == b"authorization":
                     authorization = value.decode("latin-1")
+                elif name == b"x-forwarded-for":
+                    # Several headers are one list (RFC 9110 §5.3).
+                    text = value.decode("latin-1")
+                    forwarded_for = f"{forwarded_for},{text}" if forwarded_for else text
                 continue
             headers.append((name.decode("latin-1"), value.decode("latin-1")))
         if extra_hop - REQUEST_DROPPED:
@@ -267,7 +291,7 @@ class FederationProxy:
         headers.append(("x-forwarded-proto", scope["scheme"]))
         if host:
             headers.append(("x-forwarded-host", host))
-        return headers, content_length, api_key, authorization
+        return headers, content_length, api_key, authorization, forwarded_for
 
     @staticmethod
     def _response_headers(

@@ -12,6 +12,7 @@ from gateway import federation, internal
 from gateway.auth import signin
 from gateway.openapi_merge import FederatedOpenAPI
 from gateway.platform import PlatformClient
+from gateway.ratelimit import ClientAddress, RateLimits, StrictPaths, Tier, create_rate_limiter
 from gateway.readiness import UpstreamReadiness
 from gateway.settings import GatewaySettings
 from gateway.staff import StaffKeys
@@ -41,6 +42,16 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     wechat_dedup = create_dedup_store(
         settings.redis_url, ttl_seconds=settings.wechat_dedup_ttl_seconds
     )
+    rate_limits = None
+    if settings.rate_limit_enabled:
+        window = settings.rate_limit_window_seconds
+        rate_limits = RateLimits(
+            create_rate_limiter(settings.redis_url),
+            general=Tier("general", settings.rate_limit_general, window),
+            strict=Tier("strict", settings.rate_limit_strict, window),
+            strict_paths=StrictPaths(settings.rate_limit_strict_paths),
+            addresses=ClientAddress(settings.rate_limit_trusted_proxies),
+        )
     platform = PlatformClient(
         settings.wechat_api_base_url, settings.wechat_accounts, redis_url=settings.redis_url
     )
@@ -51,6 +62,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await upstreams.start()
         await wechat_dedup.start()
+        if rate_limits is not None:
+            await rate_limits.limiter.start()
         await platform.start()
         menu_sync = None
         if settings.wechat_menu_sync_seconds > 0:
@@ -64,6 +77,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             # Before the clients close: late answers still being sent need them.
             await late_replies.close()
             await platform.close()
+            if rate_limits is not None:
+                await rate_limits.limiter.close()
             await wechat_dedup.close()
             await upstreams.close()
 
@@ -81,6 +96,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.state.upstreams = upstreams
     app.state.wechat_dedup = wechat_dedup
+    app.state.rate_limits = rate_limits
     app.state.wechat_chat_configs = ChatConfigs(upstreams, ttl=settings.wechat_config_ttl_seconds)
     app.state.wechat_towns = TownDirectory(upstreams)
     app.state.platform = platform

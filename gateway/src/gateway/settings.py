@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import ClassVar, Literal
 
 from pydantic import (
@@ -98,7 +99,42 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0, description="largest request body forwarded upstream"
     )
-    redis_url: str = ""
+    redis_url: str = Field(
+        default="",
+        description="Redis for state shared by replicas (rate limits, WeChat de-duplication, "
+        "platform tokens); empty = in memory, one replica only",
+    )
+    rate_limit_enabled: bool = Field(
+        default=True,
+        description="limit /api/v1/... requests per client (the signed-in citizen, else the IP "
+        "address); staff calls with X-Api-Key and WeChat callbacks are never limited",
+    )
+    rate_limit_window_seconds: int = Field(
+        default=60, gt=0, description="length of the fixed windows both tiers count in"
+    )
+    rate_limit_general: int = Field(
+        default=600, gt=0, description="requests per window per client to any /api/v1/... path"
+    )
+    rate_limit_strict: int = Field(
+        default=20,
+        gt=0,
+        description="requests per window per client to the sensitive public lookups of "
+        "rate_limit_strict_paths (they count against the general tier too)",
+    )
+    rate_limit_strict_paths: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "traffic": ["violations", "decisions/*"],
+            "socialsec": ["certificates/*"],
+        },
+        description="per service, paths under its /v1/ limited by rate_limit_strict; `*` stands "
+        'for one segment, e.g. {"traffic": ["violations", "decisions/*"]}',
+    )
+    rate_limit_trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or CIDR networks of proxies in front of the gateway whose "
+        "X-Forwarded-For is believed for the client address (empty: the peer address is the "
+        "client, e.g. when uvicorn's --forwarded-allow-ips already resolved it)",
+    )
     wechat_api_base_url: str = Field(
         default="",
         description="WeChat platform API, https://api.weixin.qq.com in production; "
@@ -195,6 +231,23 @@ class GatewaySettings(ServiceSettings):
             if unknown:
                 raise ValueError(f"staff_keys names unknown roles: {sorted(unknown)}")
         return self
+
+    @model_validator(mode="after")
+    def _known_rate_limit_services(self) -> GatewaySettings:
+        unknown = set(self.rate_limit_strict_paths) - set(SERVICES)
+        if unknown:
+            raise ValueError(f"rate_limit_strict_paths names unknown services: {sorted(unknown)}")
+        return self
+
+    @field_validator("rate_limit_trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"rate_limit_trusted_proxies: not an address: {proxy}") from None
+        return value
 
     @model_validator(mode="after")
     def _known_internal_callers(self) -> GatewaySettings:
