@@ -165,9 +165,12 @@ async def test_each_reply_kind_goes_out_as_its_custom_message() -> None:
     news = NewsReply(
         (
             Article(
-                "大朗社保分局", "办公时间 9:00-17:00", "https://h5.example.cn/a", "https://p/1"
+                "大朗社保分局",
+                "办公时间 9:00-17:00",
+                "https://h5.example.org/a",
+                "https://img.example.org/1.png",
             ),
-            Article("第二篇", url="https://h5.example.cn/b"),
+            Article("第二篇", url="https://h5.example.org/b"),
         )
     )
     for reply in (TextReply("您好"), news, None):
@@ -186,8 +189,8 @@ async def test_each_reply_kind_goes_out_as_its_custom_message() -> None:
                         {
                             "title": "大朗社保分局",
                             "description": "办公时间 9:00-17:00",
-                            "url": "https://h5.example.cn/a",
-                            "picurl": "https://p/1",
+                            "url": "https://h5.example.org/a",
+                            "picurl": "https://img.example.org/1.png",
                         }
                     ]
                 },

@@ -232,7 +232,7 @@ def test_news_replies_are_cards(client: TestClient, fake: FakeGateway) -> None:
             "<MsgType><![CDATA[news]]></MsgType><ArticleCount>1</ArticleCount><Articles>"
             "<item><Title><![CDATA[往期预报]]></Title><Description><![CDATA[<b>粗</b>]]>"
             "</Description><PicUrl><![CDATA[]]></PicUrl>"
-            "<Url><![CDATA[https://h5.example.cn/a]]></Url></item></Articles></xml>",
+            "<Url><![CDATA[https://h5.example.org/a]]></Url></item></Articles></xml>",
         )
 
     fake.reply = news
@@ -335,7 +335,7 @@ def test_location_click_and_view_entries(client: TestClient, fake: FakeGateway, 
     menu = {
         "button": [
             {"type": "click", "name": "今日天气", "key": "WEATHER_TODAY"},
-            {"type": "view", "name": "官网", "url": "https://tq.example.cn/"},
+            {"type": "view", "name": "官网", "url": "https://tq.example.org/"},
         ]
     }
     assert client.get("/sandbox/accounts/dgtq/menu").json() == {
@@ -357,14 +357,17 @@ def test_location_click_and_view_entries(client: TestClient, fake: FakeGateway, 
     ]
     assert clicked["content"]["name"] == "今日天气" and clicked["summary"] == "点击菜单「今日天气」"
     assert answer["content"]["content"] == "菜单：WEATHER_TODAY"
-    [viewed] = send(client, "lisi", "dgtq", kind="view", url="https://tq.example.cn/").json()[
+    [viewed] = send(client, "lisi", "dgtq", kind="view", url="https://tq.example.org/").json()[
         "items"
     ]
     assert viewed["content"]["name"] == "官网"
     location, click, view = (fake.message(d) for d in fake.deliveries)
     assert location.findtext("Label") == "大朗镇" and location.findtext("Scale") == "16"
     assert click.findtext("Event") == "CLICK"
-    assert (view.findtext("Event"), view.findtext("EventKey")) == ("VIEW", "https://tq.example.cn/")
+    assert (view.findtext("Event"), view.findtext("EventKey")) == (
+        "VIEW",
+        "https://tq.example.org/",
+    )
 
 
 def test_pushed_messages_join_the_conversation(
