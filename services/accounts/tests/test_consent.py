@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from accounts.clock import as_utc, utcnow
 from accounts.main import create_app
 from accounts.models import OutboxMessage
 from accounts.outbox import (
@@ -23,6 +22,7 @@ from accounts.outbox import (
 )
 from accounts.registry_seed import seed_registry
 from accounts.settings import AccountsSettings
+from servicekit.clock import as_utc, utcnow
 from servicekit.db import make_engine
 from servicekit.identity import Identity, verify_token
 from servicekit.settings import SharedSettings

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from servicekit.clock import SHANGHAI, current_time
 from servicekit.settings import SharedSettings
 from servicekit.testing import mint_token
-from socialsec.clock import SHANGHAI, current_time
 from socialsec.main import create_app
 from socialsec.population import DEMO_PEOPLE
 from socialsec.seed import seed_at

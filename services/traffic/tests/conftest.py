@@ -22,10 +22,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from servicekit import wechatpay
+from servicekit.clock import SHANGHAI, current_time
 from servicekit.settings import SharedSettings
 from servicekit.testing import mint_token, serve_in_thread
 from servicekit.wechatpay_dev import DevKeySet, ensure_dev_keys
-from traffic.clock import SHANGHAI, current_time
 from traffic.main import create_app
 from traffic.population import DEMO_PEOPLE
 from traffic.seed import seed_at

@@ -21,12 +21,12 @@ from sqlmodel import Session, select
 
 from servicekit import wechatpay
 from servicekit.cjk import CJKFontNotFound, find_cjk_font
+from servicekit.clock import SHANGHAI
 from servicekit.db import make_engine
 from servicekit.demo_citizens import demo_citizen
 from servicekit.settings import SharedSettings
 from servicekit.testing import mint_token, require, serve_in_thread
 from servicekit.wechatpay_dev import ensure_dev_keys
-from traffic.clock import SHANGHAI
 from traffic.models import PaymentEvent, PaymentOrder, PenaltyDecision
 from traffic.reconcile import reconcile_once
 from traffic.settings import TrafficSettings

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from servicekit.cjk import CJKFontNotFound, missing_glyphs
+from servicekit.clock import SHANGHAI
 from servicekit.testing import require
-from traffic.clock import SHANGHAI
 from traffic.roadmap import find_map_font, map_text
 from traffic.roads import (
     ROADS,

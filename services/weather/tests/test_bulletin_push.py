@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from servicekit.cjk import CJKFontNotFound, find_cjk_font
+from servicekit.clock import SHANGHAI, utcnow
 from servicekit.db import make_engine
 from servicekit.identity import verify_token
 from servicekit.settings import SharedSettings
@@ -39,7 +40,7 @@ from weather.bulletin_push import (
 from weather.bulletin_schedule import BulletinScheduler, backoff_seconds, next_run
 from weather.bulletins import MAX_LENGTH
 from weather.charts import ChartCache
-from weather.clock import SHANGHAI, today_local, utcnow
+from weather.clock import today_local
 from weather.main import create_app
 from weather.models import Bulletin, BulletinPush
 from weather.settings import WeatherSettings

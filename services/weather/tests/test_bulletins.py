@@ -5,9 +5,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from servicekit.clock import SHANGHAI
 from servicekit.testing import mint_token
 from weather.bulletins import MAX_LENGTH, draft_text
-from weather.clock import SHANGHAI, today_local
+from weather.clock import today_local
 from weather.models import DailyForecast, WarningPublic
 from weather.reference import CITY
 from weather.synthetic import synthetic_forecast

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from servicekit.cjk import CJKFontNotFound, missing_glyphs
+from servicekit.clock import SHANGHAI
 from servicekit.testing import require
 from weather.charts import ChartCache, ChartText, chart_text, find_chart_font
-from weather.clock import SHANGHAI
 from weather.models import DailyForecast
 from weather.reference import CITY, Division, divisions
 from weather.serving import ServedForecast

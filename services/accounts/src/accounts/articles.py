@@ -21,8 +21,9 @@ from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
 from accounts.audit import Actor, record
-from accounts.clock import SHANGHAI, local, utcnow
+from accounts.clock import local
 from accounts.models import Article, ArticleSnapshot
+from servicekit.clock import SHANGHAI, utcnow
 
 COLUMNS = ("published_at", "title", "url", "is_headline", "reads", "likes", "wows", "shares")
 REQUIRED = ("published_at", "title", "url")

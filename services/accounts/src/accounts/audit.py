@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from accounts.clock import utcnow
 from accounts.models import AuditEntry
+from servicekit.clock import utcnow
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, delete, select
 
 from accounts.audit import Actor, record
-from accounts.clock import utcnow
 from accounts.keyword_rules import keyword_rules_errors, normalise_keyword_rules
 from accounts.menu_rules import menu_errors
 from accounts.models import ChatConfig, KeywordRule
 from accounts.registry import get_account
+from servicekit.clock import utcnow
 from servicekit.errors import Conflict, ValidationFailed
 
 WELCOME_CHARS = 600

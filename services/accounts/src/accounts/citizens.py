@@ -25,9 +25,9 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from accounts.clock import utcnow
 from accounts.models import Account, Citizen, CitizenOpenid, Consent
 from accounts.outbox import enqueue_delete_bindings
+from servicekit.clock import utcnow
 from servicekit.errors import Conflict, NotFound
 
 log = logging.getLogger("accounts.citizens")

@@ -2,8 +2,8 @@
 
 from sqlmodel import Session
 
-from accounts.clock import utcnow
 from accounts.models import Citizen
+from servicekit.clock import utcnow
 from servicekit.demo_citizens import DEMO_CITIZENS
 
 

@@ -19,9 +19,9 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from accounts.citizens import require_citizen
-from accounts.clock import as_utc
 from accounts.models import Citizen, Consent, OutboxMessage
 from accounts.outbox import BINDING_SERVICES, DELETE_BINDINGS, enqueue_delete_bindings
+from servicekit.clock import as_utc
 from servicekit.errors import Conflict, NotFound
 
 Purpose = Literal["traffic_records", "socialsec_records"]

@@ -27,8 +27,8 @@ from accounts.citizens import (
     require_account,
     resolve_citizen,
 )
-from accounts.clock import as_utc, local_day, utcnow
 from accounts.models import Account, Follower, FollowerCount, FollowerEvent
+from servicekit.clock import as_utc, local_day, utcnow
 from servicekit.errors import Conflict
 
 log = logging.getLogger("accounts.followers")

@@ -33,9 +33,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from accounts.clock import utcnow
 from accounts.models import OutboxMessage
 from accounts.settings import AccountsSettings
+from servicekit.clock import utcnow
 from servicekit.db import make_engine
 from servicekit.identity import service_token
 from servicekit.logging import request_id_var

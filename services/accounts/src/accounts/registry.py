@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from accounts.audit import Actor, field_changes, record
-from accounts.clock import utcnow
 from accounts.models import ACCOUNT_KINDS, Account
 from accounts.reference import town_codes
+from servicekit.clock import utcnow
 from servicekit.errors import Conflict, NotFound, ValidationFailed
 
 CODE = re.compile(r"[a-z0-9_]{2,32}")

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, distinct, extract, func, select
 from sqlmodel import Session
 
-from accounts.clock import SHANGHAI, local
+from accounts.clock import local
 from accounts.models import Account, Article, ChatConfig, FollowerCount
+from servicekit.clock import SHANGHAI
 
 DAY = 86_400
 WEEK = 7 * DAY

@@ -29,8 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from accounts.clock import today, utcnow
 from accounts.models import Account, Article, FollowerCount
+from servicekit.clock import today, utcnow
 
 SEED_DAYS = 180
 # Registry follower figures are taken as the followers on this day; growth runs from it.

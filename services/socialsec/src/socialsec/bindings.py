@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
+from servicekit.clock import as_utc
 from servicekit.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
-from socialsec.clock import as_utc
 from socialsec.models import Binding, BindingFailure, InsuredPerson, SocialCard
 
 log = logging.getLogger("socialsec.bindings")

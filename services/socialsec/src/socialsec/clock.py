@@ -1,44 +1,12 @@
-"""Time and months: UTC in the database, Asia/Shanghai for citizens and calendar days (DESIGN §5).
+"""Months (缴费期) and ages; the shared time helpers are `servicekit.clock`.
 
-Handlers take the current time through `NowDep`, so tests fix "now" with
-`app.dependency_overrides[current_time]`. A month (缴费期) is the `date` of its first day.
+A month is the `date` of its first day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from typing import Annotated
-from zoneinfo import ZoneInfo
-
-from fastapi import Depends
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """A stored time as aware UTC; SQLite hands timestamps back naive, and they were UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def local(value: datetime) -> datetime:
-    """A stored time in Asia/Shanghai, whole seconds, for responses."""
-    return as_utc(value).astimezone(SHANGHAI).replace(microsecond=0)
-
-
-def local_day(value: datetime) -> date:
-    """The Asia/Shanghai calendar day of a moment."""
-    return as_utc(value).astimezone(SHANGHAI).date()
-
-
-def today() -> date:
-    """Today in Asia/Shanghai."""
-    return local_day(utcnow())
+from datetime import date
 
 
 def month_of(day: date) -> date:
@@ -71,11 +39,3 @@ def month_label(month: date) -> str:
 def age_on(*, birth: date, day: date) -> int:
     """Full years of age on `day`."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-async def current_time() -> datetime:
-    """FastAPI dependency: now, in UTC (async: pure, so no threadpool hop)."""
-    return utcnow()
-
-
-NowDep = Annotated[datetime, Depends(current_time)]

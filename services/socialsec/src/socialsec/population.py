@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from servicekit.clock import SHANGHAI
 from servicekit.demo_citizens import demo_citizen
 from socialsec.accounts import (
     medical_entries,
@@ -23,7 +24,7 @@ from socialsec.accounts import (
     pension_entries,
     yearly_credits,
 )
-from socialsec.clock import SHANGHAI, add_months, month_of, month_range
+from socialsec.clock import add_months, month_of, month_range
 from socialsec.contributions import Span, month_rows
 from socialsec.rates import RateBook, pension_interest_bp, rate_table
 from socialsec.reference import divisions, short_name

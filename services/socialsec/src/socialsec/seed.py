@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
-from socialsec.clock import today, utcnow
+from servicekit.clock import today, utcnow
 from socialsec.models import (
     AccountEntry,
     Binding,

@@ -22,8 +22,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from servicekit.clock import SHANGHAI, as_utc, local_day
 from servicekit.errors import Conflict, NotFound
-from traffic.clock import SHANGHAI, as_utc, local_day
 from traffic.models import (
     Appointment,
     AppointmentBusiness,

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
+from servicekit.clock import as_utc
 from servicekit.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
-from traffic.clock import as_utc
 from traffic.models import Binding, BindingFailure, DriverLicence, Vehicle
 from traffic.records import find_vehicle
 

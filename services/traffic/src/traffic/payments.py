@@ -40,10 +40,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from servicekit import wechatpay
+from servicekit.clock import as_utc, local_day
 from servicekit.errors import Conflict, Forbidden, NotFound, Problem, UpstreamUnavailable
 from servicekit.identity import Identity
 from traffic.bindings import bound_licence, bound_vehicle_ids
-from traffic.clock import as_utc, local_day
 from traffic.models import (
     OPEN_STATUSES,
     PaymentEvent,
@@ -121,7 +121,7 @@ def request_hash(*, number: str, openid: str) -> str:
 
 def new_out_trade_no(now: datetime) -> str:
     """A unique order number: JJ + Shanghai time to the second + 12 random hex digits (28)."""
-    from traffic.clock import SHANGHAI
+    from servicekit.clock import SHANGHAI
 
     return f"JJ{as_utc(now).astimezone(SHANGHAI):%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}"
 

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from servicekit.clock import SHANGHAI
 from servicekit.demo_citizens import demo_citizen
-from traffic.clock import SHANGHAI
 from traffic.penalties import amount_due_fen
 from traffic.points import anniversary
 from traffic.reference import ViolationCodeRow, division_names, violation_codes

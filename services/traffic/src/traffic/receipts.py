@@ -12,8 +12,8 @@ from fpdf import FPDF
 from sqlmodel import Session
 
 from servicekit.cjk import CJKFontNotFound, find_cjk_font
+from servicekit.clock import local, local_day
 from servicekit.errors import Conflict, UpstreamUnavailable
-from traffic.clock import local, local_day
 from traffic.models import (
     DriverLicence,
     PaymentOrder,

@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from traffic.clock import as_utc, local_day, utcnow
+from servicekit.clock import as_utc, local_day, utcnow
 from traffic.models import OPEN_STATUSES, PaymentOrder, PaymentRefund
 from traffic.payments import (
     alert,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from traffic.clock import SHANGHAI
+from servicekit.clock import SHANGHAI
 
 RoadClass = Literal["expressway", "arterial", "secondary"]
 SNAPSHOT_MINUTES = 5

@@ -13,9 +13,9 @@ from datetime import date, datetime, time
 from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
+from servicekit.clock import SHANGHAI, as_utc, today, utcnow
 from traffic.appointments import BOOKING_DAYS, slots_to_create
 from traffic.catalogue import BUSINESSES, GUIDES, OFFICES
-from traffic.clock import SHANGHAI, as_utc, today, utcnow
 from traffic.models import (
     AppointmentBusiness,
     AppointmentSlot,

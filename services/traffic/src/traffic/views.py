@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from servicekit.clock import local
 from traffic.bindings import BoundItem
-from traffic.clock import local
 from traffic.licences import Standing
 from traffic.models import BindingPublic, DecisionPublic, LicencePublic, ViolationPublic
 from traffic.records import ViolationRecord, amount_due_on, overdue_days_on, violation_status

@@ -31,7 +31,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from servicekit import wechatpay
-from traffic.clock import SHANGHAI
+from servicekit.clock import SHANGHAI
 from traffic.settings import TrafficSettings
 
 log = logging.getLogger("traffic.wechatpay")

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from weather.clock import utcnow
+from servicekit.clock import utcnow
 from weather.models import AuditEntry
 
 

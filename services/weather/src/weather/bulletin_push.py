@@ -37,10 +37,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from servicekit.cjk import CJKFontNotFound
+from servicekit.clock import as_utc, local, utcnow
 from servicekit.identity import service_token
 from weather.bulletins import bulletin_to_push
 from weather.charts import ChartCache, chart_text, find_chart_font, render_png
-from weather.clock import as_utc, local, now_local, utcnow
+from weather.clock import now_local
 from weather.models import BulletinPush
 from weather.reference import CITY
 from weather.serving import served_forecast

@@ -20,8 +20,9 @@ from datetime import date, datetime, time, timedelta
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from servicekit.clock import SHANGHAI
 from weather.bulletin_push import BulletinPusher, Outcome, PushResult
-from weather.clock import SHANGHAI, now_local
+from weather.clock import now_local
 from weather.settings import WeatherSettings
 
 log = logging.getLogger("weather.bulletin_schedule")

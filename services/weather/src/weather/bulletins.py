@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from servicekit.clock import SHANGHAI, local, utcnow
 from servicekit.errors import NotFound
 from weather.audit import Actor, record
-from weather.clock import SHANGHAI, local, utcnow
 from weather.models import Bulletin, DailyForecast, WarningPublic
 from weather.reference import CITY
 from weather.serving import served_forecast

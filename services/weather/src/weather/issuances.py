@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from servicekit.clock import local, utcnow
 from servicekit.errors import Conflict, NotFound, ValidationFailed
 from weather.audit import Actor, record
-from weather.clock import local, utcnow
 from weather.models import (
     ForecastIssuance,
     IssuanceCreate,

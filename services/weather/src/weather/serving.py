@@ -11,8 +11,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
+from servicekit.clock import SHANGHAI, local
 from servicekit.errors import NotFound, ValidationFailed
-from weather.clock import SHANGHAI, local
 from weather.daily import daily_forecast
 from weather.models import (
     DailyForecast,

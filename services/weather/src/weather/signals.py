@@ -16,9 +16,9 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
+from servicekit.clock import as_utc, local, utcnow
 from servicekit.errors import Conflict, NotFound, ValidationFailed
 from weather.audit import Actor, record
-from weather.clock import as_utc, local, utcnow
 from weather.models import WarningEvent, WarningPublic, WarningSignal
 from weather.reference import CITY, hazards, location_names
 

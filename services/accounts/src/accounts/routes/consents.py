@@ -6,7 +6,7 @@ from typing import Literal
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 from pydantic import BaseModel, Field
 
-from accounts.clock import local, utcnow
+from accounts.clock import local
 from accounts.consents import (
     ConsentState,
     Purpose,
@@ -15,6 +15,7 @@ from accounts.consents import (
     withdraw_consent,
 )
 from accounts.outbox import OutboxDispatcher
+from servicekit.clock import utcnow
 from servicekit.deps import SessionDep
 from servicekit.identity import CitizenDep
 

@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from accounts.clock import today
 from accounts.followers import FollowerEventName, follower_counts, record_follower_event
 from accounts.routes.citizens import OptionalUnionid, WechatId
+from servicekit.clock import today
 from servicekit.deps import SessionDep
 from servicekit.errors import ValidationFailed
 from servicekit.identity import requires_caller

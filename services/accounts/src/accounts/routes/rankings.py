@@ -5,8 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from accounts.clock import today
 from accounts.rankings import CompositeWeights, Formula, Period, Ranking, rank
+from servicekit.clock import today
 from servicekit.deps import SessionDep
 
 router = APIRouter(prefix="/v1/rankings", tags=["rankings"])

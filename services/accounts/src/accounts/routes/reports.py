@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from accounts.clock import today
 from accounts.report_chart import DEFAULT_TOP, chart_text, find_chart_font, render_png
 from accounts.reports import OperationsReport, operations_report, report_csv
 from servicekit.cjk import CJKFontNotFound
+from servicekit.clock import today
 from servicekit.deps import SessionDep
 from servicekit.errors import Problem, ValidationFailed
 

@@ -4,11 +4,11 @@ import logging
 
 from fastapi import APIRouter, Request, Response, status
 
+from servicekit.clock import NowDep, local
 from servicekit.deps import Page, SessionDep
 from servicekit.identity import CitizenDep, requires_caller
 from socialsec.access import record_access
 from socialsec.bindings import Bound, bind, bound, delete_all_bindings, delete_binding
-from socialsec.clock import NowDep, local
 from socialsec.models import BindingCreate, BindingPublic
 from socialsec.routes.params import valid
 from socialsec.validators import validate_card_number, validate_name, validate_resident_id

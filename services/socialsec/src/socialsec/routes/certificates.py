@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 
+from servicekit.clock import NowDep, as_utc, local, local_day
 from servicekit.deps import SessionDep
 from servicekit.errors import NotFound
 from socialsec.certificates import (
@@ -15,7 +16,7 @@ from socialsec.certificates import (
     public_summary,
     render_pdf,
 )
-from socialsec.clock import NowDep, as_utc, local, local_day, month_label, month_of
+from socialsec.clock import month_label, month_of
 from socialsec.masking import mask_card_number, mask_id_number, mask_name
 from socialsec.models import Certificate, CertificateCheck
 from socialsec.records import STATUS_TEXT, contributions

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from servicekit.clock import NowDep, local_day
 from servicekit.deps import Page
-from socialsec.clock import NowDep, local_day
 from socialsec.eligibility import FREE_BUS, PROVIDENT_FUND, RULE_TITLES, elderly_free_bus
 from socialsec.models import FreeBusCheck, RulePublic, RuleResultPublic
 from socialsec.routes.me import rule_public

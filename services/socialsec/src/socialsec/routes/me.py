@@ -10,11 +10,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from sqlmodel import col, func, select
 
+from servicekit.clock import local, local_day
 from servicekit.deps import Page, PageDep, SessionDep
 from servicekit.identity import CitizenDep
 from socialsec.access import RESOURCE_TEXT
 from socialsec.accounts import KIND_TEXT
-from socialsec.clock import age_on, local, local_day, month_label, month_of
+from socialsec.clock import age_on, month_label, month_of
 from socialsec.contributions import Totals, continuous_months
 from socialsec.eligibility import (
     STAGE_TEXT,

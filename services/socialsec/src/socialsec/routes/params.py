@@ -9,12 +9,13 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
 
+from servicekit.clock import NowDep, local_day
 from servicekit.deps import SessionDep
 from servicekit.errors import ValidationFailed
 from servicekit.identity import CitizenDep
 from socialsec.access import record_access
 from socialsec.bindings import Bound, require_bound
-from socialsec.clock import NowDep, add_months, local_day, month_label, month_of
+from socialsec.clock import add_months, month_label, month_of
 from socialsec.validators import InvalidIdentifier, parse_month
 
 T = TypeVar("T")

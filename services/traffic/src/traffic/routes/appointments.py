@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, status
 from sqlmodel import col, func, select
 
+from servicekit.clock import SHANGHAI, NowDep, as_utc, local
 from servicekit.deps import Page, PageDep, SessionDep, paginate
 from servicekit.errors import NotFound
 from servicekit.identity import CitizenDep
 from traffic.appointments import Booking, appointment_number, book, cancel, my_booking, my_bookings
-from traffic.clock import SHANGHAI, NowDep, as_utc, local
 from traffic.models import (
     AppointmentBusiness,
     AppointmentBusinessPublic,

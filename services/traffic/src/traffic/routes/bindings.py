@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Request, Response, status
 from pydantic import Field
 
+from servicekit.clock import NowDep
 from servicekit.deps import Page, PageDep, SessionDep
 from servicekit.identity import CitizenDep, requires_caller
 from traffic.bindings import (
@@ -15,7 +16,6 @@ from traffic.bindings import (
     delete_all_bindings,
     delete_binding,
 )
-from traffic.clock import NowDep
 from traffic.models import BindingPublic, LicenceBindingCreate, VehicleBindingCreate
 from traffic.routes.params import valid
 from traffic.validators import (

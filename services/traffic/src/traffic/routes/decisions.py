@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import select
 
+from servicekit.clock import NowDep, local_day
 from servicekit.deps import SessionDep
 from servicekit.errors import NotFound, ValidationFailed
-from traffic.clock import NowDep, local_day
 from traffic.models import DecisionPublic, PenaltyDecision, Vehicle, Violation, ViolationCode
 from traffic.records import ViolationRecord
 from traffic.routes.params import valid

@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter, status
 
+from servicekit.clock import NowDep, local_day
 from servicekit.deps import SessionDep
 from servicekit.errors import NotFound
 from servicekit.identity import CitizenDep
 from traffic.bindings import bound_licence
-from traffic.clock import NowDep, local_day
 from traffic.licences import licence_standing, record_point_study
 from traffic.models import DriverLicence, LicencePublic, PointStudyCreate, PointStudyPublic
 from traffic.views import licence_public

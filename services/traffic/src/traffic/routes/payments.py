@@ -8,9 +8,9 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, func, select
 from starlette.concurrency import run_in_threadpool
 
+from servicekit.clock import NowDep, as_utc, local
 from servicekit.deps import Page, PageDep, SessionDep
 from servicekit.identity import CitizenDep, Identity, IdentityDep, requires_role
-from traffic.clock import NowDep, as_utc, local
 from traffic.models import (
     JsapiPayParams,
     PaymentCreate,

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter, status
 
+from servicekit.clock import NowDep, local, local_day
 from servicekit.deps import Page, PageDep, SessionDep
 from servicekit.identity import CitizenDep
-from traffic.clock import NowDep, local, local_day
 from traffic.models import (
     ReviewCompletion,
     ReviewCompletionPublic,

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from servicekit.cjk import CJKFontNotFound
+from servicekit.clock import NowDep
 from servicekit.deps import PageDep
 from servicekit.errors import NotFound, Problem
-from traffic.clock import NowDep
 from traffic.models import RoadConditionsPage, RoadSegmentPublic
 from traffic.roadmap import STATUS_COLOUR, find_map_font, map_text, render_map
 from traffic.roads import (

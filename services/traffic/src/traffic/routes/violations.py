@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
+from servicekit.clock import NowDep, local_day
 from servicekit.deps import PageDep, PageParams, SessionDep
 from servicekit.errors import NotFound
 from servicekit.identity import CitizenDep
 from traffic.bindings import bound_licence, bound_vehicle_ids
-from traffic.clock import NowDep, local_day
 from traffic.handling import decide_violation
 from traffic.licences import licence_standing
 from traffic.models import DecisionCreated, ViolationPage, ViolationStatus

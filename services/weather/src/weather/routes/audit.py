@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, field_validator
 from sqlmodel import col, select
 
+from servicekit.clock import local
 from servicekit.deps import Page, PageDep, SessionDep, paginate
-from weather.clock import local
 from weather.models import AuditEntry
 from weather.staff import forecaster
 

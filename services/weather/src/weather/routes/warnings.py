@@ -9,9 +9,9 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlmodel import col, func, select
 
+from servicekit.clock import local
 from servicekit.deps import Page, PageDep, SessionDep
 from weather.caching import cached_json
-from weather.clock import local
 from weather.models import WarningEvent, WarningPublic, WarningSignal
 from weather.reference import location_names
 from weather.signals import (

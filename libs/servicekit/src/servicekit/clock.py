@@ -1,7 +1,7 @@
-"""Time: UTC in the database, Asia/Shanghai for citizens and for calendar days (DESIGN §5).
+"""Time: UTC in the databases, Asia/Shanghai for citizens and calendar days (DESIGN §5).
 
-Handlers take the current time through the `NowDep` dependency, so tests can fix "now" with
-`app.dependency_overrides[current_time]` and every date rule (deadlines, cycles) stays testable.
+Handlers take the current time through `NowDep`, so tests fix "now" with
+`app.dependency_overrides[current_time]` and every date rule stays testable.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
+    """The current time, timezone-aware in UTC (the form every stored time takes)."""
     return datetime.now(UTC)
 
 
