@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from servicekit.app import create_service_app
 from servicekit.deps import Page, PageDep
 from servicekit.errors import NotFound
-from servicekit.identity import CitizenDep, Identity, requires_caller, requires_role
+from servicekit.identity import CitizenDep, Identity, requires_caller, requires_staff
 from servicekit.settings import ServiceSettings, SharedSettings
 
 
@@ -45,7 +45,7 @@ def me(citizen: CitizenDep) -> dict[str, str]:
 
 
 @router.get("/staff-only")
-def staff_only(identity: Identity = requires_role("forecaster")) -> dict[str, str]:
+def staff_only(identity: Identity = requires_staff("forecaster")) -> dict[str, str]:
     return {"staff": identity.subject}
 
 

@@ -54,6 +54,10 @@ def test_personal_endpoint_needs_a_citizen_token(client: TestClient) -> None:
 
 def test_role_is_required(client: TestClient) -> None:
     assert client.get("/v1/staff-only", headers=mint_token("demo", "s-1")).status_code == 403
+    assert (
+        client.get("/v1/staff-only", headers=mint_token("demo", "s-1", kind="staff")).status_code
+        == 403
+    )
     ok = client.get(
         "/v1/staff-only", headers=mint_token("demo", "s-1", roles=["forecaster"], kind="staff")
     )
@@ -88,3 +92,19 @@ def test_internal_endpoint_accepts_only_named_services(client: TestClient) -> No
     assert client.get("/v1/internal/ping", headers=other).status_code == 403
     assert client.get("/v1/internal/ping", headers=mint_token("demo", "c-1")).status_code == 403
     assert client.get("/v1/internal/ping").status_code == 401
+
+
+def test_a_role_claim_without_a_staff_token_is_refused(client: TestClient) -> None:
+    citizen = mint_token("demo", "c-1", roles=["forecaster"])
+    service = issue_token(
+        secret=TEST_SECRET,
+        audience="demo",
+        subject="accounts",
+        issuer="accounts",
+        kind="service",
+        roles=["forecaster"],
+    )
+    for headers in (citizen, {"Authorization": f"Bearer {service}"}):
+        response = client.get("/v1/staff-only", headers=headers)
+        assert response.status_code == 403
+        assert response.json()["detail"] == "此接口仅供工作人员使用。"

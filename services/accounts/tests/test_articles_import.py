@@ -188,6 +188,7 @@ def test_parse_json() -> None:
         (b'[{"published_at": "2014-12-18", "title": "t", "url": "https://x.cn/1", "read": 1}]',
          "rows[1].read"),
         (b"not json", "body"),
+        (b"[" * 100_000 + b"]" * 100_000, "body"),  # deeper than Python's parser goes
     ],
 )  # fmt: skip
 def test_parse_json_rejects(body: bytes, field: str) -> None:

@@ -1,5 +1,7 @@
 """Consent and its withdrawal: deletions reach every binding service through the outbox."""
 
+import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -8,12 +10,14 @@ from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from accounts.main import create_app
 from accounts.models import OutboxMessage
 from accounts.outbox import (
+    ALERT,
     LEASE,
     OutboxDispatcher,
     backoff_seconds,
@@ -88,7 +92,9 @@ def make_client(migrated_database_url: str) -> Iterator[Callable[..., TestClient
     seed_database(migrated_database_url, lambda session: seed_registry(session=session))
     with ExitStack() as stack:
 
-        def start(traffic_url: str, socialsec_url: str, **outbox: float) -> TestClient:
+        def start(
+            traffic_url: str, socialsec_url: str, instance: str = "test-host", **outbox: float
+        ) -> TestClient:
             settings = AccountsSettings(
                 database_url=migrated_database_url,
                 shared=SharedSettings(env="dev"),
@@ -97,6 +103,7 @@ def make_client(migrated_database_url: str) -> Iterator[Callable[..., TestClient
                 outbox_interval_seconds=outbox.get("interval", 0),
                 outbox_backoff_base_seconds=outbox.get("base", 1.0),
                 outbox_timeout_seconds=2,
+                outbox_instance=instance,
             )
             return stack.enter_context(TestClient(create_app(settings)))
 
@@ -336,21 +343,116 @@ def test_the_loop_delivers_without_anyone_asking(
     assert socialsec.citizens() == [citizen_id]
 
 
-def test_404_acknowledges_and_other_errors_retry(
-    make_client: Callable[..., TestClient], services: dict, engine: Engine
+class NotFoundEverywhere:
+    """Some other service a target URL was misrouted to: no such route, a 404 problem."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return
+        self.paths.append(scope["path"])
+        headers = [(b"content-type", b"application/problem+json")]
+        await send({"type": "http.response.start", "status": 404, "headers": headers})
+        await send({"type": "http.response.body", "body": b'{"status":404,"title":"Not Found"}'})
+
+
+class Records(logging.Handler):
+    """Keeps what a logger emits (the app's logging set-up replaces the root's handlers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def outbox_log() -> Iterator[Records]:
+    """The records of the `accounts.outbox` logger during the test."""
+    records = Records()
+    logger = logging.getLogger("accounts.outbox")
+    logger.addHandler(records)
+    yield records
+    logger.removeHandler(records)
+
+
+def test_a_misrouted_target_leaves_the_deletion_pending(
+    make_client: Callable[..., TestClient],
+    services: dict,
+    engine: Engine,
+    outbox_log: Records,
 ) -> None:
     traffic, traffic_url = services["traffic"]
-    socialsec, socialsec_url = services["socialsec"]
-    traffic.status, socialsec.status = 404, 403
-    client = make_client(traffic_url, socialsec_url)
-    citizen_id, headers = new_citizen(client)
-    client.post("/v1/me/consents", json={"purpose": "traffic_records"}, headers=headers)
-    client.delete("/v1/me/consents/traffic_records", headers=headers)
-    rows = messages(engine, citizen_id)
-    assert rows["traffic"].delivered_at is not None
-    assert rows["socialsec"].delivered_at is None
-    assert rows["socialsec"].last_error is not None
-    assert rows["socialsec"].last_error.startswith("HTTP 403")
+    wrong = NotFoundEverywhere()
+    with serve_in_thread(wrong) as wrong_url:
+        client = make_client(traffic_url, wrong_url)
+        citizen_id, headers = new_citizen(client)
+        client.post("/v1/me/consents", json={"purpose": "socialsec_records"}, headers=headers)
+        client.delete("/v1/me/consents/socialsec_records", headers=headers)
+    assert wrong.paths == [f"{BINDINGS_PREFIX}{citizen_id}/bindings"]
+    assert traffic.citizens() == [citizen_id]
+    row = messages(engine, citizen_id)["socialsec"]
+    assert row.delivered_at is None
+    assert (row.attempts, row.last_status) == (1, 404)
+    assert (row.last_error or "").startswith("HTTP 404")
+    assert as_utc(row.next_attempt_at) > utcnow()
+    item = by_purpose(client, headers)["socialsec_records"]
+    assert deletions(item) == {"traffic": "acknowledged", "socialsec": "pending"}
+    # Granting again stays refused: the bindings may still be there.
+    regrant = client.post("/v1/me/consents", json={"purpose": "socialsec_records"}, headers=headers)
+    assert regrant.status_code == 409
+    alerts = [r for r in outbox_log.records if getattr(r, "alert", None) == ALERT]
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert alert.levelno == logging.ERROR
+    assert (alert.target, alert.status) == ("socialsec", 404)  # type: ignore[attr-defined]
+    # The alert carries no personal values, not even the citizen id the staff listing shows.
+    assert citizen_id not in repr(alert.__dict__)
+
+
+@pytest.mark.parametrize("status", [302, 400, 401, 404, 410, 500, 503])
+def test_anything_but_a_2xx_stays_pending_with_backoff(
+    make_client: Callable[..., TestClient], services: dict, engine: Engine, status: int
+) -> None:
+    traffic, traffic_url = services["traffic"]
+    _, socialsec_url = services["socialsec"]
+    make_client(closed_url(), closed_url())
+    traffic.status = status
+    dispatcher = dispatcher_for(engine, traffic_url, socialsec_url)
+    t0 = utcnow()
+    queue(engine, "c-refused", t0)
+    report = dispatcher.deliver_due(now=t0)
+    assert (report.delivered, report.failed) == (1, 1)
+    row = messages(engine, "c-refused")["traffic"]
+    assert row.delivered_at is None
+    assert (row.attempts, row.last_status) == (1, status)
+    assert as_utc(row.next_attempt_at) == t0 + timedelta(seconds=1)
+    # Retried with backoff, and acknowledged once the endpoint itself answers.
+    assert dispatcher.deliver_due(now=t0 + timedelta(seconds=1)).failed == 1
+    traffic.status = 204
+    assert dispatcher.deliver_due(now=t0 + timedelta(seconds=3)).delivered == 1
+    assert traffic.citizens() == ["c-refused"] * 3
+    assert messages(engine, "c-refused")["traffic"].delivered_at is not None
+
+
+@pytest.mark.parametrize("status", [200, 202, 204])
+def test_a_2xx_acknowledges(
+    make_client: Callable[..., TestClient], services: dict, engine: Engine, status: int
+) -> None:
+    traffic, traffic_url = services["traffic"]
+    _, socialsec_url = services["socialsec"]
+    make_client(closed_url(), closed_url())
+    traffic.status = status
+    t0 = utcnow()
+    queue(engine, "c-ok", t0)
+    report = dispatcher_for(engine, traffic_url, socialsec_url).deliver_due(now=t0)
+    assert (report.delivered, report.failed) == (2, 0)
+    row = messages(engine, "c-ok")["traffic"]
+    assert row.delivered_at is not None and row.attempts == 1
+    assert row.lease_owner is None
 
 
 # --- outbox bookkeeping ----------------------------------------------------------------------
@@ -368,9 +470,12 @@ def queue(engine: Engine, citizen_id: str, now: datetime) -> list[int]:
     return ids
 
 
-def dispatcher_for(engine: Engine, traffic_url: str, socialsec_url: str) -> OutboxDispatcher:
+def dispatcher_for(
+    engine: Engine, traffic_url: str, socialsec_url: str, owner: str = "test-dispatcher"
+) -> OutboxDispatcher:
     return OutboxDispatcher(
         engine=engine,
+        owner=owner,
         targets={"traffic": traffic_url, "socialsec": socialsec_url},
         secret=TEST_SECRET,
         timeout=2,
@@ -503,3 +608,182 @@ def test_the_cron_command_delivers_what_is_due(
     deliver_outbox_command(settings)
     assert "2 delivered, 0 failed" in capsys.readouterr().out
     assert traffic.citizens() == ["c-cron"]
+
+
+# --- restarts --------------------------------------------------------------------------------
+
+
+def test_a_restarted_server_takes_back_its_own_leases_at_once(
+    make_client: Callable[..., TestClient], engine: Engine, services: dict
+) -> None:
+    make_client(closed_url(), closed_url())
+    traffic, traffic_url = services["traffic"]
+    socialsec, socialsec_url = services["socialsec"]
+    t0 = utcnow()
+    killed_ids = queue(engine, "c-killed", t0)
+    other_ids = queue(engine, "c-elsewhere", t0)
+    # This host's server claims one withdrawal and is killed mid-delivery; another host's server
+    # holds the other and is still delivering it.
+    killed = dispatcher_for(engine, traffic_url, socialsec_url, owner="host-a:serve")
+    assert len(killed.claim(ids=killed_ids, now=t0)) == 2
+    elsewhere = dispatcher_for(engine, traffic_url, socialsec_url, owner="host-b:serve")
+    assert len(elsewhere.claim(ids=other_ids, now=t0)) == 2
+    # host-a comes back: its start releases what it held, long before the lease would end.
+    client = make_client(traffic_url, socialsec_url, instance="host-a")
+    for row in messages(engine, "c-killed").values():
+        assert row.lease_owner is None
+        assert as_utc(row.next_attempt_at) <= utcnow()
+    for row in messages(engine, "c-elsewhere").values():
+        assert row.lease_owner == "host-b:serve"
+        assert as_utc(row.next_attempt_at) == t0 + LEASE
+    dispatcher: OutboxDispatcher = client.app.state.outbox
+    assert dispatcher.owner == "host-a:serve"
+    report = dispatcher.deliver_due(now=t0 + timedelta(seconds=5))
+    assert report.delivered == 2
+    assert traffic.citizens() == socialsec.citizens() == ["c-killed"]
+
+
+def test_the_loop_resends_a_killed_delivery_right_after_the_restart(
+    make_client: Callable[..., TestClient], engine: Engine, services: dict
+) -> None:
+    make_client(closed_url(), closed_url())
+    traffic, traffic_url = services["traffic"]
+    socialsec, socialsec_url = services["socialsec"]
+    ids = queue(engine, "c-resent", utcnow())
+    killed = dispatcher_for(engine, traffic_url, socialsec_url, owner="host-a:serve")
+    assert len(killed.claim(ids=ids, now=utcnow())) == 2
+    make_client(traffic_url, socialsec_url, instance="host-a", interval=0.05)
+    deadline = time.monotonic() + 5  # the lease alone would hold them for 60 s
+    while len(traffic.calls) + len(socialsec.calls) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert traffic.citizens() == socialsec.citizens() == ["c-resent"]
+
+
+def test_the_cron_command_takes_back_only_its_own_leases(
+    make_client: Callable[..., TestClient],
+    engine: Engine,
+    services: dict,
+    migrated_database_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    make_client(closed_url(), closed_url())
+    traffic, traffic_url = services["traffic"]
+    _, socialsec_url = services["socialsec"]
+    t0 = utcnow()
+    cron_ids = queue(engine, "c-cron-killed", t0)
+    serve_ids = queue(engine, "c-serve-busy", t0)
+    cut_short = dispatcher_for(engine, traffic_url, socialsec_url, owner="host-a:deliver-outbox")
+    assert len(cut_short.claim(ids=cron_ids, now=t0)) == 2
+    # The server on the same host is delivering these right now: the CLI must leave them be.
+    serving = dispatcher_for(engine, traffic_url, socialsec_url, owner="host-a:serve")
+    assert len(serving.claim(ids=serve_ids, now=t0)) == 2
+    settings = AccountsSettings(
+        database_url=migrated_database_url,
+        shared=SharedSettings(env="dev"),
+        traffic_url=traffic_url,
+        socialsec_url=socialsec_url,
+        outbox_instance="host-a",
+    )
+    deliver_outbox_command(settings)
+    assert "2 delivered, 0 failed" in capsys.readouterr().out
+    assert traffic.citizens() == ["c-cron-killed"]
+    assert all(
+        row.lease_owner == "host-a:serve" for row in messages(engine, "c-serve-busy").values()
+    )
+
+
+def test_the_instance_name_defaults_to_the_host_name() -> None:
+    dev = SharedSettings(env="dev")
+    assert AccountsSettings(shared=dev).outbox_instance == socket.gethostname()[:80]
+    assert AccountsSettings(shared=dev, outbox_instance="a-1").outbox_instance == "a-1"
+    with pytest.raises(ValidationError):
+        AccountsSettings(shared=dev, outbox_instance="")
+
+
+# --- the staff listing -----------------------------------------------------------------------
+
+
+def registry_admin() -> dict[str, str]:
+    """Fresh headers of a registry admin (tokens live 60 s)."""
+    return mint_token("accounts", "staff-1", roles=["registry_admin"], kind="staff")
+
+
+def test_staff_see_the_undelivered_deletions(
+    make_client: Callable[..., TestClient], services: dict
+) -> None:
+    _, traffic_url = services["traffic"]
+    with serve_in_thread(NotFoundEverywhere()) as wrong_url:
+        client = make_client(traffic_url, wrong_url)
+        citizen_id, headers = new_citizen(client)
+        client.post("/v1/me/consents", json={"purpose": "traffic_records"}, headers=headers)
+        client.delete("/v1/me/consents/traffic_records", headers=headers)
+    response = client.get("/v1/outbox", params={"state": "pending"}, headers=registry_admin())
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == 1
+    (entry,) = body["items"]
+    assert entry | {"id": 0, "created_at": "", "next_attempt_at": "", "age_seconds": 0} == {
+        "id": 0,
+        "kind": "delete_bindings",
+        "target": "socialsec",
+        "citizen_id": citizen_id,
+        "attempts": 1,
+        "last_status": 404,
+        "last_error": 'HTTP 404: {"status":404,"title":"Not Found"}',
+        "created_at": "",
+        "next_attempt_at": "",
+        "delivered_at": None,
+        "lease_owner": None,
+        "age_seconds": 0,
+    }
+    assert entry["next_attempt_at"].endswith("+08:00")
+    assert 0 <= entry["age_seconds"] < 60
+    # Pending is the default; the acknowledged one is listed under delivered.
+    assert client.get("/v1/outbox", headers=registry_admin()).json() == body
+    delivered = client.get("/v1/outbox?state=delivered", headers=registry_admin()).json()
+    assert [(e["target"], e["last_status"]) for e in delivered["items"]] == [("traffic", None)]
+    assert delivered["items"][0]["delivered_at"].endswith("+08:00")
+    paged = client.get("/v1/outbox?limit=1&offset=1", headers=registry_admin()).json()
+    assert paged == {"items": [], "total": 1}
+
+
+def test_a_lease_in_flight_shows_its_owner(
+    make_client: Callable[..., TestClient], engine: Engine
+) -> None:
+    client = make_client(closed_url(), closed_url())
+    t0 = utcnow()
+    ids = queue(engine, "c-in-flight", t0)
+    dispatcher_for(engine, closed_url(), closed_url(), owner="host-b:serve").claim(ids=ids, now=t0)
+    items = client.get("/v1/outbox", headers=registry_admin()).json()["items"]
+    assert [e["lease_owner"] for e in items] == ["host-b:serve", "host-b:serve"]
+    assert all(e["attempts"] == 0 and e["last_status"] is None for e in items)
+
+
+def test_the_outbox_listing_is_for_registry_admins_only(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(closed_url(), closed_url())
+    citizen_id, citizen = new_citizen(client)
+    assert client.get("/v1/outbox").status_code == 401
+    assert client.get("/v1/outbox", headers=mint_token("traffic", "staff-1")).status_code == 401
+    for headers in (
+        citizen,
+        # A citizen token with the role is still a citizen's.
+        mint_token("accounts", citizen_id, roles=["registry_admin"]),
+        mint_token("accounts", "staff-2", roles=["forecaster"], kind="staff"),
+        service_headers("gateway", "accounts"),
+    ):
+        response = client.get("/v1/outbox", headers=headers)
+        assert response.status_code == 403
+        assert response.headers["content-type"] == "application/problem+json"
+    assert client.get("/v1/outbox?state=lost", headers=registry_admin()).status_code == 422
+
+
+def test_the_outbox_listing_is_documented_in_chinese(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(closed_url(), closed_url())
+    operation = client.get("/openapi.json").json()["paths"]["/v1/outbox"]["get"]
+    assert operation["summary"] == "撤回授权通知的送达情况"
+    assert "registry_admin" in operation["description"]
+    assert {p["name"] for p in operation["parameters"]} >= {"state", "limit", "offset"}

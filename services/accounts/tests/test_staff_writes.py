@@ -143,6 +143,7 @@ def test_an_existing_code_is_a_409(registry_client: TestClient) -> None:
         ("name", "名" * 65),
         ("description", "字" * 501),
         ("followers", -1),
+        ("followers", 2**63),  # beyond the INTEGER column (a 500 before)
     ],
 )
 def test_invalid_fields_are_a_422_naming_the_field(

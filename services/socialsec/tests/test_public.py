@@ -17,6 +17,15 @@ def test_faq_is_searchable_by_text(client: TestClient) -> None:
     assert by_category["total"] == 3
 
 
+def test_faq_search_takes_wildcards_literally(client: TestClient) -> None:
+    # One answer quotes rates such as 16%; `%` and `_` are text to find, not LIKE's wildcards.
+    percent = client.get("/v1/faq", params={"q": "%"}).json()
+    assert [i["code"] for i in percent["items"]] == ["contribution-rates"]
+    assert client.get("/v1/faq", params={"q": "16%、"}).json()["total"] == 1
+    assert client.get("/v1/faq", params={"q": "_"}).json() == {"items": [], "total": 0}
+    assert client.get("/v1/faq", params={"q": "社保_"}).json() == {"items": [], "total": 0}
+
+
 def test_rates_in_force_on_a_day(client: TestClient) -> None:
     body = client.get("/v1/rates", params={"on": "2019-06-01"}).json()
     rows = {r["insurance"]: r for r in body["items"]}

@@ -5,7 +5,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from servicekit.testing import mint_token
+from servicekit.identity import issue_token
+from servicekit.testing import TEST_SECRET, mint_token
 
 Headers = Callable[[str], dict[str, str]]
 ZHANGSAN = {"plate": "粤S12345", "vin6": "123456"}
@@ -77,3 +78,41 @@ def test_another_citizen_sees_and_handles_nothing_of_zhangsans(
     assert (licence["points"], licence["studied_points"]) == (9, 0)
     unhandled = client.get("/v1/violations", params={**ZHANGSAN, "status": "unhandled"}).json()
     assert unhandled["total"] == 2
+
+
+def officer_role_holders() -> dict[str, dict[str, str]]:
+    """Tokens that carry the `traffic_officer` role claim; only the staff one is an officer."""
+    service = issue_token(
+        secret=TEST_SECRET,
+        audience="traffic",
+        subject="accounts",
+        issuer="accounts",
+        kind="service",
+        roles=["traffic_officer"],
+    )
+    return {
+        "staff": mint_token("traffic", "staff-1", roles=["traffic_officer"], kind="staff"),
+        "citizen": mint_token("traffic", "c-0123456789abcdef", roles=["traffic_officer"]),
+        "service": {"Authorization": f"Bearer {service}"},
+    }
+
+
+@pytest.mark.parametrize(("who", "status"), [("staff", 404), ("citizen", 403), ("service", 403)])
+def test_officer_routes_need_a_staff_token_not_just_the_role(
+    client: TestClient, who: str, status: int
+) -> None:
+    headers = officer_role_holders()[who]
+    refund = {
+        "out_refund_no": "RF20260615009",
+        "amount_fen": 100,
+        "expected_available_fen": 100,
+        "reason": "复核减免",
+    }
+    # An unknown order: an officer gets past the role check to 404, anyone else stops at 403.
+    answers = [client.post("/v1/payments/987654/refunds", json=refund, headers=headers)]
+    if who != "citizen":
+        # A citizen reads their own orders here; staff and services only as officers.
+        answers.append(client.get("/v1/payments/987654/events", headers=headers))
+    for response in answers:
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"

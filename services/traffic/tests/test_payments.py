@@ -291,7 +291,7 @@ def test_a_notification_that_does_not_decrypt_or_names_no_order_is_refused(
 ) -> None:
     order = create(client, SEEDED_UNPAID, headers_of("zhangsan")).json()
     fake_pay.pay(order["out_trade_no"])
-    body, headers = fake_pay.notification(order["out_trade_no"])
+    body, _ = fake_pay.notification(order["out_trade_no"])
     tampered = body.replace('"nonce": "', '"nonce": "0')
     platform = wechatpay.load_private_key(pay_keys.path("platform_private_key").read_bytes())
     resigned = wechatpay.signed_headers(
@@ -300,9 +300,29 @@ def test_a_notification_that_does_not_decrypt_or_names_no_order_is_refused(
     assert notify(client, tampered, resigned).status_code == 400
     unknown = {**fake_pay.transaction(order["out_trade_no"]), "out_trade_no": "JJ000"}
     assert notify(client, *fake_pay.notification(resource=unknown)).status_code == 400
-    assert notify(client, "not json", headers).status_code == 400
+    not_json = wechatpay.signed_headers(
+        platform, serial=pay_keys.platform_public_key_id, body="not json"
+    )
+    assert notify(client, "not json", not_json).status_code == 400
     status = client.get(f"/v1/payments/{order['id']}", headers=headers_of("zhangsan")).json()
     assert status["state"]["status"] == "started"
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+def test_deeply_nested_notification_is_refused_not_a_crash(
+    client: TestClient, pay_keys, signed: bool
+) -> None:
+    # 100,000 nested brackets overflow Python's parser; unsigned, they are never parsed.
+    body = "[" * 100_000 + "]" * 100_000
+    headers = {"Content-Type": "application/json"}
+    if signed:
+        platform = wechatpay.load_private_key(pay_keys.path("platform_private_key").read_bytes())
+        headers |= wechatpay.signed_headers(
+            platform, serial=pay_keys.platform_public_key_id, body=body
+        )
+    answer = notify(client, body, headers)
+    assert answer.status_code == (400 if signed else 401)
+    assert answer.json()["code"] == "FAIL"
 
 
 def test_duplicates_and_late_deliveries_change_nothing(

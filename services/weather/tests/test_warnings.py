@@ -168,8 +168,9 @@ def test_changes_must_go_the_right_way_and_forward_in_time(
         (lambda: {}, 401),
         (lambda: mint_token("weather", "c-1"), 403),
         (lambda: mint_token("weather", "staff-lin", ["traffic_officer"], kind="staff"), 403),
+        (lambda: mint_token("weather", "c-1", ["forecaster"]), 403),
     ],
-    ids=["anonymous", "citizen", "other staff"],
+    ids=["anonymous", "citizen", "other staff", "citizen claiming the role"],
 )
 def test_only_forecasters_change_signals(
     client: TestClient,

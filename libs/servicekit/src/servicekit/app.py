@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.routing import BaseRoute
 
-from servicekit.db import make_engine
+from servicekit.db import DatabaseGate, make_engine
 from servicekit.docs import install_docs
 from servicekit.errors import install_error_handlers
 from servicekit.health import ReadinessCheck, database_check, install_health
@@ -48,7 +48,16 @@ def create_service_app(
     """
     name = settings.service_name
     configure_logging(name, settings.log_level)
-    engine = make_engine(settings.database_url) if package else None
+    engine = (
+        make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_wait_seconds,
+        )
+        if package
+        else None
+    )
     checks = dict(readiness or {})
     if engine is not None and package is not None:
         checks["database"] = database_check(package, engine)
@@ -80,6 +89,11 @@ def create_service_app(
     app.state.service_name = name
     app.state.internal_token_secret = settings.shared.internal_token_secret
     app.state.engine = engine
+    app.state.db_gate = (
+        DatabaseGate(settings.db_pool_size, wait_seconds=settings.db_wait_seconds)
+        if engine is not None
+        else None
+    )
     metrics = Metrics(name)
     app.state.metrics = metrics
     install_error_handlers(app)

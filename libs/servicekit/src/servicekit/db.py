@@ -5,10 +5,14 @@ SQLite by default, PostgreSQL through psycopg 3.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -18,6 +22,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import registry
 from sqlmodel import Session, SQLModel, create_engine
 
+from servicekit.errors import BUSY_RETRY_AFTER, ServiceBusy
+
+# Connections held for requests (the gate admits this many requests at once), and the extra
+# ones the pool may open for work outside requests (outbox, reconciliation, webhooks).
+POOL_SIZE = 10
+MAX_OVERFLOW = 5
+# How long a request waits for a database place, or a checkout for a connection, before the
+# service answers 503: a surge is turned away in seconds instead of stalling every request.
+WAIT_SECONDS = 2.0
+# PostgreSQL connections are renewed before servers or proxies drop idle ones (often at 1 h).
+RECYCLE_SECONDS = 1800
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -45,15 +60,31 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets its parent folder, WAL and foreign keys."""
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = MAX_OVERFLOW,
+    pool_timeout: float = WAIT_SECONDS,
+) -> Engine:
+    """Create an engine with a bounded pool whose checkout gives up after `pool_timeout`;
+    SQLite gets its parent folder, WAL and foreign keys, PostgreSQL pre-ping and recycling."""
     url = normalise_url(url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    pool: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_timeout": pool_timeout,
+    }
+    kwargs: dict[str, Any] = {**pool, "pool_pre_ping": True, "pool_recycle": RECYCLE_SECONDS}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        in_memory = not path or path == ":memory:" or url == "sqlite://"
+        if not in_memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        if not in_memory:
+            # An in-memory database lives in one connection, so it has no pool to size.
+            kwargs.update(pool)
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
 
@@ -65,6 +96,45 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
     return engine
+
+
+class DatabaseGate:
+    """Admits at most `size` requests at once to the database; the others wait, off the
+    threadpool, up to `wait_seconds`, then get a 503.
+
+    Sized to the pool, it guarantees every admitted request a connection. Without it a sync
+    endpoint that returns holding a connection (its session closes after the response is
+    validated, in another threadpool hop) waits for a worker thread while every worker waits in
+    the pool's checkout for a connection: the service stalls until the checkout times out.
+    """
+
+    def __init__(self, size: int, *, wait_seconds: float = WAIT_SECONDS) -> None:
+        self.size = size
+        self.wait_seconds = wait_seconds
+        # One limiter per event loop: tests serve one app from several loops.
+        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]
+        self._limiters = weakref.WeakKeyDictionary()
+
+    def _limiter(self) -> anyio.CapacityLimiter:
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(self.size)
+        return limiter
+
+    @asynccontextmanager
+    async def admit(self) -> AsyncIterator[None]:
+        """Hold one place for the body; ServiceBusy when none frees within `wait_seconds`."""
+        limiter, holder, admitted = self._limiter(), object(), False
+        with anyio.move_on_after(self.wait_seconds):
+            await limiter.acquire_on_behalf_of(holder)
+            admitted = True
+        if not admitted:
+            raise ServiceBusy("服务繁忙，请稍后再试。", headers={"Retry-After": BUSY_RETRY_AFTER})
+        try:
+            yield
+        finally:
+            limiter.release_on_behalf_of(holder)
 
 
 def session_scope(engine: Engine) -> Iterator[Session]:

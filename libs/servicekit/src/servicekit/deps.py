@@ -1,23 +1,36 @@
-"""FastAPI dependency aliases shared by every service: a database session and list paging."""
+"""FastAPI dependency aliases shared by every service: a database session, list paging and
+integer parameters bounded to what the database holds."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlmodel import Session, func, select
 from sqlmodel.sql.expression import Select
 
 MAX_LIMIT = 100
+# Every table's id is an INTEGER, 32-bit on PostgreSQL, so no id, row count or offset exceeds it;
+# a larger number would overflow the driver's parameter (a 500) instead of answering 422.
+MAX_ID = 2**31 - 1
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session on the app's engine per request."""
+async def database_place(request: Request) -> AsyncIterator[None]:
+    """Wait, off the threadpool, for one of the app's database places (503 when none frees)."""
+    async with request.app.state.db_gate.admit():
+        yield
+
+
+def get_session(
+    request: Request, _place: Annotated[None, Depends(database_place)]
+) -> Iterator[Session]:
+    """One session on the app's engine per request, opened only once the request is admitted
+    and closed (its connection returned) before the place is given up."""
     with Session(request.app.state.engine) as session:
         yield session
 
@@ -33,10 +46,12 @@ class PageParams:
     offset: int
 
 
-async def page_params(
-    limit: Annotated[int, Query(ge=1, description="每页条数，最多 100")] = 20,
-    offset: Annotated[int, Query(ge=0, description="跳过的条数")] = 0,
-) -> PageParams:
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="编号")]
+Limit = Annotated[int, Query(ge=1, le=MAX_ID, description="每页条数，最多 100")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="跳过的条数")]
+
+
+async def page_params(limit: Limit = 20, offset: Offset = 0) -> PageParams:
     """Read and cap the paging query parameters (async: pure, so no threadpool hop)."""
     return PageParams(limit=min(limit, MAX_LIMIT), offset=offset)
 

@@ -10,6 +10,7 @@ Hierarchy::
     ├── Conflict                 409
     ├── ValidationFailed         422, with per-field `errors`
     ├── TooManyRequests          429
+    ├── ServiceBusy              503, no database place freed in time (with Retry-After)
     ├── UpstreamUnavailable      503, an upstream part is down
     └── UpstreamTimeout          504, an upstream part did not answer in time
 
@@ -26,9 +27,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+# When a busy service asks clients to come back (seconds).
+BUSY_RETRY_AFTER = "2"
 log = logging.getLogger("servicekit.errors")
 
 
@@ -79,6 +83,10 @@ class ValidationFailed(Problem):
 
 class TooManyRequests(Problem):
     status, title = 429, "Too Many Requests"
+
+
+class ServiceBusy(Problem):
+    status, title = 503, "Service Unavailable"
 
 
 class UpstreamUnavailable(Problem):
@@ -169,6 +177,17 @@ def install_error_handlers(app: FastAPI) -> None:
             detail=detail,
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every connection stayed busy for the whole checkout wait: overloaded, not broken.
+        log.warning("database pool exhausted on %s %s", request.method, request.url.path)
+        return problem_response(
+            status=503,
+            detail="服务繁忙，请稍后再试。",
+            instance=request.url.path,
+            headers={"Retry-After": BUSY_RETRY_AFTER},
         )
 
     @app.exception_handler(Exception)

@@ -106,13 +106,22 @@ CitizenDep = Annotated[Identity, Depends(current_citizen)]
 IdentityDep = Annotated[Identity, Depends(current_identity)]
 
 
-def requires_role(role: str):
-    """FastAPI dependency factory: the caller must hold `role`."""
+def require_staff(identity: Identity, role: str) -> Identity:
+    """`identity` if it is a staff member holding `role`; Forbidden otherwise."""
+    # A role claim alone proves nothing: only the gateway's staff tokens speak for staff.
+    if identity.kind != "staff":
+        raise Forbidden("此接口仅供工作人员使用。")
+    if role not in identity.roles:
+        raise Forbidden(f"需要 {role} 角色。")
+    return identity
+
+
+def requires_staff(role: str):
+    """FastAPI dependency factory: the caller is staff (`kind=staff`) holding `role`; a citizen
+    or service token is refused even when it carries the role."""
 
     def _check(identity: IdentityDep) -> Identity:
-        if role not in identity.roles:
-            raise Forbidden(f"需要 {role} 角色。")
-        return identity
+        return require_staff(identity, role)
 
     return Depends(_check)
 

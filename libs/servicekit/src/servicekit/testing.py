@@ -8,6 +8,7 @@ skip, except under `CI=true`, where a missing server is a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import time
@@ -24,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from servicekit.db import upgrade
+from servicekit.demo_citizens import demo_citizen
 from servicekit.identity import issue_token, service_token
 from servicekit.settings import DEV_INTERNAL_TOKEN_SECRET
 
@@ -334,3 +336,51 @@ def serve_seeded_service(
     seed_database(url, seed)
     with serve_in_thread(app_factory(url)) as base:
         yield base
+
+
+# Numbers no database column holds: past PostgreSQL's INTEGER, past BIGINT, past 64 bits.
+OVERSIZED_INTEGERS = (2**31, 2**63, 2**64)
+
+
+def _integer_parameters(openapi: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                types = {schema.get("type")} | {s.get("type") for s in schema.get("anyOf", [])}
+                if "integer" in types and parameter["in"] in ("path", "query"):
+                    yield path, method, parameter
+
+
+def assert_integers_bounded(client: Any, service: str, staff_roles: list[str]) -> None:
+    """Every integer path or query parameter of the app refuses a number beyond what the
+    database holds with a 422 problem naming it, whoever calls, never a 5xx.
+
+    The citizen is zhangsan, whom every service's seed knows (a stranger stops at 404 first).
+    """
+    callers = [
+        mint_token(service, demo_citizen("zhangsan").citizen_id),
+        mint_token(service, "staff-1", roles=staff_roles, kind="staff"),
+        service_headers("gateway", service),
+    ]
+    checked = 0
+    for path, method, parameter in _integer_parameters(client.get("/openapi.json").json()):
+        name = parameter["name"]
+        for value in OVERSIZED_INTEGERS:
+            url = path
+            for other in re.findall(r"{(\w+)}", path):
+                url = url.replace("{" + other + "}", str(value) if other == name else "1")
+            params = {name: str(value)} if parameter["in"] == "query" else {}
+            answers = [
+                client.request(method, url, params=params, headers=headers) for headers in callers
+            ]
+            assert all(a.status_code < 500 for a in answers), (method, url, params)
+            named = [
+                a
+                for a in answers
+                if a.status_code == 422 and name in {e["field"] for e in a.json()["errors"]}
+            ]
+            assert named, (method, url, params, [a.status_code for a in answers])
+            assert named[0].headers["content-type"] == "application/problem+json"
+            checked += 1
+    assert checked, "the app has no integer parameter"

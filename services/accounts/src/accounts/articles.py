@@ -218,7 +218,7 @@ def parse_json(data: bytes) -> list[ArticleRecord]:
     """Records of a JSON list of objects with the keys of COLUMNS."""
     try:
         items = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ImportRejected(
             "JSON 格式有误。", [_error(None, None, "不是有效的 UTF-8 JSON")]
         ) from None

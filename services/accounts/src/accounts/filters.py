@@ -4,18 +4,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlmodel import col
 
 from accounts.models import Account
-
-LIKE_ESCAPE = "\\"
-
-
-def contains_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with `%` and `_` in `text` taken literally."""
-    escaped = (
-        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
-        .replace("%", LIKE_ESCAPE + "%")
-        .replace("_", LIKE_ESCAPE + "_")
-    )
-    return f"%{escaped}%"
+from servicekit.search import contains
 
 
 def account_conditions(
@@ -40,11 +29,11 @@ def account_conditions(
     if town:
         conditions.append(col(Account.town) == town)
     if q and q.strip():
-        pattern = contains_pattern(q.strip())
+        text = q.strip()
         conditions.append(
             or_(
-                col(Account.name).ilike(pattern, escape=LIKE_ESCAPE),
-                col(Account.description).ilike(pattern, escape=LIKE_ESCAPE),
+                contains(col(Account.name), text, ignore_case=True),
+                contains(col(Account.description), text, ignore_case=True),
             )
         )
     return conditions

@@ -12,6 +12,7 @@ from accounts.routes import (
     consents,
     followers,
     me,
+    outbox,
     rankings,
     reports,
 )
@@ -33,6 +34,7 @@ def create_app(settings: AccountsSettings) -> FastAPI:
             citizens.router,
             followers.router,
             consents.router,
+            outbox.router,
             me.router,
             articles.router,
             rankings.router,

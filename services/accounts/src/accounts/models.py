@@ -196,3 +196,7 @@ class OutboxMessage(Table, table=True):
     next_attempt_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
     delivered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     last_error: str | None = Field(default=None, max_length=500)
+    last_status: int | None = Field(default=None, description="HTTP status of the last answer")
+    lease_owner: str | None = Field(
+        default=None, max_length=100, description="the delivering instance while it holds a lease"
+    )

@@ -3,18 +3,23 @@
 A message is written in the same transaction as the change that causes it, so a committed change
 always has its messages and nothing is lost while a service is down. The only kind so far is
 `delete_bindings`: `DELETE {service}/v1/internal/citizens/{citizen_id}/bindings` with a service
-token (caller `accounts`, audience the target); a 2xx or 404 answer acknowledges it.
+token (caller `accounts`, audience the target). Only a 2xx answer acknowledges it: the endpoint
+answers 204 even when nothing is left to delete, so a 404 (or a redirect, never followed) means
+the request reached something else, and the bindings are still there.
 
 Delivery happens (1) right after a withdrawal commits, for that withdrawal's own messages;
 (2) in a loop started by the app's lifespan, every `outbox_interval_seconds`; (3) with
 `python -m accounts deliver-outbox`, for cron. A failed attempt records its error and waits
-base·2^(n-1) seconds (capped) before the next one; there is no last attempt.
+base·2^(n-1) seconds (capped) before the next one, with an alert log; there is no last attempt.
+Staff see what is undelivered at `GET /v1/outbox`.
 
 Several replicas and the CLI may deliver at once: a pass claims due rows (on PostgreSQL with
 SELECT … FOR UPDATE SKIP LOCKED, so claimers never wait on each other) by moving their
 `next_attempt_at` a lease ahead with a conditional UPDATE, and commits before any HTTP call. The
-conditional UPDATE alone keeps claims exclusive on SQLite; a claimer that dies mid-delivery
-leaves its rows due again when the lease ends.
+conditional UPDATE alone keeps claims exclusive on SQLite. A claim records its owner (the
+process's `outbox_instance` and role); a claimer that dies mid-delivery leaves its rows due again
+when the lease ends, or at once when it starts again under the same name (`release_own_leases`).
+Delivery is therefore at least once; the receivers' deletions are idempotent.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -41,6 +47,8 @@ from servicekit.identity import service_token
 from servicekit.logging import request_id_var
 
 log = logging.getLogger("accounts.outbox")
+# The `alert` field of log lines someone must look at (a deletion not acknowledged).
+ALERT = "outbox_alert"
 
 DELETE_BINDINGS = "delete_bindings"
 # Every service that stores bindings keyed by citizen_id (DESIGN §6); weather holds none.
@@ -91,6 +99,14 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """An attempt that was not acknowledged: the error to record and the answer's status, if any."""
+
+    error: str
+    status: int | None = None
+
+
+@dataclass(frozen=True)
 class PassReport:
     """What one delivery pass did."""
 
@@ -118,6 +134,7 @@ class OutboxDispatcher:
         self,
         *,
         engine: Engine,
+        owner: str,
         targets: Mapping[str, str],
         secret: str,
         timeout: float,
@@ -126,6 +143,7 @@ class OutboxDispatcher:
         batch_size: int = 100,
     ) -> None:
         self.engine = engine
+        self.owner = owner
         self.targets = {name: url.rstrip("/") for name, url in targets.items()}
         self.secret = secret
         self.timeout = timeout
@@ -134,10 +152,15 @@ class OutboxDispatcher:
         self.batch_size = batch_size
 
     @classmethod
-    def from_settings(cls, settings: AccountsSettings, engine: Engine) -> OutboxDispatcher:
-        """A dispatcher configured by the accounts settings."""
+    def from_settings(
+        cls, settings: AccountsSettings, engine: Engine, *, role: str
+    ) -> OutboxDispatcher:
+        """A dispatcher configured by the accounts settings; `role` tells its leases apart."""
         return cls(
             engine=engine,
+            # `serve` and `deliver-outbox` on one host run side by side: each reclaims only its
+            # own leases at start, never those of the other's delivery in flight.
+            owner=f"{settings.outbox_instance}:{role}",
             targets={"traffic": settings.traffic_url, "socialsec": settings.socialsec_url},
             secret=settings.shared.internal_token_secret,
             timeout=settings.outbox_timeout_seconds,
@@ -154,22 +177,22 @@ class OutboxDispatcher:
         if not claims:
             return PassReport()
         delivered = failed = deferred = 0
-        down: dict[str, str] = {}
+        down: dict[str, Failure] = {}
         with httpx.Client(timeout=self.timeout, trust_env=False) as client:
             for claim in claims:
                 if claim.target in down:
                     # Known unreachable in this pass: wait with the failed message instead of
                     # spending another timeout on it; not an attempt.
-                    self._defer(claim, error=down[claim.target], now=now)
+                    self._defer(claim, failure=down[claim.target], now=now)
                     deferred += 1
                     continue
-                error = self._send(client, claim)
-                if error is None:
+                failure = self._send(client, claim)
+                if failure is None:
                     self._acknowledge(claim)
                     delivered += 1
                 else:
-                    down[claim.target] = error
-                    self._fail(claim, error=error, now=now)
+                    down[claim.target] = failure
+                    self._fail(claim, failure=failure, now=now)
                     failed += 1
         return PassReport(delivered, failed, deferred)
 
@@ -207,7 +230,7 @@ class OutboxDispatcher:
                         col(OutboxMessage.delivered_at).is_(None),
                         col(OutboxMessage.next_attempt_at) <= now,
                     )
-                    .values(next_attempt_at=now + LEASE)
+                    .values(next_attempt_at=now + LEASE, lease_owner=self.owner)
                     .execution_options(synchronize_session=False)
                 )
                 if taken.rowcount == 1:
@@ -217,11 +240,36 @@ class OutboxDispatcher:
             session.commit()
         return claims
 
-    def _send(self, client: httpx.Client, claim: Claim) -> str | None:
-        """Deliver one message; None when acknowledged, else the error to record."""
+    def release_own_leases(self, *, now: datetime | None = None) -> int:
+        """At start: make the messages this owner's previous run held due now; how many."""
+        now = now or utcnow()
+        # One process at a time runs under a name, so whoever held these before this start was
+        # this process's previous run, now gone: its deliveries may have been cut short, and
+        # waiting for the lease to end would only delay them.
+        with Session(self.engine) as session:
+            released = session.execute(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.lease_owner) == self.owner,
+                    col(OutboxMessage.delivered_at).is_(None),
+                    col(OutboxMessage.next_attempt_at) > now,
+                )
+                .values(next_attempt_at=now, lease_owner=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            session.commit()
+        if released:
+            log.info(
+                "outbox leases of a previous run released",
+                extra={"owner": self.owner, "released": released},
+            )
+        return released
+
+    def _send(self, client: httpx.Client, claim: Claim) -> Failure | None:
+        """Deliver one message; None when acknowledged, else why not."""
         base = self.targets.get(claim.target)
         if base is None:
-            return f"no URL configured for {claim.target}"
+            return Failure(f"no URL configured for {claim.target}")
         token = service_token(secret=self.secret, caller="accounts", audience=claim.target)
         # The withdrawal's own request id when delivered right after it, else one per message.
         request_id = request_id_var.get() or f"outbox-{claim.id}"
@@ -231,11 +279,13 @@ class OutboxDispatcher:
                 headers={"Authorization": f"Bearer {token}", "X-Request-ID": request_id},
             )
         except httpx.HTTPError as exc:
-            return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
-        # 404: the service has nothing for this citizen (or predates bindings): nothing to delete.
-        if response.is_success or response.status_code == 404:
+            return Failure(f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH])
+        if response.is_success:
             return None
-        return f"HTTP {response.status_code}: {response.text[:200]}"[:MAX_ERROR_LENGTH]
+        return Failure(
+            f"HTTP {response.status_code}: {response.text[:200]}"[:MAX_ERROR_LENGTH],
+            response.status_code,
+        )
 
     def _acknowledge(self, claim: Claim) -> None:
         with Session(self.engine) as session:
@@ -243,6 +293,7 @@ class OutboxDispatcher:
             assert message is not None
             message.attempts = claim.attempts + 1
             message.delivered_at = utcnow()
+            message.lease_owner = None
             session.add(message)
             session.commit()
         log.info(
@@ -250,37 +301,45 @@ class OutboxDispatcher:
             extra={"message_id": claim.id, "target": claim.target, "attempts": claim.attempts + 1},
         )
 
-    def _fail(self, claim: Claim, *, error: str, now: datetime) -> None:
+    def _fail(self, claim: Claim, *, failure: Failure, now: datetime) -> None:
         failures = claim.attempts + 1
         delay = backoff_seconds(failures=failures, base=self.backoff_base, cap=self.backoff_max)
-        with Session(self.engine) as session:
-            message = session.get(OutboxMessage, claim.id)
-            assert message is not None
-            message.attempts = failures
-            message.last_error = error
-            message.next_attempt_at = now + timedelta(seconds=delay)
-            session.add(message)
-            session.commit()
-        log.warning(
-            "outbox delivery failed; will retry",
+        self._record(
+            claim, failure=failure, attempts=failures, retry_at=now + timedelta(seconds=delay)
+        )
+        # The answer's body and the citizen id stay in the table (staff see them at
+        # GET /v1/outbox); the log carries no personal values.
+        log.error(
+            "outbox deletion not acknowledged; will retry",
             extra={
+                "alert": ALERT,
                 "message_id": claim.id,
                 "target": claim.target,
                 "attempts": failures,
                 "retry_in_seconds": delay,
-                "error": error,
+                "status": failure.status,
+                "reason": failure.error.partition(":")[0],
             },
         )
 
-    def _defer(self, claim: Claim, *, error: str, now: datetime) -> None:
+    def _defer(self, claim: Claim, *, failure: Failure, now: datetime) -> None:
         delay = backoff_seconds(
             failures=max(claim.attempts, 1), base=self.backoff_base, cap=self.backoff_max
         )
+        self._record(
+            claim, failure=failure, attempts=claim.attempts, retry_at=now + timedelta(seconds=delay)
+        )
+
+    def _record(self, claim: Claim, *, failure: Failure, attempts: int, retry_at: datetime) -> None:
+        """Store an unacknowledged outcome and end the lease at `retry_at`."""
         with Session(self.engine) as session:
             message = session.get(OutboxMessage, claim.id)
             assert message is not None
-            message.last_error = error
-            message.next_attempt_at = now + timedelta(seconds=delay)
+            message.attempts = attempts
+            message.last_error = failure.error
+            message.last_status = failure.status
+            message.next_attempt_at = retry_at
+            message.lease_owner = None
             session.add(message)
             session.commit()
 
@@ -303,8 +362,15 @@ async def run_outbox_loop(
 async def outbox_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Put the dispatcher on `app.state.outbox` and run the delivery loop while the app serves."""
     settings: AccountsSettings = app.state.settings
-    dispatcher = OutboxDispatcher.from_settings(settings, app.state.engine)
+    dispatcher = OutboxDispatcher.from_settings(settings, app.state.engine, role="serve")
     app.state.outbox = dispatcher
+    try:
+        # Before the loop's first pass, which then delivers what a killed predecessor left mid-way.
+        await run_in_threadpool(dispatcher.release_own_leases)
+    except SQLAlchemyError:
+        # A database that is down must not keep the service from starting; the leases then end
+        # on their own.
+        log.exception("outbox leases of a previous run not released")
     stop = asyncio.Event()
     task = None
     if settings.outbox_interval_seconds > 0:
@@ -328,7 +394,9 @@ def deliver_outbox_command(settings: AccountsSettings) -> None:
     """`python -m accounts deliver-outbox`: deliver everything due now, once (for cron)."""
     engine = make_engine(settings.database_url)
     try:
-        report = OutboxDispatcher.from_settings(settings, engine).deliver_all_due()
+        dispatcher = OutboxDispatcher.from_settings(settings, engine, role="deliver-outbox")
+        dispatcher.release_own_leases()
+        report = dispatcher.deliver_all_due()
     finally:
         engine.dispose()
     print(

@@ -12,6 +12,7 @@ from accounts.audit import Actor, field_changes, record
 from accounts.models import ACCOUNT_KINDS, Account
 from accounts.reference import town_codes
 from servicekit.clock import utcnow
+from servicekit.deps import MAX_ID
 from servicekit.errors import Conflict, NotFound, ValidationFailed
 
 CODE = re.compile(r"[a-z0-9_]{2,32}")
@@ -54,6 +55,8 @@ def account_errors(*, values: dict[str, Any]) -> list[dict[str, str]]:
             bad(field, "镇街代码须为东莞 33 个镇街（园区）之一，如 dalang")
         elif field == "followers" and value < 0:
             bad(field, "粉丝数不能为负数")
+        elif field == "followers" and value > MAX_ID:
+            bad(field, f"粉丝数不能超过 {MAX_ID}")
     return errors
 
 

@@ -1,5 +1,6 @@
 """Accounts settings (env prefix `ACCOUNTS_`)."""
 
+import socket
 from typing import ClassVar
 
 from pydantic import Field, model_validator
@@ -28,6 +29,14 @@ class AccountsSettings(ServiceSettings):
     outbox_timeout_seconds: float = Field(default=5.0, gt=0)
     outbox_backoff_base_seconds: float = Field(default=1.0, gt=0)
     outbox_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    # The name under which this process leases outbox messages (`serve` and `deliver-outbox` add
+    # their own suffix). At start a process takes back the leases held under its name, so it must
+    # be a name no other process uses at the same time; the host name is one that a container or
+    # machine keeps across restarts. Should two share it anyway, a message is sent twice, which the
+    # receivers take as once.
+    outbox_instance: str = Field(
+        default_factory=lambda: socket.gethostname()[:80] or "accounts", min_length=1, max_length=80
+    )
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> "AccountsSettings":

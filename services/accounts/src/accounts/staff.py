@@ -5,8 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from accounts.audit import Actor
-from servicekit.errors import Forbidden
-from servicekit.identity import Identity, requires_role
+from servicekit.identity import Identity, requires_staff
 
 REGISTRY_ADMIN = "registry_admin"
 # Appended to the OpenAPI description of every staff write.
@@ -16,10 +15,8 @@ STAFF_NOTE = (
 )
 
 
-def registry_admin(request: Request, identity: Identity = requires_role(REGISTRY_ADMIN)) -> Actor:
+def registry_admin(request: Request, identity: Identity = requires_staff(REGISTRY_ADMIN)) -> Actor:
     """The calling registry admin; a citizen or service token is refused even with the role."""
-    if identity.kind != "staff":
-        raise Forbidden("此接口仅供工作人员使用。")
     return Actor(subject=identity.subject, request_id=request.state.request_id)
 
 

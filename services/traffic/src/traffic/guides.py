@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import col, or_, select
 from sqlmodel.sql.expression import Select
 
+from servicekit.search import contains
 from traffic.models import Guide
 
 MAX_TERMS = 5
@@ -27,9 +28,9 @@ def guide_query(*, q: str | None) -> Select[Any]:
     for term in search_terms(q=q or ""):
         query = query.where(
             or_(
-                col(Guide.title).contains(term, autoescape=True),
-                col(Guide.summary).contains(term, autoescape=True),
-                col(Guide.keywords).contains(term, autoescape=True),
+                contains(col(Guide.title), term),
+                contains(col(Guide.summary), term),
+                contains(col(Guide.keywords), term),
             )
         )
     return query

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, Index, UniqueConstraint,
 from sqlmodel import Field, SQLModel
 
 from servicekit.db import table_base
+from servicekit.deps import MAX_ID
 
 Table = table_base()
 
@@ -381,7 +382,7 @@ class Appointment(Table, table=True):
 class AppointmentCreate(SQLModel):
     """Book a slot (see /v1/offices/{code}/slots) for a business (/v1/appointment-businesses)."""
 
-    slot_id: int = Field(ge=1)
+    slot_id: int = Field(ge=1, le=MAX_ID)
     business_code: str = Field(max_length=32)
 
 

@@ -42,7 +42,7 @@ from sqlmodel import Session, col, or_, select
 from servicekit import wechatpay
 from servicekit.clock import as_utc, local_day
 from servicekit.errors import Conflict, Forbidden, NotFound, Problem, UpstreamUnavailable
-from servicekit.identity import Identity
+from servicekit.identity import Identity, require_staff
 from traffic.bindings import bound_licence, bound_vehicle_ids
 from traffic.models import (
     OPEN_STATUSES,
@@ -599,6 +599,15 @@ class NotifyAnswer:
     message: str = ""
 
 
+def _envelope(body: str) -> dict[str, Any] | None:
+    """The notification's JSON object; None for anything else, however deeply nested."""
+    try:
+        envelope = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return envelope if isinstance(envelope, dict) else None
+
+
 def _decrypt(config: MerchantConfig, envelope: Mapping[str, Any]) -> dict[str, Any]:
     resource = envelope.get("resource")
     if not isinstance(resource, dict):
@@ -625,21 +634,19 @@ def handle_notification(
     body: str,
     now: datetime,
 ) -> NotifyAnswer:
-    """Verify, decrypt, check and apply one notification (payment or refund)."""
+    """Verify, decrypt, check and apply one notification (payment or refund).
+
+    The signature is checked over the raw body before anything parses it; a refused body is
+    read afterwards only to flag its order, and one too deeply nested to read is just refused.
+    """
     config = pay.config
-    try:
-        envelope = json.loads(body)
-        if not isinstance(envelope, dict):
-            raise ValueError("not an object")
-    except ValueError:
-        alert("WeChat Pay notification is not JSON")
-        return NotifyAnswer(400, "body is not a JSON object")
     try:
         wechatpay.verify_signed(
             config.platform_public_key, headers, body, serial=config.platform_public_key_id
         )
     except wechatpay.WechatPayError as exc:
         stale = isinstance(exc, wechatpay.StaleTimestamp)
+        envelope = _envelope(body) or {}
         alert(
             "WeChat Pay notification refused: " + ("stale timestamp" if stale else "bad signature"),
             event_id=envelope.get("id"),
@@ -647,16 +654,20 @@ def handle_notification(
         # The resource is authenticated by the APIv3 key: if it decrypts, flag its order.
         try:
             resource = _decrypt(config, envelope)
-        except (wechatpay.WechatPayError, ValueError):
+        except (wechatpay.WechatPayError, ValueError, RecursionError):
             resource = {}
         order = _order_by_trade_no(session, resource.get("out_trade_no"))
         if order is not None and order.id is not None:
             reason = "收到时间戳超出5分钟的支付通知" if stale else "收到签名无效的支付通知"
             flag(session, order.id, reason=reason, source="notification", now=now)
         return NotifyAnswer(401, "stale timestamp" if stale else "signature does not verify")
+    envelope = _envelope(body)
+    if envelope is None:
+        alert("WeChat Pay notification is not a JSON object")
+        return NotifyAnswer(400, "body is not a JSON object")
     try:
         resource = _decrypt(config, envelope)
-    except (wechatpay.WechatPayError, ValueError):
+    except (wechatpay.WechatPayError, ValueError, RecursionError):
         alert("WeChat Pay notification does not decrypt", event_id=envelope.get("id"))
         return NotifyAnswer(400, "resource does not decrypt")
     event_type = str(envelope.get("event_type") or "")
@@ -936,8 +947,7 @@ def readable_order(session: Session, *, identity: Identity, order_id: int) -> Pa
         if order is None or order.citizen_id != identity.subject:
             raise NotFound("未找到该缴款订单。")
         return order
-    if OFFICER_ROLE not in identity.roles:
-        raise Forbidden(f"需要 {OFFICER_ROLE} 角色。")
+    require_staff(identity, OFFICER_ROLE)
     if order is None:
         raise NotFound("未找到该缴款订单。")
     return order

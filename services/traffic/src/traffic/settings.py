@@ -15,7 +15,7 @@ from typing import ClassVar
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ServiceSettings, refuse_development_value
 from traffic.bindings import Throttle
 
 DEV_WECHATPAY_BASE_URL = "http://127.0.0.1:8009"
@@ -90,6 +90,10 @@ class TrafficSettings(ServiceSettings):
         elif missing:
             names = ", ".join(f"TRAFFIC_{name.upper()}" for name in missing)
             raise ValueError(f"{names} required when ENV is not dev")
+        if self.shared.env != "dev":
+            # The development merchant is WeChat's documentation sample: never a real payee.
+            for name in ("wechatpay_appid", "wechatpay_mchid"):
+                refuse_development_value(f"TRAFFIC_{name.upper()}", getattr(self, name))
         if len(self.wechatpay_apiv3_key.encode()) != 32:
             raise ValueError("TRAFFIC_WECHATPAY_APIV3_KEY must be 32 bytes")
         self.wechatpay_base_url = self.wechatpay_base_url.rstrip("/")

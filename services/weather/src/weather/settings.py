@@ -23,8 +23,9 @@ class WeatherSettings(ServiceSettings):
     open_meteo_timeout_seconds: float = Field(default=20.0, gt=0)
 
     # The daily bulletin's mass send through the gateway (`python -m weather push-bulletin`).
-    # The gateway's internal endpoint for services: POST {gateway_url}/internal/wechat/{code}/...
-    gateway_url: str = "http://127.0.0.1:8000"
+    # The gateway's internal listener (GATEWAY_INTERNAL_PORT, not its public port):
+    # POST {gateway_url}/internal/wechat/{code}/...
+    gateway_url: str = "http://127.0.0.1:8010"
     # The account the bulletin is mass-sent from: 东莞天气.
     bulletin_account: str = Field(default="dgtq", min_length=1, max_length=32)
     bulletin_author: str = Field(default="东莞天气", max_length=8)

@@ -4,8 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from servicekit.errors import Forbidden
-from servicekit.identity import Identity, requires_role
+from servicekit.identity import Identity, requires_staff
 from weather.audit import Actor
 
 FORECASTER = "forecaster"
@@ -17,10 +16,8 @@ STAFF_NOTE = (
 )
 
 
-def forecaster(request: Request, identity: Identity = requires_role(FORECASTER)) -> Actor:
+def forecaster(request: Request, identity: Identity = requires_staff(FORECASTER)) -> Actor:
     """The calling forecaster; a citizen or service token is refused even with the role."""
-    if identity.kind != "staff":
-        raise Forbidden("此接口仅供工作人员使用。")
     return Actor(subject=identity.subject, request_id=request.state.request_id)
 
 

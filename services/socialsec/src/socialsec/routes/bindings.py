@@ -5,7 +5,7 @@ import logging
 from fastapi import APIRouter, Request, Response, status
 
 from servicekit.clock import NowDep, local
-from servicekit.deps import Page, SessionDep
+from servicekit.deps import Id, Page, SessionDep
 from servicekit.identity import CitizenDep, requires_caller
 from socialsec.access import record_access
 from socialsec.bindings import Bound, bind, bound, delete_all_bindings, delete_binding
@@ -84,7 +84,7 @@ def create_binding(
     response_class=Response,
     summary="解除绑定",
 )
-def remove_binding(binding_id: int, citizen: CitizenDep, session: SessionDep) -> Response:
+def remove_binding(binding_id: Id, citizen: CitizenDep, session: SessionDep) -> Response:
     """Remove the caller's binding."""
     delete_binding(session, citizen_id=citizen.subject, binding_id=binding_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from sqlmodel import col, or_, select
 
 from servicekit.deps import Page, PageDep, SessionDep, paginate
+from servicekit.search import contains
 from socialsec.models import Faq, FaqPublic
 
 router = APIRouter(prefix="/v1/faq", tags=["faq"])
@@ -25,10 +26,10 @@ def list_faq(
     ] = None,
     category: Annotated[str | None, Query(max_length=16, description="分类，如 社保卡")] = None,
 ) -> Page[FaqPublic]:
-    """Questions whose question or answer contains every word of `q`."""
+    """Questions whose question or answer contains every word of `q` (`%` and `_` literally)."""
     query = select(Faq)
     for word in (q or "").split():
-        query = query.where(or_(col(Faq.question).contains(word), col(Faq.answer).contains(word)))
+        query = query.where(or_(contains(col(Faq.question), word), contains(col(Faq.answer), word)))
     if category:
         query = query.where(Faq.category == category)
     return paginate(session, query, page, order_by=Faq.code, public=FaqPublic)

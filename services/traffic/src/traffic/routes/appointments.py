@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Query, status
 from sqlmodel import col, func, select
 
 from servicekit.clock import SHANGHAI, NowDep, as_utc, local
-from servicekit.deps import Page, PageDep, SessionDep, paginate
+from servicekit.deps import Id, Page, PageDep, SessionDep, paginate
 from servicekit.errors import NotFound
 from servicekit.identity import CitizenDep
 from traffic.appointments import Booking, appointment_number, book, cancel, my_booking, my_bookings
@@ -156,7 +156,7 @@ def create_appointment(
 
 @me_router.get("/{appointment_id}", response_model=AppointmentPublic, summary="预约详情")
 def get_my_appointment(
-    appointment_id: int, citizen: CitizenDep, session: SessionDep
+    appointment_id: Id, citizen: CitizenDep, session: SessionDep
 ) -> AppointmentPublic:
     """One of the calling citizen's appointments."""
     return booking_public(
@@ -171,7 +171,7 @@ def get_my_appointment(
     responses={404: {"description": "不是本人的预约"}, 409: {"description": "已取消或已开始"}},
 )
 def cancel_my_appointment(
-    appointment_id: int, citizen: CitizenDep, session: SessionDep, now: NowDep
+    appointment_id: Id, citizen: CitizenDep, session: SessionDep, now: NowDep
 ) -> AppointmentPublic:
     """Cancel one of the calling citizen's appointments before it starts; its place is freed."""
     return booking_public(

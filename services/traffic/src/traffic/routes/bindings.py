@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 from pydantic import Field
 
 from servicekit.clock import NowDep
-from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.deps import Id, Page, PageDep, SessionDep
 from servicekit.identity import CitizenDep, requires_caller
 from traffic.bindings import (
     bind_licence,
@@ -97,7 +97,7 @@ def create_binding(
     response_class=Response,
     summary="解除一项绑定",
 )
-def remove_binding(binding_id: int, citizen: CitizenDep, session: SessionDep) -> Response:
+def remove_binding(binding_id: Id, citizen: CitizenDep, session: SessionDep) -> Response:
     """Remove one of the calling citizen's bindings."""
     delete_binding(session, citizen_id=citizen.subject, binding_id=binding_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

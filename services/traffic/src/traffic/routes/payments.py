@@ -9,8 +9,8 @@ from sqlmodel import Session, col, func, select
 from starlette.concurrency import run_in_threadpool
 
 from servicekit.clock import NowDep, as_utc, local
-from servicekit.deps import Page, PageDep, SessionDep
-from servicekit.identity import CitizenDep, Identity, IdentityDep, requires_role
+from servicekit.deps import Id, Page, PageDep, SessionDep
+from servicekit.identity import CitizenDep, Identity, IdentityDep, requires_staff
 from traffic.models import (
     JsapiPayParams,
     PaymentCreate,
@@ -43,7 +43,7 @@ from traffic.validators import validate_decision_number
 from traffic.wechatpay_client import WechatPayClient
 
 router = APIRouter(prefix="/v1", tags=["payments"])
-OfficerDep = Annotated[Identity, requires_role(OFFICER_ROLE)]
+OfficerDep = Annotated[Identity, requires_staff(OFFICER_ROLE)]
 
 
 def pay_client(request: Request) -> WechatPayClient:
@@ -154,6 +154,10 @@ def create_decision_payment(
     parameters of `WeixinJSBridge.invoke('getBrandWCPayRequest', jsapi)`; the page's "ok" is
     never proof of payment: the order's state changes when WeChat Pay's notification arrives
     (or reconciliation finds the payment). Unpaid orders expire after 2 hours.
+
+    WeChat Pay may take up to 10 s per call, so the gateway waits longer here than elsewhere;
+    after a 504 or a lost connection the order may exist all the same: retry with the same
+    Idempotency-Key and body to get that order back (never a second one).
     """
     value = valid("number", "path", lambda: validate_decision_number(number=number))
     settings = request.app.state.settings
@@ -197,7 +201,7 @@ def list_my_payments(
     summary="缴款订单状态",
     responses={404: {"description": "不是本人的订单"}},
 )
-def get_payment(payment_id: int, identity: IdentityDep, session: SessionDep) -> PaymentPublic:
+def get_payment(payment_id: Id, identity: IdentityDep, session: SessionDep) -> PaymentPublic:
     """An order and its state, for the citizen who created it (or a traffic officer).
 
     This is how a page learns the outcome: look the order up, never trust the browser's "ok".
@@ -211,7 +215,7 @@ def get_payment(payment_id: int, identity: IdentityDep, session: SessionDep) -> 
     summary="缴款订单事件记录",
 )
 def list_payment_events(
-    payment_id: int, identity: IdentityDep, session: SessionDep, page: PageDep
+    payment_id: Id, identity: IdentityDep, session: SessionDep, page: PageDep
 ) -> Page[PaymentEventPublic]:
     """Every transition of the order (and refund steps and review flags), oldest first."""
     readable_order(session, identity=identity, order_id=payment_id)
@@ -281,7 +285,7 @@ async def wechatpay_notification(request: Request, now: NowDep) -> Response:
     },
 )
 def refund_payment(
-    payment_id: int,
+    payment_id: Id,
     body: RefundCreate,
     officer: OfficerDep,
     session: SessionDep,
@@ -307,7 +311,7 @@ def refund_payment(
 
 @router.get("/payments/{payment_id}/refunds", response_model=Page[RefundPublic], summary="退款记录")
 def list_refunds(
-    payment_id: int, identity: IdentityDep, session: SessionDep, page: PageDep
+    payment_id: Id, identity: IdentityDep, session: SessionDep, page: PageDep
 ) -> Page[RefundPublic]:
     """The refunds of an order (its citizen, or a traffic officer)."""
     readable_order(session, identity=identity, order_id=payment_id)
@@ -324,7 +328,7 @@ def list_refunds(
     summary="电子缴款凭证",
     responses={409: {"description": "订单尚未支付成功"}},
 )
-def get_receipt(payment_id: int, identity: IdentityDep, session: SessionDep) -> ReceiptPublic:
+def get_receipt(payment_id: Id, identity: IdentityDep, session: SessionDep) -> ReceiptPublic:
     """The electronic receipt of a successful payment; the payer is masked."""
     return receipt_of(session, readable_order(session, identity=identity, order_id=payment_id))
 
@@ -339,7 +343,7 @@ def get_receipt(payment_id: int, identity: IdentityDep, session: SessionDep) -> 
         503: {"description": "服务器缺少中文字体"},
     },
 )
-def get_receipt_pdf(payment_id: int, identity: IdentityDep, session: SessionDep) -> Response:
+def get_receipt_pdf(payment_id: Id, identity: IdentityDep, session: SessionDep) -> Response:
     """The receipt as a PDF, in Chinese."""
     receipt = receipt_of(session, readable_order(session, identity=identity, order_id=payment_id))
     return Response(

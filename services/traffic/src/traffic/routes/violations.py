@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 
 from servicekit.clock import NowDep, local_day
-from servicekit.deps import PageDep, PageParams, SessionDep
+from servicekit.deps import Id, PageDep, PageParams, SessionDep
 from servicekit.errors import NotFound
 from servicekit.identity import CitizenDep
 from traffic.bindings import bound_licence, bound_vehicle_ids
@@ -98,7 +98,7 @@ def my_violations(
     },
 )
 def handle_violation(
-    violation_id: int, citizen: CitizenDep, session: SessionDep, now: NowDep, request: Request
+    violation_id: Id, citizen: CitizenDep, session: SessionDep, now: NowDep, request: Request
 ) -> DecisionCreated:
     """Accept the penalty: a decision dated today, payable within 15 days, points to the licence."""
     today = local_day(now)

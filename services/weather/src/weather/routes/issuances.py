@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import col, func, select
 
-from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.deps import Id, Page, PageDep, SessionDep
 from weather.caching import cached_json
 from weather.clock import today_local
 from weather.issuances import create_issuance, issuance_detail, summaries
@@ -73,6 +73,6 @@ def list_issuances(
     description="一次发布的全部地点和日期（天气现象按降水量校正后的样子）。"
     "带 ETag 与 Cache-Control。",
 )
-def get_issuance(issuance_id: int, request: Request, session: SessionDep) -> Response:
+def get_issuance(issuance_id: Id, request: Request, session: SessionDep) -> Response:
     """One issuance, any version."""
     return cached_json(request, issuance_detail(session=session, issuance_id=issuance_id))

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlmodel import col, func, select
 
 from servicekit.clock import local
-from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.deps import MAX_ID, Id, Page, PageDep, SessionDep
 from weather.caching import cached_json
 from weather.models import WarningEvent, WarningPublic, WarningSignal
 from weather.reference import location_names
@@ -111,7 +111,7 @@ def list_history(
         str | None, Query(description="只列此地区（地点代码或 dongguan）的信号")
     ] = None,
     hazard: Annotated[str | None, Query(description="只列此灾种，如 rainstorm")] = None,
-    signal_id: Annotated[int | None, Query(description="只列此信号")] = None,
+    signal_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="只列此信号")] = None,
 ) -> Response:
     """Every step of every signal, newest first, optionally filtered."""
     query = select(WarningEvent, WarningSignal).join(
@@ -154,7 +154,7 @@ def list_history(
     summary="预警信号详情",
     description="生效中或已解除的信号。带 ETag 与 Cache-Control。",
 )
-def get_warning(signal_id: int, request: Request, session: SessionDep) -> Response:
+def get_warning(signal_id: Id, request: Request, session: SessionDep) -> Response:
     """One signal by id."""
     return cached_json(request, warning_public(get_signal(session=session, signal_id=signal_id)))
 
@@ -187,7 +187,7 @@ def post_warning(body: WarningIssue, session: SessionDep, actor: ForecasterDep) 
     description="改为更高的颜色；不高于当前颜色时 422，已解除时 409。" + STAFF_NOTE,
 )
 def post_upgrade(
-    signal_id: int, body: WarningChange, session: SessionDep, actor: ForecasterDep
+    signal_id: Id, body: WarningChange, session: SessionDep, actor: ForecasterDep
 ) -> WarningPublic:
     """Upgrade a signal in force."""
     signal = change_signal(
@@ -208,7 +208,7 @@ def post_upgrade(
     description="改为更低的颜色；不低于当前颜色时 422，已解除时 409。" + STAFF_NOTE,
 )
 def post_downgrade(
-    signal_id: int, body: WarningChange, session: SessionDep, actor: ForecasterDep
+    signal_id: Id, body: WarningChange, session: SessionDep, actor: ForecasterDep
 ) -> WarningPublic:
     """Downgrade a signal in force."""
     signal = change_signal(
@@ -229,7 +229,7 @@ def post_downgrade(
     description="解除生效中的信号；已解除时 409。" + STAFF_NOTE,
 )
 def post_lift(
-    signal_id: int, session: SessionDep, actor: ForecasterDep, body: WarningLift | None = None
+    signal_id: Id, session: SessionDep, actor: ForecasterDep, body: WarningLift | None = None
 ) -> WarningPublic:
     """Lift a signal in force."""
     at = body.at if body else None
