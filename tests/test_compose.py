@@ -82,6 +82,23 @@ def test_gateway_upstream_urls_match_the_services() -> None:
     assert env[_env_var("gateway", "redis_url")].startswith("redis://redis:")
 
 
+def test_services_reach_the_gateway_only_on_its_unpublished_internal_port() -> None:
+    compose = _compose()
+    gateway = compose["gateway"]
+    internal = int(gateway["environment"][_env_var("gateway", "internal_port")])
+    assert internal == _settings_class("gateway").model_fields["internal_port"].default
+    assert [int(p) for p in gateway["expose"]] == [internal]
+    assert all(int(str(p).split(":")[-1]) != internal for p in gateway["ports"])
+    bulletin = compose["weather"]["environment"][_env_var("weather", "gateway_url")]
+    assert bulletin == f"http://gateway:{internal}"
+    procfile = (ROOT / "Procfile").read_text()
+    assert f"WEATHER_GATEWAY_URL:-http://127.0.0.1:${{GATEWAY_INTERNAL_PORT:-{internal}}}" in (
+        procfile
+    )
+    weather_default = _settings_class("weather").model_fields["gateway_url"].default
+    assert weather_default == f"http://127.0.0.1:{internal}"
+
+
 def test_accounts_delivers_consent_withdrawals_to_the_services() -> None:
     compose = _compose()
     env = compose["accounts"]["environment"]

@@ -1,16 +1,25 @@
-"""`POST /internal/wechat/{account}/mass-news` end to end: the gateway (uvicorn) sending through the
-real sandbox, which records what followers received. Who may call, what is sent, idempotency by
-clientmsgid (one after the other, concurrently, from threads) and the errors."""
+"""`POST /internal/wechat/{account}/mass-news` end to end: the gateway's internal listener
+(uvicorn) sending through the real sandbox, which records what followers received. Only the
+internal listener serves it; who may call, what is sent, idempotency by clientmsgid (one after the
+other, concurrently, from threads) and the errors."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import html
+import os
+import signal
+import socket
 import struct
+import subprocess
+import sys
+import threading
+import time
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from threading import Barrier
 from typing import Any
 
@@ -19,13 +28,14 @@ import pytest
 from pydantic import ValidationError
 
 from gateway.auth.tokens import issue_public_token, token_key
-from gateway.internal import article_content, default_digest
+from gateway.internal import article_content, create_internal_app, default_digest
+from gateway.listeners import GatewayListeners
 from gateway.main import create_app as create_gateway_app
 from gateway.platform import PlatformClient, PlatformError
 from gateway.settings import GatewaySettings, WechatAccount
 from servicekit.identity import issue_token, service_token
 from servicekit.settings import SharedSettings
-from servicekit.testing import TEST_SECRET, free_port, serve_in_thread
+from servicekit.testing import TEST_SECRET, free_port, wait_until
 
 CLOSED = "http://127.0.0.1:9"  # the services are not needed here
 PATH = "/internal/wechat/{}/mass-news"
@@ -83,6 +93,30 @@ def _gateway(sandbox_url: str, accounts: list[WechatAccount], **overrides: Any) 
     )
 
 
+@contextmanager
+def serve_gateway(settings: GatewaySettings) -> Iterator[tuple[str, str]]:
+    """Both listeners of `python -m gateway serve` (one event loop, in a thread) on free ports:
+    (public URL, internal URL)."""
+    public = create_gateway_app(settings)
+    listeners = GatewayListeners(
+        public, create_internal_app(public), host="127.0.0.1", port=0, internal_port=0
+    )
+    sockets = (socket.create_server(("127.0.0.1", 0)), socket.create_server(("127.0.0.1", 0)))
+    thread = threading.Thread(target=asyncio.run, args=(listeners.serve(sockets),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not listeners.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "gateway did not start"
+        time.sleep(0.02)
+    try:
+        yield tuple(f"http://127.0.0.1:{sock.getsockname()[1]}" for sock in sockets)  # type: ignore[misc]
+    finally:
+        listeners.stop()
+        thread.join(timeout=10)
+        for sock in sockets:
+            sock.close()
+
+
 @pytest.fixture
 def sandbox(chat_sandbox_url: str) -> Iterator[httpx.Client]:
     """The sandbox's own API, with two followers of 东莞天气 and one of 东莞交警."""
@@ -93,10 +127,18 @@ def sandbox(chat_sandbox_url: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def gateway_url(sandbox: httpx.Client, chat_accounts: list[WechatAccount]) -> Iterator[str]:
+def listeners(
+    sandbox: httpx.Client, chat_accounts: list[WechatAccount]
+) -> Iterator[tuple[str, str]]:
     settings = _gateway(str(sandbox.base_url).rstrip("/"), chat_accounts)
-    with serve_in_thread(create_gateway_app(settings)) as url:
-        yield url
+    with serve_gateway(settings) as urls:
+        yield urls
+
+
+@pytest.fixture
+def gateway_url(listeners: tuple[str, str]) -> str:
+    """The internal listener, where services call."""
+    return listeners[1]
 
 
 @pytest.fixture
@@ -231,7 +273,7 @@ def test_a_platform_refusal_is_a_502_naming_the_errcode(
 
 def test_an_unreachable_platform_is_a_502(chat_accounts: list[WechatAccount]) -> None:
     settings = _gateway(f"http://127.0.0.1:{free_port()}", chat_accounts)
-    with serve_in_thread(create_gateway_app(settings)) as url:
+    with serve_gateway(settings) as (_, url):
         answer = httpx.post(url + PATH.format("dgtq"), json=bulletin(), headers=caller())
     assert answer.status_code == 502 and answer.json()["errcode"] == -1
 
@@ -283,7 +325,7 @@ def test_the_allowed_callers_are_a_setting(
 ) -> None:
     base = str(sandbox.base_url).rstrip("/")
     settings = _gateway(base, chat_accounts, internal_callers=["traffic"])
-    with serve_in_thread(create_gateway_app(settings)) as url:
+    with serve_gateway(settings) as (_, url):
         path = url + PATH.format("dgjj")
         assert httpx.post(path, json=bulletin(), headers=caller("weather")).status_code == 403
         assert httpx.post(path, json=bulletin(), headers=caller("traffic")).status_code == 200
@@ -292,9 +334,74 @@ def test_the_allowed_callers_are_a_setting(
         _gateway(base, chat_accounts, internal_callers=["weather", "nobody"])
 
 
-def test_the_endpoint_is_not_in_the_public_openapi(gateway: httpx.Client) -> None:
-    paths = gateway.get("/openapi.json").json()["paths"]
+def test_the_endpoint_is_not_in_the_public_openapi(listeners: tuple[str, str]) -> None:
+    paths = httpx.get(listeners[0] + "/openapi.json").json()["paths"]
     assert not [path for path in paths if "internal" in path]
+
+
+# Only on the internal listener
+
+
+def test_the_public_port_answers_404_even_to_an_allowed_service(
+    listeners: tuple[str, str], sandbox: httpx.Client
+) -> None:
+    public, internal = listeners
+    for path in (PATH.format("dgtq"), "/internal/wechat/dgtq/mass-news/", "/internal"):
+        answer = httpx.post(public + path, json=bulletin(), headers=caller())
+        assert answer.status_code == 404, path
+        assert answer.headers["content-type"] == "application/problem+json"
+    assert platform_calls(sandbox) == {} and mass_sends(sandbox) == []
+    sent = httpx.post(internal + PATH.format("dgtq"), json=bulletin(), headers=caller(), timeout=30)
+    assert sent.status_code == 200 and len(mass_sends(sandbox)) == 1
+
+
+def test_the_internal_listener_serves_nothing_public(listeners: tuple[str, str]) -> None:
+    internal = listeners[1]
+    assert httpx.get(internal + "/healthz").status_code == 200
+    assert httpx.get(internal + "/api/v1/weather/locations").status_code == 404
+    assert httpx.get(internal + "/wechat/dgtq").status_code == 404
+
+
+@pytest.mark.parametrize("same_port", [False, True])
+def test_python_m_gateway_serve_runs_both_listeners(same_port: bool, tmp_path: Any) -> None:
+    port = free_port()
+    internal_port = port if same_port else free_port()
+    env = {
+        **os.environ,
+        "ENV": "dev",
+        "GATEWAY_INTERNAL_PORT": str(internal_port),
+        "GATEWAY_WECHAT_MENU_SYNC_SECONDS": "0",
+        "GATEWAY_WECHAT_API_BASE_URL": CLOSED,
+        **{
+            f"GATEWAY_{name}_URL": CLOSED
+            for name in ("ACCOUNTS", "TRAFFIC", "WEATHER", "SOCIALSEC")
+        },
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        if same_port:
+            assert proc.wait(timeout=60) != 0
+            assert b"GATEWAY_INTERNAL_PORT" in proc.stderr.read()
+            return
+        public, internal = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{internal_port}"
+        wait_until(f"{public}/healthz", seconds=60)
+        wait_until(f"{internal}/healthz", seconds=60)
+        assert httpx.post(public + PATH.format("dgtq"), headers=caller()).status_code == 404
+        # Routed on the internal port: the body is checked only after the caller.
+        assert httpx.post(internal + PATH.format("dgtq"), headers=caller()).status_code == 422
+        assert httpx.post(internal + PATH.format("dgtq")).status_code == 401
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 # Bad input

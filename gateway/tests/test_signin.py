@@ -232,6 +232,23 @@ def test_personal_endpoints_refuse_missing_forged_and_expired_tokens(gateway: st
     assert httpx.get(f"{gateway}/api/v1/auth/nothing-here").status_code == 404
 
 
+def test_signing_out_revokes_that_token_only(gateway: str) -> None:
+    tokens = []
+    for _ in range(2):  # 张三 signed in on two devices
+        with httpx.Client() as browser:
+            tokens.append(fragment(sign_in(browser, gateway))["access_token"])
+    first, second = tokens
+    jtis = {jwt.decode(t, options={"verify_signature": False})["jti"] for t in tokens}
+    assert len(jtis) == 2
+    signout = f"{gateway}/api/v1/auth/signout"
+    out = httpx.post(signout, headers={"Authorization": f"Bearer {first}"})
+    assert out.status_code == 204, out.text
+    _assert_401(me(gateway, first))
+    assert me(gateway, second).status_code == 200
+    _assert_401(httpx.post(signout, headers={"Authorization": f"Bearer {first}"}))
+    _assert_401(httpx.post(signout))
+
+
 def test_state_must_match_the_browser(gateway: str, sandbox_url: str) -> None:
     with httpx.Client() as browser:
         start = browser.get(

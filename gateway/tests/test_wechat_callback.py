@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import socket
 import time
 from collections.abc import Iterator
@@ -95,9 +96,11 @@ def closed_port_url() -> str:
 
 
 def signed(
-    token: str = TOKEN, *, timestamp: int | None = None, nonce: str = "1320562132"
+    token: str = TOKEN, *, timestamp: int | None = None, nonce: str | None = None
 ) -> dict[str, str]:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
+    # A fresh nonce per request, as WeChat: a signature is bound to the first message it carried.
+    nonce = nonce or str(secrets.randbelow(10**10))
     return {
         "signature": sign(token, stamp, nonce),
         "timestamp": stamp,

@@ -238,14 +238,14 @@ def test_no_reply_is_success_in_clear(client: TestClient, spy: Spy, mode: str) -
     assert len(spy.received) == 1
 
 
-def test_compatible_mode_without_encryption_answers_in_clear(client: TestClient, spy: Spy) -> None:
+def test_compatible_mode_without_encryption_is_refused(client: TestClient, spy: Spy) -> None:
     peer = WeChatPeer("compatible")
+    # Only Encrypt is authenticated: a plaintext-only callback could carry any body.
     params, body = WeChatPeer("plain").request(text_xml("明文"), token=peer.account.token)
     response = client.post(peer.path, params=params, content=body)
     assert_answer_for_wechat(response)
-    assert response.headers["content-type"].startswith("application/xml")
-    assert wechatpy.parse_message(response.text).content == "收到：明文"
-    assert spy.received[0].content == "明文"  # type: ignore[attr-defined]
+    assert response.status_code == 400
+    assert spy.received == []
 
 
 def test_compatible_mode_uses_the_decrypted_message(client: TestClient, spy: Spy) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,7 +73,7 @@ def slow_socialsec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlowSoc
 
 def callback(account: WechatAccount, openid: str, text: str, msg_id: int) -> dict[str, Any]:
     """The request WeChat sends for a citizen's text: signed query and XML body."""
-    stamp, nonce = str(int(time.time())), "4242"
+    stamp, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
     body = (
         f"<xml><ToUserName><![CDATA[gh_{account.code}]]></ToUserName>"
         f"<FromUserName><![CDATA[{openid}]]></FromUserName>"

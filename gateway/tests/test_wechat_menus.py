@@ -128,8 +128,13 @@ async def platform(
     await client.close()
 
 
-async def started_upstreams(accounts_url: str) -> Upstreams:
-    upstreams = Upstreams({"accounts": accounts_url}, connect_timeout=1.0, total_timeout=5.0)
+async def started_upstreams(accounts_url: str, *, open_seconds: float = 10.0) -> Upstreams:
+    upstreams = Upstreams(
+        {"accounts": accounts_url},
+        connect_timeout=1.0,
+        total_timeout=5.0,
+        open_seconds=open_seconds,
+    )
     await upstreams.start()
     return upstreams
 
@@ -204,7 +209,8 @@ async def test_sync_publishes_the_registry_menus_once(
 async def test_the_loop_retries_until_the_registry_answers(
     platform: PlatformClient, registry_url: str
 ) -> None:
-    upstreams = await started_upstreams(f"http://127.0.0.1:{free_port()}")
+    # The failed retries open the registry's circuit: a short cool-down lets a trial through.
+    upstreams = await started_upstreams(f"http://127.0.0.1:{free_port()}", open_seconds=0.3)
     publisher = MenuPublisher(upstreams, platform, ["dgtq", "lxdl"], registry_timeout=1.0)
     first = await publisher.sync()
     assert first.outcomes == {} and first.unreachable == ["dgtq", "lxdl"]

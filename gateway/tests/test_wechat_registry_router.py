@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -84,7 +85,7 @@ def client(
 
 
 def signed(account: str) -> dict[str, str]:
-    stamp, nonce = str(int(time.time())), "20261126"
+    stamp, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
     return {
         "signature": sign(f"tk-{account}", stamp, nonce),
         "timestamp": stamp,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import secrets
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -128,7 +129,7 @@ class Chat:
         self.client, self.account, self.openid = client, account, openid
 
     def _post(self, fields: dict[str, str]) -> str:
-        stamp, nonce = str(int(time.time())), "8700"
+        stamp, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
         query = {
             "signature": sign(self.account.token, stamp, nonce),
             "timestamp": stamp,

@@ -5,6 +5,7 @@ configuration and the seeded demo citizens) resolving them, and the real seeded 
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -115,7 +116,7 @@ class Chat:
         self.client, self.account, self.openid = client, account, openid
 
     def _post(self, fields: dict[str, str]) -> str:
-        stamp, nonce = str(int(time.time())), "8600"
+        stamp, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
         query = {
             "signature": sign(self.account.token, stamp, nonce),
             "timestamp": stamp,

@@ -4,6 +4,7 @@ warning signals a forecaster issues leading every answer."""
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from collections.abc import Iterator
 
@@ -96,7 +97,7 @@ def gateway(accounts_url: str, socialsec_url: str, weather: httpx.Client) -> Ite
 
 def chat(gateway: TestClient, text: str) -> str:
     """Send `text` to 东莞天气 as WeChat does; the passive reply's text."""
-    stamp, nonce = str(int(time.time())), "8100"
+    stamp, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
     query = {
         "signature": sign(ACCOUNT.token, stamp, nonce),
         "timestamp": stamp,

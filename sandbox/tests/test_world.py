@@ -3,16 +3,28 @@ the clock, and the settings it is built from."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from sandbox.main import create_app
 from sandbox.settings import DEV_WECHAT_ACCOUNTS, SandboxSettings
 from servicekit.demo_citizens import DEMO_CITIZENS
 from servicekit.settings import SharedSettings
+
+# Credentials fit for production (none published, each of WeChat's length).
+PROD_ACCOUNT = {
+    "code": "dgtq",
+    "appid": "wx5f3c2a1b0d9e8f7a",
+    "token": "Vq3Lr8Zp1Wx6Nt4K",
+    "encoding_aes_key": "Xy7Qp2vXw9LmZr4Ts8Yb1Nc6Hd3Jf5Ga0Kq1Wm2Ez3A",
+    "app_secret": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "mode": "safe",
+}
 
 
 def test_accounts_carry_their_name_and_kind(client: TestClient) -> None:
@@ -129,7 +141,7 @@ def test_the_clock_only_moves_forward(client: TestClient) -> None:
 
 
 def test_accounts_come_from_gateway_wechat_accounts(monkeypatch: pytest.MonkeyPatch) -> None:
-    accounts = '[{"code": "lxdl", "appid": "wxlxdl", "token": "t", "app_secret": "s"}]'
+    accounts = json.dumps([{**PROD_ACCOUNT, "code": "lxdl", "appid": "wxlxdl"}])
     monkeypatch.setenv("GATEWAY_WECHAT_ACCOUNTS", accounts)
     monkeypatch.setenv("SANDBOX_TOKEN_TTL_SECONDS", "60")
     settings = SandboxSettings(shared=SharedSettings(env="prod", internal_token_secret="x" * 32))
@@ -139,6 +151,30 @@ def test_accounts_come_from_gateway_wechat_accounts(monkeypatch: pytest.MonkeyPa
         "subscription"
     )
     assert settings.profile("zzzz").name == "zzzz"  # unlisted: a subscription account by its code
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("token", DEV_WECHAT_ACCOUNTS[0].token),
+        ("token", "Q"),
+        ("app_secret", DEV_WECHAT_ACCOUNTS[0].app_secret),
+        ("encoding_aes_key", DEV_WECHAT_ACCOUNTS[0].encoding_aes_key),
+    ],
+)
+def test_outside_dev_the_accounts_refuse_development_credentials(
+    field: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts = json.dumps([{**PROD_ACCOUNT, field: value}])
+    monkeypatch.setenv("GATEWAY_WECHAT_ACCOUNTS", accounts)
+    with pytest.raises(ValidationError) as refused:
+        SandboxSettings(shared=SharedSettings(env="prod", internal_token_secret="x" * 32))
+    assert f"GATEWAY_WECHAT_ACCOUNTS: account dgtq {field}" in str(refused.value)
+    assert value not in str(refused.value)
+    monkeypatch.setenv("GATEWAY_WECHAT_ACCOUNTS", json.dumps([DEV_WECHAT_ACCOUNTS[0].model_dump()]))
+    assert SandboxSettings(shared=SharedSettings(env="dev")).wechat_accounts[0].token == (
+        DEV_WECHAT_ACCOUNTS[0].token
+    )
 
 
 def test_development_defaults_only_in_dev(monkeypatch: pytest.MonkeyPatch) -> None:

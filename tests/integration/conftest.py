@@ -50,6 +50,9 @@ class LocalSuite:
         self.env = {**os.environ, "ENV": "dev", "PYTHONUNBUFFERED": "1"}
         for name in PARTS:
             self.ports[name] = free_port()
+        # The gateway's second listener: /internal/... for the services, never the public port.
+        self.ports["gateway-internal"] = free_port()
+        self.env["GATEWAY_INTERNAL_PORT"] = str(self.ports["gateway-internal"])
         for name in SERVICES:
             self.env[f"{name.upper()}_DATABASE_URL"] = f"sqlite:///{self.workdir}/{name}.db"
             self.env[f"GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{self.ports[name]}"
@@ -66,7 +69,9 @@ class LocalSuite:
         )
         # Services that send through the gateway (the weather bulletin) find it here.
         for name in SERVICES:
-            self.env[f"{name.upper()}_GATEWAY_URL"] = self.gateway
+            self.env[f"{name.upper()}_GATEWAY_URL"] = (
+                f"http://127.0.0.1:{self.ports['gateway-internal']}"
+            )
         # Accounts tells these services to delete bindings; a short outbox cycle keeps the
         # consent-withdrawal scenario quick.
         for name in ("traffic", "socialsec"):

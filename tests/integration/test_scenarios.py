@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -86,7 +87,7 @@ def test_a_stopped_service_is_a_503_while_the_others_keep_working(suite) -> None
 
 
 def _signed(token: str, **extra: str) -> dict[str, str]:
-    timestamp, nonce = str(int(time.time())), "271828"
+    timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
     signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
     return {"signature": signature, "timestamp": timestamp, "nonce": nonce, **extra}
 

@@ -1,4 +1,4 @@
-"""`python -m gateway serve|publish-menus`."""
+"""`python -m gateway serve|publish-menus` (`serve`: the public and the internal listener)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from gateway.listeners import serve
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from gateway.wechat.menus import publish_menus
@@ -34,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         default_port=8000,
         database=False,
         argv=argv,
+        serve=serve,
         extra_commands={
             "publish-menus": CliCommand(
                 help="publish each account's menu from the accounts registry (when changed)",

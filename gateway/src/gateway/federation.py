@@ -6,14 +6,16 @@ injection, request parsing or response validation and does not try every other r
 (DESIGN §9, `bench/gateway_overhead.py`). Bodies are buffered whole (capped by
 `max_body_bytes`): API bodies are small, and one write each way is cheaper than streaming.
 Citizen and anonymous requests are counted against the rate limits (`ratelimit.py`: one dict
-lookup, or one Redis round trip) before their body is read; staff calls are not.
+lookup, or one Redis round trip) before their body is read; staff calls are not. Credentials are
+checked by `auth/guard.py`, which also counts failed ones per client address. A few routes
+have a budget of their own (`RouteTimeouts`), longer than the service's calls to its providers.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote, quote_from_bytes
 
 from fastapi import APIRouter
@@ -21,12 +23,12 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from gateway.auth.citizens import citizen_authorization
-from gateway.auth.tokens import token_key, verify_public_token
-from gateway.ratelimit import RateLimits
+from gateway.auth.guard import Credentials
+from gateway.ratelimit import RateLimits, StrictPaths
 from gateway.settings import SERVICES, GatewaySettings
 from gateway.staff import staff_authorization
 from gateway.upstreams import Upstreams
-from servicekit.errors import NotFound, Problem, Unauthorized
+from servicekit.errors import NotFound, Problem
 
 PROXY_PATH = "/api/v1/{service}/{path:path}"
 
@@ -77,6 +79,23 @@ class RouteLabel:
     """What metrics and the access log record as the route of a proxied request."""
 
     path: str
+
+
+class RouteTimeouts:
+    """Whole-request budgets of particular routes, keyed `METHOD service path` (settings)."""
+
+    def __init__(self, table: Mapping[str, float]) -> None:
+        self._routes: list[tuple[str, StrictPaths, float]] = []
+        for route, seconds in table.items():
+            method, service, pattern = route.split()
+            self._routes.append((method, StrictPaths({service: [pattern]}), seconds))
+
+    def budget(self, method: str, service: str, path: str) -> float | None:
+        """The budget of `method` on `path` (relative to the service's /v1/), if it has one."""
+        for route_method, pattern, seconds in self._routes:
+            if route_method == method and pattern.match(service, path):
+                return seconds
+        return None
 
 
 def _connection_tokens(value: bytes) -> set[bytes]:
@@ -167,11 +186,13 @@ class FederationProxy:
         headers, content_length, api_key, bearer, forwarded_for = self._request_headers(scope)
         rate_limits: RateLimits | None = state.rate_limits
         client_key: str | None = None
+        credentials: Credentials = state.credentials
+        if api_key is not None or bearer is not None:
+            client = scope.get("client")
+            address = credentials.addresses.resolve(client[0] if client else "", forwarded_for)
         if api_key is not None:
             # A staff call: the key never travels upstream, an internal staff token does.
-            staff = state.staff_keys.identify(api_key)
-            if staff is None:
-                raise Unauthorized("API 密钥无效。", headers={"WWW-Authenticate": "ApiKey"})
+            staff = await credentials.staff(api_key, address)
             headers.append(
                 (
                     "authorization",
@@ -182,7 +203,7 @@ class FederationProxy:
             )
         elif bearer is not None:
             # A signed-in citizen: the public token never travels upstream, an internal one does.
-            citizen_id = self._citizen_id(state, bearer)
+            citizen_id = (await credentials.citizen(bearer, address)).citizen_id
             client_key = f"citizen:{citizen_id}"
             headers.append(
                 (
@@ -205,8 +226,14 @@ class FederationProxy:
         if body is None:
             return
 
+        route_timeouts: RouteTimeouts = state.route_timeouts
         status, raw_headers, payload = await upstreams.forward(
-            service, method, self._target(scope, service, path), headers, body or None
+            service,
+            method,
+            self._target(scope, service, path),
+            headers,
+            body or None,
+            timeout=route_timeouts.budget(method, service, path),
         )
         if status >= 400:
             payload = _public_problem(raw_headers, payload, scope["path"])
@@ -233,20 +260,6 @@ class FederationProxy:
         if query.isascii():
             return f"/v1/{rest}?{query.decode('ascii')}"
         return f"/v1/{rest}?{quote_from_bytes(query, safe=_QUERY_SAFE)}"
-
-    def _citizen_id(self, state: Any, authorization: str) -> str:
-        """The citizen a public `Authorization: Bearer` header vouches for (else 401)."""
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("登录凭证无效，请重新登录。", headers={"WWW-Authenticate": "Bearer"})
-        key: str | None = getattr(state, "public_token_key", None)
-        if key is None:  # derived once per app, then kept on its state
-            settings: GatewaySettings = state.settings
-            key = token_key(
-                internal_secret=state.internal_token_secret, configured=settings.auth_token_secret
-            )
-            state.public_token_key = key
-        return verify_public_token(token.strip(), key=key)
 
     @staticmethod
     def _request_headers(

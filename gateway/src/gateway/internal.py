@@ -1,5 +1,9 @@
 """`/internal/...`: what services ask of the gateway itself, never public (not in the OpenAPI).
 
+These routes are served by their own app (`create_internal_app`) on the internal listener
+(`GATEWAY_INTERNAL_PORT`, see `gateway.listeners`), never by the public app: the public port
+answers 404 for `/internal/...` even to a valid service token.
+
 `POST /internal/wechat/{account_code}/mass-news` sends one article (a text and a picture) to all
 the account's followers as a WeChat mass send, on behalf of a service (the weather bureau's daily
 bulletin). The gateway owns the account's credentials (DESIGN §1, §7); the service only says what
@@ -26,13 +30,14 @@ import html
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.platform import PlatformClient, PlatformError, mpnews_message
 from gateway.wechat.body import BodyTooLarge, read_capped_body
+from servicekit.app import create_service_app
 from servicekit.errors import PROBLEM_JSON, Forbidden, NotFound, Problem
 from servicekit.identity import Identity, current_identity
 
@@ -206,3 +211,18 @@ async def mass_news(
         " (sent before)" if sent.duplicate else "",
     )
     return MassNewsOut(msg_id=sent.msg_id, duplicate=sent.duplicate)
+
+
+def create_internal_app(public: FastAPI) -> FastAPI:
+    """The internal listener's app: `/internal/...` (with health and metrics) on the settings and
+    the platform client of the public app `public`.
+
+    It has no lifespan of its own: the public app's starts and closes the shared platform client,
+    so it is served only while that lifespan runs, in the same event loop
+    (`gateway.listeners.GatewayListeners`).
+    """
+    app = create_service_app(
+        public.state.settings, title="guanwei gateway: internal routes", routers=[router]
+    )
+    app.state.platform = public.state.platform
+    return app

@@ -8,8 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway import federation, internal
-from gateway.auth import signin
+from gateway import federation
+from gateway.auth import signin, signout
+from gateway.auth.guard import Credentials, create_guard_store
+from gateway.auth.tokens import token_key
+from gateway.circuit import CircuitMetrics
 from gateway.openapi_merge import FederatedOpenAPI
 from gateway.platform import PlatformClient
 from gateway.ratelimit import ClientAddress, RateLimits, StrictPaths, Tier, create_rate_limiter
@@ -19,11 +22,12 @@ from gateway.staff import StaffKeys
 from gateway.upstreams import Upstreams
 from gateway.wechat import routes as wechat_routes
 from gateway.wechat.chat_config import ChatConfigs
-from gateway.wechat.citizens import ChatCitizens
+from gateway.wechat.citizens import ChatCitizens, plain_mode_accounts, warn_plain_mode_accounts
 from gateway.wechat.dedup import create_dedup_store
 from gateway.wechat.handlers.towns import TownDirectory
 from gateway.wechat.late import LateReplies
 from gateway.wechat.menus import MenuPublisher
+from gateway.wechat.replay import create_replay_guard
 from servicekit.app import create_service_app
 
 
@@ -34,6 +38,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         connect_timeout=settings.connect_timeout_seconds,
         total_timeout=settings.upstream_timeout_seconds,
         timeouts=settings.upstream_timeouts,
+        failure_threshold=settings.circuit_failure_threshold,
+        open_seconds=settings.circuit_open_seconds,
     )
     readiness = UpstreamReadiness(upstreams, deadline=settings.readiness_timeout_seconds)
     openapi = FederatedOpenAPI(
@@ -41,6 +47,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     wechat_dedup = create_dedup_store(
         settings.redis_url, ttl_seconds=settings.wechat_dedup_ttl_seconds
+    )
+    wechat_replay = create_replay_guard(
+        settings.redis_url, window_seconds=settings.wechat_timestamp_window_seconds
     )
     rate_limits = None
     if settings.rate_limit_enabled:
@@ -52,6 +61,20 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             strict_paths=StrictPaths(settings.rate_limit_strict_paths),
             addresses=ClientAddress(settings.rate_limit_trusted_proxies),
         )
+    credentials = Credentials(
+        create_guard_store(
+            settings.redis_url,
+            limit=settings.auth_failure_limit,
+            window_seconds=settings.auth_failure_window_seconds,
+        ),
+        staff_keys=StaffKeys(settings.staff_keys),
+        token_key=token_key(
+            internal_secret=settings.shared.internal_token_secret,
+            configured=settings.auth_token_secret,
+        ),
+        token_ttl=settings.auth_token_ttl_seconds,
+        addresses=ClientAddress(settings.rate_limit_trusted_proxies),
+    )
     platform = PlatformClient(
         settings.wechat_api_base_url, settings.wechat_accounts, redis_url=settings.redis_url
     )
@@ -62,8 +85,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await upstreams.start()
         await wechat_dedup.start()
+        await wechat_replay.start()
+        warn_plain_mode_accounts(settings)
         if rate_limits is not None:
             await rate_limits.limiter.start()
+        await credentials.store.start()
         await platform.start()
         menu_sync = None
         if settings.wechat_menu_sync_seconds > 0:
@@ -77,8 +103,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             # Before the clients close: late answers still being sent need them.
             await late_replies.close()
             await platform.close()
+            await credentials.store.close()
             if rate_limits is not None:
                 await rate_limits.limiter.close()
+            await wechat_replay.close()
             await wechat_dedup.close()
             await upstreams.close()
 
@@ -86,17 +114,23 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         settings,
         title="guanwei 东莞政务服务网关",
         description="东莞政务微信公众号服务的统一入口。",
-        routers=[wechat_routes.router, internal.router],
+        # /internal/... is served only by the internal listener's app (gateway.internal).
+        routers=[wechat_routes.router],
         # The proxy's raw route goes ahead of all others rather than through include_router;
-        # only the sign-in routes precede it, so /api/v1/auth/... is not taken for a service.
-        routes=[*signin.router.routes, *federation.router.routes],
+        # only the sign-in and sign-out routes precede it, so /api/v1/auth/... is not taken for a
+        # service.
+        routes=[*signin.router.routes, *signout.router.routes, *federation.router.routes],
         readiness=readiness.checks(),
         lifespan=lifespan,
         openapi=openapi.document,
     )
     app.state.upstreams = upstreams
+    app.state.route_timeouts = federation.RouteTimeouts(settings.route_timeouts)
+    app.state.metrics.registry.register(CircuitMetrics(upstreams.breakers))
     app.state.wechat_dedup = wechat_dedup
+    app.state.wechat_replay = wechat_replay
     app.state.rate_limits = rate_limits
+    app.state.credentials = credentials
     app.state.wechat_chat_configs = ChatConfigs(upstreams, ttl=settings.wechat_config_ttl_seconds)
     app.state.wechat_towns = TownDirectory(upstreams)
     app.state.platform = platform
@@ -106,7 +140,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         secret=settings.shared.internal_token_secret,
         citizen_ttl=settings.wechat_citizen_ttl_seconds,
         consent_rule=settings.wechat_personal_consent,
+        no_personal_answers=plain_mode_accounts(settings),
     )
     app.state.wechat_late_replies = late_replies
-    app.state.staff_keys = StaffKeys(settings.staff_keys)
     return app

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.circuit import CircuitState
 from gateway.upstreams import Upstreams
 from servicekit.errors import UpstreamTimeout, UpstreamUnavailable
 from servicekit.health import ReadinessCheck
@@ -59,7 +60,11 @@ class UpstreamReadiness:
         started = time.perf_counter()
         result: dict[str, Any]
         try:
-            response = await self.upstreams.request(name, "GET", "/readyz", timeout=self.deadline)
+            # Past the breaker: a probe reports the upstream itself, and its short deadline
+            # must not open the circuit for real calls.
+            response = await self.upstreams.request(
+                name, "GET", "/readyz", timeout=self.deadline, breaker=False
+            )
         except UpstreamTimeout:
             result = {"ready": False, "error": "timeout"}
         except UpstreamUnavailable:
@@ -69,4 +74,7 @@ class UpstreamReadiness:
             if response.status != 200:
                 result["status"] = response.status
         result["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        circuit = self.upstreams.breakers[name].state
+        if circuit is not CircuitState.CLOSED:
+            result["circuit"] = circuit.name.lower()
         return result

@@ -15,11 +15,23 @@ from pydantic import (
 )
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import (
+    DEV_STAFF_KEY,
+    ServiceSettings,
+    refuse_weak_secret,
+    refuse_weak_wechat_account,
+)
 from servicekit.wechat_crypto import InvalidAesKey, aes_key
 from servicekit.wechat_dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
 
 SERVICES = ("accounts", "traffic", "weather", "socialsec")
+ROUTE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+# Traffic calls WeChat Pay for up to WECHATPAY_TIMEOUT_SECONDS (10 s) per call, and creating a
+# payment may first close the decision's earlier order there: two calls, plus margin.
+DEFAULT_ROUTE_TIMEOUTS = {
+    "POST traffic decisions/*/payments": 25.0,
+    "POST traffic payments/*/refunds": 25.0,
+}
 
 
 class WechatAccount(BaseModel):
@@ -63,7 +75,7 @@ DEV_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 STAFF_ROLES = ("forecaster", "registry_admin", "traffic_officer", "socialsec_officer")
 # Development-only staff API key holding every role, used when ENV=dev and GATEWAY_STAFF_KEYS is
 # unset (sent as `X-Api-Key`).
-DEV_STAFF_KEYS = {"dev-staff-key": list(STAFF_ROLES)}
+DEV_STAFF_KEYS = {DEV_STAFF_KEY: list(STAFF_ROLES)}
 # Development-only app origins a sign-in may return to (any port of 127.0.0.1 and localhost),
 # used when ENV=dev and GATEWAY_AUTH_REDIRECT_ALLOWLIST is unset.
 DEV_AUTH_REDIRECT_ALLOWLIST = ["http://127.0.0.1:*", "http://localhost:*"]
@@ -86,6 +98,24 @@ class GatewaySettings(ServiceSettings):
     upstream_timeouts: dict[str, PositiveFloat] = Field(
         default_factory=dict,
         description='per-upstream override of upstream_timeout_seconds, e.g. {"traffic": 10}',
+    )
+    route_timeouts: dict[str, PositiveFloat] = Field(
+        default_factory=lambda: dict(DEFAULT_ROUTE_TIMEOUTS),
+        description="whole-request budget of particular routes, keyed `METHOD service path` "
+        "(path relative to the service's /v1/, `*` one segment); each must outlast the "
+        "service's own outbound calls on that route, or the app sees a 504 for work that was "
+        "done (it then retries with the same Idempotency-Key)",
+    )
+    circuit_failure_threshold: int = Field(
+        default=5,
+        ge=1,
+        description="consecutive connection failures or timeouts that open an upstream's "
+        "circuit (calls then answer 503 at once)",
+    )
+    circuit_open_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="how long an open circuit refuses calls before one trial call",
     )
     readiness_timeout_seconds: float = Field(
         default=1.0, gt=0, description="deadline of each upstream's /readyz probe"
@@ -182,6 +212,13 @@ class GatewaySettings(ServiceSettings):
         "http://127.0.0.1:8000 when ENV=dev; elsewhere, when unset, replies carry no links",
     )
     staff_keys: dict[str, list[str]] = Field(default_factory=dict)
+    internal_port: int = Field(
+        default=8010,
+        ge=1,
+        le=65535,
+        description="port of the internal listener serving /internal/... to services (`python -m "
+        "gateway serve` runs it beside the public port, on the same host); never publish it",
+    )
     internal_callers: list[str] = Field(
         default_factory=lambda: ["weather"],
         description="services whose service token (INTERNAL_TOKEN_SECRET, aud=gateway) may call "
@@ -196,7 +233,23 @@ class GatewaySettings(ServiceSettings):
         default="",
         description="key of the public bearer tokens; derived from INTERNAL_TOKEN_SECRET if unset",
     )
-    auth_token_ttl_seconds: int = Field(default=7200, gt=0, le=86400)
+    auth_token_ttl_seconds: int = Field(
+        default=7200,
+        gt=0,
+        le=86400,
+        description="lifetime of public bearer tokens, counted from their iat whatever their exp",
+    )
+    auth_failure_limit: int = Field(
+        default=10,
+        gt=0,
+        description="unknown X-Api-Key values and forged or revoked bearer tokens a client "
+        "address may present per window; past it, every credentialed request from there is 429",
+    )
+    auth_failure_window_seconds: int = Field(
+        default=300,
+        gt=0,
+        description="how long an address's credential failures count, from the first of them",
+    )
     auth_state_ttl_seconds: int = Field(
         default=600, gt=0, description="how long a started sign-in may take to come back"
     )
@@ -213,6 +266,17 @@ class GatewaySettings(ServiceSettings):
             raise ValueError(f"upstream_timeouts names unknown services: {sorted(unknown)}")
         return self
 
+    @field_validator("route_timeouts")
+    @classmethod
+    def _valid_route_timeouts(cls, value: dict[str, float]) -> dict[str, float]:
+        for route in value:
+            parts = route.split()
+            if len(parts) != 3 or parts[0] not in ROUTE_METHODS or parts[1] not in SERVICES:
+                raise ValueError(
+                    f"route_timeouts: {route!r} is not `METHOD service path` of a known service"
+                )
+        return value
+
     @model_validator(mode="after")
     def _dev_defaults(self) -> GatewaySettings:
         if self.shared.env == "dev":
@@ -222,6 +286,28 @@ class GatewaySettings(ServiceSettings):
                 self.staff_keys = dict(DEV_STAFF_KEYS)
             if not self.auth_redirect_allowlist:
                 self.auth_redirect_allowlist = list(DEV_AUTH_REDIRECT_ALLOWLIST)
+        return self
+
+    @model_validator(mode="after")
+    def _no_weak_secrets_outside_dev(self) -> GatewaySettings:
+        if self.shared.env == "dev":
+            return self
+        for key, roles in self.staff_keys.items():
+            # The key is the secret: name it by its roles.
+            refuse_weak_secret(
+                f"GATEWAY_STAFF_KEYS (the key for {', '.join(roles) or 'no role'})", key
+            )
+        if self.auth_token_secret:
+            refuse_weak_secret("GATEWAY_AUTH_TOKEN_SECRET", self.auth_token_secret)
+        for account in self.wechat_accounts:
+            refuse_weak_wechat_account(
+                "GATEWAY_WECHAT_ACCOUNTS",
+                account.code,
+                appid=account.appid,
+                token=account.token,
+                encoding_aes_key=account.encoding_aes_key,
+                app_secret=account.app_secret,
+            )
         return self
 
     @model_validator(mode="after")

@@ -1,7 +1,9 @@
 """The one module that talks HTTP to upstream services (so the client library can be swapped).
 
 aiohttp was chosen by measurement (DESIGN §9, `bench/gateway_overhead.py`): one pooled
-`ClientSession` per upstream, created in the lifespan, explicit timeouts, no cookie jar.
+`ClientSession` per upstream, created in the lifespan, explicit timeouts, no cookie jar. Every
+call, proxied or the gateway's own (chat handlers, menus, sign-in), passes its upstream's circuit
+breaker (`circuit.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
+from gateway.circuit import CircuitBreaker
 from servicekit.errors import UpstreamTimeout, UpstreamUnavailable
 
 log = logging.getLogger("gateway.upstreams")
@@ -56,9 +59,17 @@ class Upstreams:
         connect_timeout: float,
         total_timeout: float,
         timeouts: Mapping[str, float] | None = None,
+        failure_threshold: int = 5,
+        open_seconds: float = 10.0,
     ) -> None:
         self.urls = urls
         self.connect_timeout = connect_timeout
+        self.breakers = {
+            name: CircuitBreaker(
+                name, failure_threshold=failure_threshold, open_seconds=open_seconds
+            )
+            for name in urls
+        }
         overrides = timeouts or {}
         self.timeouts = {
             name: aiohttp.ClientTimeout(
@@ -93,14 +104,17 @@ class Upstreams:
         target: str,
         headers: list[tuple[str, str]],
         body: bytes | None,
+        *,
+        timeout: float | None = None,
     ) -> tuple[int, RawHeaders, bytes]:
         """Send a proxied request; `target` is the already percent-encoded path and query.
 
-        Returns the status, the raw response headers and the whole body.
+        `timeout` replaces the upstream's budget for this call. Returns the status, the raw
+        response headers and the whole body.
         """
         # encoded=True: the caller's encoding is forwarded byte for byte, never re-quoted.
         url = URL(self.urls[service] + target, encoded=True)
-        return await self._send(service, method, url, headers, body, None)
+        return await self._send(service, method, url, headers, body, timeout)
 
     async def request(
         self,
@@ -112,10 +126,14 @@ class Upstreams:
         headers: list[tuple[str, str]] | None = None,
         body: bytes | None = None,
         timeout: float | None = None,
+        breaker: bool = True,
     ) -> UpstreamResponse:
-        """Send one request to `service`; raise UpstreamUnavailable / UpstreamTimeout on failure."""
+        """Send one request to `service`; raise UpstreamUnavailable / UpstreamTimeout on failure
+        (CircuitOpen at once while its circuit is open, unless `breaker` is False)."""
         url = URL(self.urls[service] + path + (f"?{query}" if query else ""))
-        status, raw, payload = await self._send(service, method, url, headers or [], body, timeout)
+        status, raw, payload = await self._send(
+            service, method, url, headers or [], body, timeout, breaker=breaker
+        )
         decoded = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
         return UpstreamResponse(status, decoded, payload)
 
@@ -135,6 +153,38 @@ class Upstreams:
         return resp.status, resp.json()
 
     async def _send(
+        self,
+        service: str,
+        method: str,
+        url: URL,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+        timeout: float | None,
+        *,
+        breaker: bool = True,
+    ) -> tuple[int, RawHeaders, bytes]:
+        if not breaker:
+            return await self._call(service, method, url, headers, body, timeout)
+        circuit = self.breakers[service]
+        trial = circuit.acquire()
+        # A deadline shorter than a connection may take says nothing about the upstream's health
+        # (chat handlers call with what is left of WeChat's 5 s).
+        telling = timeout is None or timeout >= self.connect_timeout
+        try:
+            answer = await self._call(service, method, url, headers, body, timeout)
+        except (UpstreamUnavailable, UpstreamTimeout):
+            if telling:
+                circuit.failed(trial=trial)
+            else:
+                circuit.abandoned(trial=trial)
+            raise
+        except BaseException:  # the caller went away (cancelled): nothing learnt
+            circuit.abandoned(trial=trial)
+            raise
+        circuit.succeeded()
+        return answer
+
+    async def _call(
         self,
         service: str,
         method: str,

@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ServiceSettings, refuse_weak_wechat_account
 from servicekit.wechat_dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
 from servicekit.wechatpay_dev import ensure_dev_keys
 
@@ -169,6 +169,17 @@ class SandboxSettings(ServiceSettings):
     def _dev_defaults(self) -> SandboxSettings:
         if self.shared.env == "dev" and not self.wechat_accounts:
             self.wechat_accounts = list(DEV_WECHAT_ACCOUNTS)
+        elif self.shared.env != "dev":
+            # The same accounts as the gateway's: refused on the same grounds.
+            for account in self.wechat_accounts:
+                refuse_weak_wechat_account(
+                    "GATEWAY_WECHAT_ACCOUNTS",
+                    account.code,
+                    appid=account.appid,
+                    token=account.token,
+                    encoding_aes_key=account.encoding_aes_key,
+                    app_secret=account.app_secret,
+                )
         self._wechatpay_defaults()
         return self
 

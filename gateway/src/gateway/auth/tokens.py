@@ -6,6 +6,8 @@ with a key of its own (`GATEWAY_AUTH_TOKEN_SECRET`, or one derived from INTERNAL
 label), and its issuer and audience differ from the internal token's (`iss=gateway`,
 `aud=<service>`): a public token is never accepted by a service, and an internal token is never
 accepted as a public one. The federation proxy swaps it for a 60 s internal citizen token.
+Whatever its `exp` says, a token is refused once older (by `iat`) than the gateway's configured
+TTL, and it must carry a `jti`: the name under which signing out revokes it (`auth/guard.py`).
 
 The `state` cookie binds an authorisation to the browser that started it: the state, the account,
 the app URL to return to and an expiry, signed with HMAC-SHA256 under another derived key.
@@ -30,6 +32,9 @@ PUBLIC_AUDIENCE = "guanwei-app"
 ALGORITHM = "HS256"
 _TOKEN_KEY_LABEL = b"guanwei/gateway/public-bearer-token/v1"
 _STATE_KEY_LABEL = b"guanwei/gateway/oauth-state-cookie/v1"
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+_INVALID = "登录凭证无效，请重新登录。"
+_EXPIRED = "登录凭证已过期，请重新登录。"
 
 
 def derive_key(secret: str, label: bytes) -> str:
@@ -62,8 +67,24 @@ def issue_public_token(*, key: str, citizen_id: str, account: str, ttl_seconds: 
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
-def verify_public_token(token: str, *, key: str) -> str:
-    """The citizen_id of a valid public bearer token; Unauthorized otherwise."""
+class TokenExpired(Unauthorized):
+    """A genuine public token past its `exp` or older than the gateway's TTL."""
+
+
+@dataclass(frozen=True)
+class PublicToken:
+    """A verified public bearer token: whose it is, its id, and when it stops being accepted."""
+
+    citizen_id: str
+    jti: str
+    expires_at: int
+
+
+def verify_public_token(token: str, *, key: str, max_age: int) -> PublicToken:
+    """The claims of a valid public bearer token at most `max_age` seconds old.
+
+    TokenExpired for a genuine token past its `exp` or `max_age`; Unauthorized for anything else.
+    """
     try:
         claims = jwt.decode(
             token,
@@ -71,16 +92,22 @@ def verify_public_token(token: str, *, key: str) -> str:
             algorithms=[ALGORITHM],
             audience=PUBLIC_AUDIENCE,
             issuer=PUBLIC_ISSUER,
-            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]},
         )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenExpired(_EXPIRED, headers=_CHALLENGE) from exc
     except jwt.PyJWTError as exc:
-        raise Unauthorized(
-            "登录凭证无效或已过期，请重新登录。", headers={"WWW-Authenticate": "Bearer"}
-        ) from exc
-    subject = claims["sub"]
-    if not isinstance(subject, str) or not subject:
-        raise Unauthorized("登录凭证无效，请重新登录。", headers={"WWW-Authenticate": "Bearer"})
-    return subject
+        raise Unauthorized(_INVALID, headers=_CHALLENGE) from exc
+    subject, jti = claims["sub"], claims["jti"]
+    if not isinstance(subject, str) or not subject or not isinstance(jti, str) or not jti:
+        raise Unauthorized(_INVALID, headers=_CHALLENGE)
+    # PyJWT has checked that iat is an integer and not in the future.
+    issued_at = int(claims["iat"])
+    if time.time() - issued_at > max_age:
+        raise TokenExpired(_EXPIRED, headers=_CHALLENGE)
+    return PublicToken(
+        citizen_id=subject, jti=jti, expires_at=min(int(claims["exp"]), issued_at + max_age)
+    )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,11 @@ A WeChat callback carries only the sender's openid with the account. `ChatCitize
 When the platform or accounts cannot tell in time, `NotIdentified` carries a polite Chinese
 answer; chat never guesses an identity (no provisional citizen for someone whose unionid merely
 could not be read).
+
+Every personal answer starts with `identify`, so it is where they are gated: outside ENV=dev, an
+account in plain mode gives none (its callbacks' bodies are authenticated by nothing, so a
+replayed query could carry another citizen's openid); `NotIdentified` then tells the citizen so
+and an alert is logged. Public answers (a plate with its VIN suffix, rules, offices) still work.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ from typing import Generic, TypeVar
 
 from gateway.auth.citizens import ResolveRefused, citizen_authorization, resolve_citizen
 from gateway.platform import PlatformClient, PlatformError
+from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
+from gateway.wechat.replay import ALERT
 from servicekit.errors import UpstreamTimeout, UpstreamUnavailable
 
 log = logging.getLogger("gateway.wechat.citizens")
@@ -45,9 +52,29 @@ CONSENT_WITHDRAWN = (
 )
 CONSENT_MISSING = "查询个人记录需要您的授权。请在应用的“我的授权”中同意“{title}”后再查询。"
 PURPOSE_TITLES = {"traffic_records": "查询交通违法记录", "socialsec_records": "查询社保记录"}
+PLAIN_MODE_REFUSAL = "为保护您的个人信息，本公众号暂不提供个人记录查询，请在{app}中查询。"
+SERVICE_APPS = {"traffic": "东莞交警应用", "socialsec": "东莞社保应用"}
 
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+def plain_mode_accounts(settings: GatewaySettings) -> frozenset[str]:
+    """The accounts whose chat gives no personal answer: those in plain mode, outside ENV=dev."""
+    if settings.shared.env == "dev":
+        return frozenset()
+    return frozenset(a.code for a in settings.wechat_accounts if a.mode == "plain")
+
+
+def warn_plain_mode_accounts(settings: GatewaySettings) -> None:
+    """Warn, at start-up, of every account whose chat gives no personal answer."""
+    for code in sorted(plain_mode_accounts(settings)):
+        log.warning(
+            "account %s runs in plain mode: its callbacks' bodies are not authenticated, so its "
+            "chat gives no personal answers; switch it to safe (or compatible) mode",
+            code,
+            extra={"account": code},
+        )
 
 
 class NotIdentified(Exception):
@@ -113,9 +140,11 @@ class ChatCitizens:
         secret: str,
         citizen_ttl: float = 300.0,
         consent_rule: str = "unless_withdrawn",
+        no_personal_answers: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.platform = platform
+        self.no_personal_answers = no_personal_answers
         self.upstreams = upstreams
         self.secret = secret
         self.consent_rule = consent_rule
@@ -179,6 +208,13 @@ class ChatCitizens:
     ) -> ChatIdentity:
         """The citizen behind `openid`, with their consent for `service`'s records checked and
         the token to call it with; NotIdentified (with the answer to give) otherwise."""
+        if account in self.no_personal_answers:
+            log.error(
+                "personal answer refused: the account runs in plain mode",
+                extra={"alert": ALERT, "account": account, "records": service},
+            )
+            app = SERVICE_APPS.get(service, "相应的政务服务应用")
+            raise NotIdentified(PLAIN_MODE_REFUSAL.format(app=app))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         citizen_id = await self.citizen_id(account, openid, timeout=timeout)

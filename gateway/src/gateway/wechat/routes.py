@@ -1,9 +1,10 @@
 """`GET|POST /wechat/{account_code}`: the callback URL WeChat calls for each official account.
 
 POST runs the checks of DESIGN §7 in order: body size cap -> signature -> timestamp window ->
-safe XML parse -> msg_signature, decryption and appid (safe mode, and compatible mode when the
-request says `encrypt_type=aes`) -> de-duplication -> route -> passive reply (encrypted when the
-request was), or `success` and a customer-service message when the handler needs more time.
+safe XML parse -> msg_signature, decryption and appid (safe and compatible mode, whatever the
+query says of `encrypt_type`) -> the signature bound to its message (replay.py) ->
+de-duplication -> route -> passive reply (encrypted in safe and compatible mode), or `success`
+and a customer-service message when the handler needs more time.
 A refusal is a short plain-text 4xx answered before anything is claimed or handled; WeChat never
 gets a 5xx or JSON from here, and anything unexpected answers `success`.
 """
@@ -35,6 +36,7 @@ from gateway.wechat.messages import (
     to_message,
 )
 from gateway.wechat.registry_router import RegistryRouter
+from gateway.wechat.replay import ALERT, ReplayGuard, signature_key
 from gateway.wechat.replies import NO_REPLY, Reply
 from gateway.wechat.router import Context, Dispatcher
 from gateway.wechat.signature import timestamp_is_fresh, verify_signature
@@ -133,8 +135,8 @@ class Inbound:
     "/wechat/{account_code}",
     response_class=Response,
     summary="微信消息与事件回调",
-    description="Query `signature`, `timestamp`, `nonce`, `openid` (encrypted: also "
-    "`encrypt_type=aes`, `msg_signature`); body: WeChat's XML.",
+    description="Query `signature`, `timestamp`, `nonce`, `openid` (safe and compatible mode: "
+    "also `encrypt_type=aes`, `msg_signature`, and `Encrypt` in the body); body: WeChat's XML.",
 )
 async def receive(
     account_code: str,
@@ -149,6 +151,8 @@ async def receive(
     extra = {"account": account.code}
     try:
         inbound = await _checked(request, account, settings)
+        key = dedup_key(account.code, inbound.message)
+        await _bound_to_its_message(request, account, key)
     except Refused as refusal:
         log.warning("callback refused: %s", refusal, extra=extra)
         return _text(refusal.answer, refusal.status_code)
@@ -179,7 +183,6 @@ async def receive(
         return _render(answering.result(), inbound)
 
     store: DedupStore = request.app.state.wechat_dedup
-    key = dedup_key(account.code, inbound.message)
     # A retry waits at most its own reply budget; by then the first delivery has stored its body
     # (`success` when its handler went past the reply deadline).
     body = await handle_once(store, key, handle, wait_seconds=context.reply_remaining())
@@ -211,11 +214,10 @@ async def _checked(request: Request, account: WechatAccount, settings: GatewaySe
     except MalformedMessage as exc:
         raise Refused(400, "invalid message", str(exc)) from exc
     crypto = None
-    # Compatible mode sends the plaintext fields as well: an encrypted request is still decrypted,
-    # because only Encrypt is authenticated (the URL signature does not cover the body).
-    if account.mode == "safe" or (
-        account.mode == "compatible" and query.get("encrypt_type") == "aes"
-    ):
+    # Compatible mode sends the plaintext fields as well, but only Encrypt is authenticated (the
+    # URL signature does not cover the body): Encrypt and msg_signature are required whatever
+    # the query says of encrypt_type, and the message is the decrypted one alone.
+    if account.mode != "plain":
         crypto = WXBizMsgCrypt(account.token, account.encoding_aes_key, account.appid)
         fields = _decrypted(crypto, fields, request)
     try:
@@ -229,6 +231,8 @@ def _decrypted(crypto: WXBizMsgCrypt, envelope: Fields, request: Request) -> Fie
     if not isinstance(encrypted, str) or not encrypted:
         raise Refused(400, "invalid message", "encrypted callback without Encrypt")
     query = request.query_params
+    if not query.get("msg_signature"):
+        raise Refused(403, "invalid signature", "encrypted callback without msg_signature")
     try:
         plaintext = crypto.decrypt_message(
             encrypted,
@@ -245,6 +249,25 @@ def _decrypted(crypto: WXBizMsgCrypt, envelope: Fields, request: Request) -> Fie
         raise Refused(400, "invalid message", f"undecryptable Encrypt ({exc.code})") from None
     except MalformedMessage as exc:
         raise Refused(400, "invalid message", f"decrypted {exc}") from exc
+
+
+async def _bound_to_its_message(request: Request, account: WechatAccount, message: str) -> None:
+    """Refuse a signed query already used for another message (see replay.py)."""
+    query = request.query_params
+    signature = signature_key(
+        account.code,
+        query.get("timestamp", ""),
+        query.get("nonce", ""),
+        query.get("signature", ""),
+    )
+    guard: ReplayGuard = request.app.state.wechat_replay
+    if not await guard.bind(signature, message):
+        # Keys only: the message's sender and content are personal data.
+        log.error(
+            "callback signature replayed with another message",
+            extra={"alert": ALERT, "account": account.code},
+        )
+        raise Refused(403, "replayed signature", "signature replayed with another message")
 
 
 def _render(reply: Reply | None, inbound: Inbound) -> str:
