@@ -10,7 +10,7 @@ SERVICES := accounts traffic weather socialsec
 MEMBER_PYPROJECTS := $(addsuffix /pyproject.toml,$(MEMBERS))
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help install keys run migrate seed test test-postgres lint format lock compose-test clean
+.PHONY: help install keys run migrate seed test fuzz test-postgres lint format lock compose-test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,12 +40,16 @@ run: seed keys ## Start the whole suite on SQLite (Ctrl-C stops every process)
 	@echo "    readiness   http://127.0.0.1:8000/readyz"
 	@echo "    sandbox     http://127.0.0.1:8009"
 	@echo "    services    accounts :8001  traffic :8002  weather :8003  socialsec :8004"
+	@echo "    internal    gateway :8010   (/internal/... for the services only)"
 	@echo "  Ctrl-C stops all of them."
 	@echo ""
 	@ENV=dev exec $(VENV)/bin/honcho start -f Procfile
 
 test: install ## Run every test that needs no external server
 	$(PY) -m pytest
+
+fuzz: install ## Start the suite and fuzz every OpenAPI document with schemathesis: no 5xx allowed
+	$(PY) scripts/fuzz.py
 
 test-postgres: install ## Run the services' tests and migrations against PostgreSQL
 	TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest libs/servicekit/tests services
