@@ -1,4 +1,7 @@
+import pytest
 from fastapi.testclient import TestClient
+
+from servicekit.errors import InvalidIdentifier, ValidationFailed, valid
 
 PROBLEM = "application/problem+json"
 
@@ -43,3 +46,23 @@ def test_limit_is_capped_at_100(client: TestClient) -> None:
     body = client.get("/v1/things", params={"limit": 1000}).json()
     assert len(body["items"]) == 100 and body["total"] == 250
     assert client.get("/v1/things", params={"offset": -1}).status_code == 422
+
+
+def _refuse() -> str:
+    raise InvalidIdentifier("号牌号码格式不正确。")
+
+
+def test_valid_turns_a_validators_message_into_a_422_naming_the_field() -> None:
+    assert valid("plate", "query", lambda: "粤S12345") == "粤S12345"
+    with pytest.raises(ValidationFailed) as caught:
+        valid("plate", "query", _refuse)
+    assert caught.value.status == 422
+    assert caught.value.detail == "号牌号码格式不正确。"
+    assert caught.value.errors == [
+        {
+            "field": "plate",
+            "in": "query",
+            "message": "号牌号码格式不正确。",
+            "type": "invalid_identifier",
+        }
+    ]

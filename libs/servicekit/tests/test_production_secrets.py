@@ -18,7 +18,8 @@ from servicekit.settings import (
     refuse_weak_secret,
     refuse_weak_wechat_account,
 )
-from servicekit.wechat_dev import DEV_ENCODING_AES_KEY, DEV_WECHAT_ACCOUNTS
+from wechat.accounts import WechatAccount
+from wechat.dev import DEV_ENCODING_AES_KEY, DEV_WECHAT_ACCOUNTS
 
 GOOD_SECRET = "k7Qp2vXw9LmZr4Ts8Yb1Nc6Hd3Jf5Ga0"
 GOOD_TOKEN = "Vq3Lr8Zp1Wx6Nt4K"
@@ -114,9 +115,10 @@ GOOD_ACCOUNT = {
     ],
 )
 def test_wechat_account_credentials_are_refused_by_field(field: str, value: str) -> None:
-    refuse_weak_wechat_account("ACCOUNTS_SETTING", "dgtq", **GOOD_ACCOUNT)
+    refuse_weak_wechat_account("ACCOUNTS_SETTING", WechatAccount(code="dgtq", **GOOD_ACCOUNT))
+    weak = WechatAccount(code="dgtq", **{**GOOD_ACCOUNT, field: value})
     with pytest.raises(ValueError) as error:
-        refuse_weak_wechat_account("ACCOUNTS_SETTING", "dgtq", **{**GOOD_ACCOUNT, field: value})
+        refuse_weak_wechat_account("ACCOUNTS_SETTING", weak)
     message = str(error.value)
     assert f"ACCOUNTS_SETTING: account dgtq {field}" in message
     assert not value or value not in message
@@ -128,5 +130,8 @@ def test_every_development_account_credential_is_refused() -> None:
         for field in GOOD_ACCOUNT:
             with pytest.raises(ValueError, match=field):
                 refuse_weak_wechat_account(
-                    "S", account["code"], **{**GOOD_ACCOUNT, field: credentials[field]}
+                    "S",
+                    WechatAccount(
+                        code=account["code"], **{**GOOD_ACCOUNT, field: credentials[field]}
+                    ),
                 )

@@ -26,8 +26,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
+from servicekit.deps import app_settings
 from servicekit.errors import NotFound
 from servicekit.identity import Identity, current_citizen, requires_caller, verify_token
+from servicekit.settings import ServiceSettings
 
 CITIZEN_HEADER = "X-Citizen-Authorization"
 CitizenNeed = Literal["none", "optional", "required"]
@@ -57,7 +59,9 @@ class Answer(BaseModel):
     links: list[AnswerLink] = Field(default_factory=list, max_length=8)
     personal: bool = Field(default=False, description="the answer shows the citizen's records")
     needs_citizen: bool = Field(
-        default=False, description="the answer needs the chatting citizen and none was given"
+        default=False,
+        description="the answer needs the chatting citizen and none was given; the gateway "
+        "shows `text` (if any: the public part) followed by why it could not identify them",
     )
 
 
@@ -100,8 +104,10 @@ def chat_citizen(
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    state = request.app.state
-    identity = verify_token(token, secret=state.internal_token_secret, audience=state.service_name)
+    settings = app_settings(request.app, ServiceSettings)
+    identity = verify_token(
+        token, secret=settings.shared.internal_token_secret, audience=settings.service_name
+    )
     return current_citizen(identity)
 
 

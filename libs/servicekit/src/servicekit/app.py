@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute
 
 from servicekit.db import DatabaseGate, make_engine
@@ -36,6 +37,7 @@ def create_service_app(
     lifespan: Lifespan | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
     openapi: OpenAPIProvider | None = None,
+    collectors: Sequence[Collector] = (),
 ) -> FastAPI:
     """Build an app with errors, health, metrics, docs, request ids and JSON logs installed.
 
@@ -44,7 +46,8 @@ def create_service_app(
     `routes` are plain Starlette routes matched before any other (the gateway's proxy: raw ASGI,
     and first so that its hot path does not try every other route).
     With `openapi`, `/openapi.json` (and so `/docs`) serves the document it returns instead of
-    the app's own (the gateway serves the whole suite's).
+    the app's own (the gateway serves the whole suite's). `collectors` add their samples to the
+    app's `/metrics`.
     """
     name = settings.service_name
     configure_logging(name, settings.log_level)
@@ -85,9 +88,9 @@ def create_service_app(
         openapi_url=None if openapi is not None else OPENAPI_URL,
         routes=list(routes),
     )
+    # The one place settings are kept: read them through servicekit.deps (SettingsDep,
+    # settings_dependency, app_settings), never from app.state.
     app.state.settings = settings
-    app.state.service_name = name
-    app.state.internal_token_secret = settings.shared.internal_token_secret
     app.state.engine = engine
     app.state.db_gate = (
         DatabaseGate(settings.db_pool_size, wait_seconds=settings.db_wait_seconds)
@@ -95,7 +98,8 @@ def create_service_app(
         else None
     )
     metrics = Metrics(name)
-    app.state.metrics = metrics
+    for collector in collectors:
+        metrics.registry.register(collector)
     install_error_handlers(app)
     install_health(app, checks)
     install_metrics(app, metrics)

@@ -1,9 +1,9 @@
-"""FastAPI dependency aliases shared by every service: a database session, list paging and
-integer parameters bounded to what the database holds."""
+"""FastAPI dependency aliases shared by every service: the app's settings, a database session,
+list paging and integer parameters bounded to what the database holds."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -11,6 +11,9 @@ from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlmodel import Session, func, select
 from sqlmodel.sql.expression import Select
+from starlette.applications import Starlette
+
+from servicekit.settings import ServiceSettings
 
 MAX_LIMIT = 100
 # Every table's id is an INTEGER, 32-bit on PostgreSQL, so no id, row count or offset exceeds it;
@@ -18,6 +21,27 @@ MAX_LIMIT = 100
 MAX_ID = 2**31 - 1
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def app_settings(app: Starlette, kind: type[S]) -> S:
+    """The settings `create_service_app` stored on `app`, checked to be a `kind`."""
+    settings = app.state.settings
+    if not isinstance(settings, kind):
+        raise TypeError(f"the app's settings are a {type(settings).__name__}, not {kind.__name__}")
+    return settings
+
+
+def settings_dependency(kind: type[S]) -> Callable[[Request], S]:
+    """A FastAPI dependency answering the app's settings as a `kind` (a service's own class)."""
+
+    def dependency(request: Request) -> S:
+        return app_settings(request.app, kind)
+
+    return dependency
+
+
+SettingsDep = Annotated[ServiceSettings, Depends(settings_dependency(ServiceSettings))]
 
 
 async def database_place(request: Request) -> AsyncIterator[None]:
@@ -67,9 +91,23 @@ class Page(BaseModel, Generic[T]):
 
 
 def paginate(
-    session: Session, query: Select[Any], page: PageParams, *, order_by: Any, public: type[M]
+    session: Session,
+    query: Select[Any],
+    page: PageParams,
+    *,
+    order_by: Any,
+    public: type[M] | Callable[[list[Any]], list[M]],
 ) -> Page[M]:
-    """Run `query` for one page, ordered by `order_by`, with the total of all matching rows."""
+    """Run `query` for one page, ordered by `order_by` (a column, or a tuple of them), with the
+    total of all matching rows.
+
+    `public` is the public model of a row, or a function mapping the page's rows at once (rows
+    of a join, or rows whose public form needs one more query for the whole page)."""
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(order_by).offset(page.offset).limit(page.limit)).all()
-    return Page(items=[public.model_validate(r, from_attributes=True) for r in rows], total=total)
+    keys = order_by if isinstance(order_by, tuple) else (order_by,)
+    rows = list(session.exec(query.order_by(*keys).offset(page.offset).limit(page.limit)).all())
+    if isinstance(public, type):
+        return Page(
+            items=[public.model_validate(r, from_attributes=True) for r in rows], total=total
+        )
+    return Page(items=public(rows), total=total)

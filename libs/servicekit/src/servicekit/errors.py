@@ -21,8 +21,9 @@ exception are rendered in the same shape; an unexpected exception never shows it
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,6 +35,7 @@ PROBLEM_JSON = "application/problem+json"
 # When a busy service asks clients to come back (seconds).
 BUSY_RETRY_AFTER = "2"
 log = logging.getLogger("servicekit.errors")
+T = TypeVar("T")
 
 
 class Problem(Exception):
@@ -95,6 +97,24 @@ class UpstreamUnavailable(Problem):
 
 class UpstreamTimeout(Problem):
     status, title = 504, "Gateway Timeout"
+
+
+class InvalidIdentifier(ValueError):
+    """An identifier that cannot be right; the message says why, in Chinese, for the citizen."""
+
+
+def valid(field: str, location: str, check: Callable[[], T]) -> T:
+    """Run `check`; an InvalidIdentifier becomes a 422 naming `field` (in `location`)."""
+    try:
+        return check()
+    except InvalidIdentifier as exc:
+        message = str(exc)
+        raise ValidationFailed(
+            message,
+            errors=[
+                {"field": field, "in": location, "message": message, "type": "invalid_identifier"}
+            ],
+        ) from None
 
 
 def problem_response(

@@ -16,7 +16,9 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, Request
 
+from servicekit.deps import app_settings
 from servicekit.errors import Forbidden, Unauthorized
+from servicekit.settings import ServiceSettings
 
 ISSUER = "gateway"
 ISSUERS = ("gateway", "accounts", "traffic", "weather", "socialsec")
@@ -91,8 +93,10 @@ def current_identity(request: Request) -> Identity:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("需要通过网关登录后访问。", headers={"WWW-Authenticate": "Bearer"})
-    state = request.app.state
-    return verify_token(token, secret=state.internal_token_secret, audience=state.service_name)
+    settings = app_settings(request.app, ServiceSettings)
+    return verify_token(
+        token, secret=settings.shared.internal_token_secret, audience=settings.service_name
+    )
 
 
 def current_citizen(identity: Annotated[Identity, Depends(current_identity)]) -> Identity:

@@ -8,8 +8,9 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.db import MAX_OVERFLOW, POOL_SIZE, WAIT_SECONDS
-from servicekit.wechat_dev import DEV_ENCODING_AES_KEY, DEV_WECHAT_ACCOUNTS
-from servicekit.wechatpay_dev import DEV_APPID, DEV_MCHID
+from wechat.accounts import WechatAccount
+from wechat.dev import DEV_ENCODING_AES_KEY, DEV_WECHAT_ACCOUNTS
+from wechat.pay_dev import DEV_APPID, DEV_MCHID
 
 DEV_INTERNAL_TOKEN_SECRET = "dev-only-internal-token-secret-change-me"
 # docker-compose.yml's fallback INTERNAL_TOKEN_SECRET.
@@ -62,18 +63,18 @@ def refuse_weak_secret(
         raise ValueError(f"{name} must be at least {min_length} characters")
 
 
-def refuse_weak_wechat_account(
-    setting: str, code: str, *, appid: str, token: str, encoding_aes_key: str, app_secret: str
-) -> None:
+def refuse_weak_wechat_account(setting: str, account: WechatAccount) -> None:
     """Raise ValueError naming the account and field (never the value) if one of its
     credentials is a development value or too short for production."""
-    where = f"{setting}: account {code}"
-    refuse_development_value(f"{where} appid", appid)
-    refuse_weak_secret(f"{where} token", token, MIN_WECHAT_TOKEN_LENGTH, MAX_WECHAT_TOKEN_LENGTH)
-    if encoding_aes_key:
-        refuse_development_value(f"{where} encoding_aes_key", encoding_aes_key)
-    if app_secret:
-        refuse_weak_secret(f"{where} app_secret", app_secret)
+    where = f"{setting}: account {account.code}"
+    refuse_development_value(f"{where} appid", account.appid)
+    refuse_weak_secret(
+        f"{where} token", account.token, MIN_WECHAT_TOKEN_LENGTH, MAX_WECHAT_TOKEN_LENGTH
+    )
+    if account.encoding_aes_key:
+        refuse_development_value(f"{where} encoding_aes_key", account.encoding_aes_key)
+    if account.app_secret:
+        refuse_weak_secret(f"{where} app_secret", account.app_secret)
 
 
 class SharedSettings(BaseSettings):

@@ -25,9 +25,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from servicekit.db import upgrade
-from servicekit.demo_citizens import demo_citizen
 from servicekit.identity import issue_token, service_token
 from servicekit.settings import DEV_INTERNAL_TOKEN_SECRET
+from wechat.demo_citizens import demo_citizen
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TEST_SECRET = DEV_INTERNAL_TOKEN_SECRET

@@ -1,7 +1,7 @@
 """Development WeChat Pay keys (DESIGN §4): generated under `var/keys/` when none exist, never
 committed. Traffic (the merchant) and the sandbox (the platform) each read their halves.
 
-`python -m servicekit.wechatpay_dev [folder]` creates the set (what `make run` does first).
+`python -m wechat.pay_dev [folder]` creates the set (what `make run` does first).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 DEFAULT_FOLDER = Path("var/keys")
 DEV_MCHID = "1900000109"
-# The merchant pays as 东莞交警's service account (the development appid of servicekit.wechat_dev).
+# The merchant pays as 东莞交警's service account (the development appid of wechat.dev).
 DEV_APPID = "wxdev0000000dgjj"
 _FILES = {
     "merchant_private_key": "merchant_private_key.pem",

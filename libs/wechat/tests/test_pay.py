@@ -1,4 +1,4 @@
-"""servicekit.wechatpay: both sides of WeChat Pay v3 signatures and resource encryption."""
+"""wechat.pay: both sides of WeChat Pay v3 signatures and resource encryption."""
 
 import json
 import time
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from servicekit import wechatpay as wp
-from servicekit.wechatpay_dev import ensure_dev_keys
+from wechat import pay as wp
+from wechat.pay_dev import ensure_dev_keys
 
 
 @pytest.fixture(scope="module")
