@@ -20,7 +20,7 @@ RULE_FIELDS = [
     "reply_type",
     "reply_text",
     "articles",
-    "handler",
+    "intent",
     "params",
 ]
 # Keys deliberately not in WeChat's documented order, and every kind of button.
@@ -63,15 +63,15 @@ def test_chat_config_contract(registry_client: TestClient) -> None:
     rules = body["keyword_rules"]
     assert [r["position"] for r in rules] == list(range(len(rules)))
     assert all(list(rule) == RULE_FIELDS for rule in rules)
-    phone = next(r for r in rules if r["match"] == "regex" and r["handler"])
+    phone = next(r for r in rules if r["match"] == "regex" and r["intent"])
     assert phone == {
         "position": phone["position"],
         "match": "regex",
         "patterns": ["社保.*(电话|号码)", "(电话|号码).*社保"],
-        "reply_type": "handler",
+        "reply_type": "intent",
         "reply_text": None,
         "articles": None,
-        "handler": "socialsec.office_phone",
+        "intent": "socialsec.office_phone",
         "params": {"town": "dalang"},
     }
 
@@ -178,8 +178,8 @@ def test_replace_keyword_rules(registry_client: TestClient) -> None:
         {
             "match": "exact",
             "patterns": ["WEATHER_TODAY"],
-            "reply_type": "handler",
-            "handler": "weather.today",
+            "reply_type": "intent",
+            "intent": "weather.today",
         },
         {
             "match": "contains",
@@ -196,8 +196,8 @@ def test_replace_keyword_rules(registry_client: TestClient) -> None:
         {
             "match": "regex",
             "patterns": ["雨伞"],
-            "reply_type": "handler",
-            "handler": "weather.index",
+            "reply_type": "intent",
+            "intent": "weather.index",
             "params": {"kind": "umbrella", "location": "humen"},
         },
     ]
@@ -270,19 +270,19 @@ def test_an_empty_list_clears_the_rules(registry_client: TestClient) -> None:
                 {
                     "match": "regex",
                     "patterns": ["天气"],
-                    "reply_type": "handler",
-                    "handler": "weather.tomorrow",
+                    "reply_type": "intent",
+                    "intent": "weather.tomorrow",
                 }
             ],
-            "rules[0].handler",
+            "rules[0].intent",
         ),
         (
             [
                 {
                     "match": "regex",
                     "patterns": ["伞"],
-                    "reply_type": "handler",
-                    "handler": "weather.index",
+                    "reply_type": "intent",
+                    "intent": "weather.index",
                 }
             ],
             "rules[0].params.kind",
@@ -366,10 +366,15 @@ def test_chat_writes_to_an_unknown_account_are_404(
     assert response.status_code == 404 and "未找到公众号" in response.json()["detail"]
 
 
-def test_the_handler_catalogue_is_published(registry_client: TestClient) -> None:
-    handlers = {h["name"]: h for h in registry_client.get("/v1/chat-handlers").json()}
-    assert "socialsec.office_phone" in handlers and "accounts.latest_articles" in handlers
-    kind = next(p for p in handlers["weather.index"]["params"] if p["name"] == "kind")
+def test_the_intent_catalogue_is_published(registry_client: TestClient) -> None:
+    intents = {i["intent"]: i for i in registry_client.get("/v1/chat-intents").json()}
+    assert "socialsec.office_phone" in intents and "accounts.latest_articles" in intents
+    assert {k: intents["traffic.violations"][k] for k in ("service", "name")} == {
+        "service": "traffic",
+        "name": "violations",
+    }
+    assert registry_client.get("/v1/chat-handlers").status_code == 404
+    kind = next(p for p in intents["weather.index"]["params"] if p["name"] == "kind")
     assert kind["required"] and {"umbrella", "outing"} <= set(kind["choices"])
 
 

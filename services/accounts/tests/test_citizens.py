@@ -15,9 +15,9 @@ from accounts.models import Citizen, Consent, OutboxMessage
 from accounts.registry_seed import seed_registry
 from accounts.settings import AccountsSettings
 from servicekit.db import make_engine
-from servicekit.demo_citizens import DEMO_CITIZENS
 from servicekit.settings import SharedSettings
 from servicekit.testing import mint_token, seed_database, service_headers
+from wechat.demo_citizens import DEMO_CITIZENS
 
 
 def gateway() -> dict[str, str]:

@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from accounts.chat_handlers import HANDLERS
+from accounts.chat_intents import INTENTS
 from accounts.keyword_rules import (
     first_matching_rule,
     keyword_rules_errors,
@@ -19,8 +19,8 @@ def text_rule(**overrides: Any) -> dict[str, Any]:
     } | (overrides)
 
 
-def handler_rule(handler: str = "weather.today", **params: str) -> dict[str, Any]:
-    return {"match": "regex", "patterns": ["天气"], "reply_type": "handler", "handler": handler} | (
+def intent_rule(intent: str = "weather.today", **params: str) -> dict[str, Any]:
+    return {"match": "regex", "patterns": ["天气"], "reply_type": "intent", "intent": intent} | (
         {"params": params} if params else {}
     )
 
@@ -48,12 +48,12 @@ VALID: list[tuple[str, list[Any]]] = [
         "article with every field",
         [news_rule(ARTICLE | {"description": "摘要", "picurl": "https://a.cn/p.jpg"})],
     ),
-    ("handler without params", [handler_rule()]),
-    ("handler with optional param", [handler_rule(location="dalang")]),
-    ("handler with required param", [handler_rule("weather.index", kind="umbrella")]),
-    ("office phone for a town", [handler_rule("socialsec.office_phone", town="dalang")]),
-    ("free-text param", [handler_rule("traffic.guides", topic="驾驶证")]),
-    ("explicit nulls of other types", [text_rule(articles=None, handler=None, params={})]),
+    ("intent without params", [intent_rule()]),
+    ("intent with optional param", [intent_rule(location="dalang")]),
+    ("intent with required param", [intent_rule("weather.index", kind="umbrella")]),
+    ("office phone for a town", [intent_rule("socialsec.office_phone", town="dalang")]),
+    ("free-text param", [intent_rule("traffic.guides", topic="驾驶证")]),
+    ("explicit nulls of other types", [text_rule(articles=None, intent=None, params={})]),
     ("positions in order", [text_rule(position=0), text_rule(position=1)]),
 ]
 
@@ -104,16 +104,16 @@ INVALID: list[tuple[str, Any, str, str]] = [
         "不能超过 2000 个字符",
     ),
     (
-        "text with a handler",
-        {"rules": [text_rule(handler="weather.today")]},
-        "rules[0].handler",
-        "reply_type 为 text 时不能设置 handler",
+        "text with an intent",
+        {"rules": [text_rule(intent="weather.today")]},
+        "rules[0].intent",
+        "reply_type 为 text 时不能设置 intent",
     ),
     (
         "text with params",
         {"rules": [text_rule(params={"town": "dalang"})]},
         "rules[0].params",
-        "只有 reply_type 为 handler",
+        "只有 reply_type 为 intent",
     ),
     ("news without articles", {"rules": [news_rule()]}, "rules[0].articles", "至少需要 1 篇"),
     ("nine articles", {"rules": [news_rule(*[ARTICLE] * 9)]}, "rules[0].articles", "最多 8 篇"),
@@ -142,44 +142,44 @@ INVALID: list[tuple[str, Any, str, str]] = [
         "不支持",
     ),
     (
-        "unknown handler",
-        {"rules": [handler_rule("weather.tomorrow")]},
-        "rules[0].handler",
-        "未知的处理程序 weather.tomorrow",
+        "unknown intent",
+        {"rules": [intent_rule("weather.tomorrow")]},
+        "rules[0].intent",
+        "未知的意图 weather.tomorrow",
     ),
     (
-        "handler missing",
-        {"rules": [handler_rule() | {"handler": None}]},
-        "rules[0].handler",
+        "intent missing",
+        {"rules": [intent_rule() | {"intent": None}]},
+        "rules[0].intent",
         "未知",
     ),
     (
         "missing required param",
-        {"rules": [handler_rule("weather.index")]},
+        {"rules": [intent_rule("weather.index")]},
         "rules[0].params.kind",
         "须提供参数 kind",
     ),
     (
         "param outside its choices",
-        {"rules": [handler_rule("weather.index", kind="uv")]},
+        {"rules": [intent_rule("weather.index", kind="uv")]},
         "rules[0].params.kind",
         "umbrella",
     ),
     (
         "unknown town",
-        {"rules": [handler_rule("socialsec.office_phone", town="shenzhen")]},
+        {"rules": [intent_rule("socialsec.office_phone", town="shenzhen")]},
         "rules[0].params.town",
         "dalang",
     ),
     (
         "unknown param",
-        {"rules": [handler_rule("traffic.points", plate="粤S12345")]},
+        {"rules": [intent_rule("traffic.points", plate="粤S12345")]},
         "rules[0].params.plate",
         "没有参数 plate",
     ),
     (
         "params not an object",
-        {"rules": [handler_rule() | {"params": ["dalang"]}]},
+        {"rules": [intent_rule() | {"params": ["dalang"]}]},
         "rules[0].params",
         "JSON 对象",
     ),
@@ -196,21 +196,21 @@ def test_invalid_rules_name_the_field(case: str, body: Any, field: str, message:
     assert any(e["field"] == field and message in e["message"] for e in errors), errors
 
 
-def test_the_catalogue_holds_the_handlers_the_chat_accounts_need() -> None:
+def test_the_catalogue_holds_the_intents_the_chat_accounts_need() -> None:
     assert {
         "weather.today", "weather.forecast", "weather.index", "socialsec.office_phone",
         "socialsec.enquiry", "traffic.violations", "traffic.points", "traffic.road_conditions",
         "traffic.appointments", "traffic.guides", "accounts.latest_articles",
-    } <= set(HANDLERS)  # fmt: skip
-    assert HANDLERS["weather.index"].params["kind"].required
-    assert {"umbrella", "outing"} <= set(HANDLERS["weather.index"].params["kind"].choices or ())
-    assert "dalang" in (HANDLERS["socialsec.office_phone"].params["town"].choices or ())
-    assert all(handler.description for handler in HANDLERS.values())
+    } <= set(INTENTS)  # fmt: skip
+    assert INTENTS["weather.index"].params["kind"].required
+    assert {"umbrella", "outing"} <= set(INTENTS["weather.index"].params["kind"].choices or ())
+    assert "dalang" in (INTENTS["socialsec.office_phone"].params["town"].choices or ())
+    assert all(intent.description for intent in INTENTS.values())
 
 
 def test_normalised_rules_have_every_field_and_their_position() -> None:
     rules = normalise_keyword_rules(
-        rules=[text_rule(), handler_rule(location="dalang"), news_rule(ARTICLE)]
+        rules=[text_rule(), intent_rule(location="dalang"), news_rule(ARTICLE)]
     )
     assert [r["position"] for r in rules] == [0, 1, 2]
     assert rules[0] == {
@@ -220,7 +220,7 @@ def test_normalised_rules_have_every_field_and_their_position() -> None:
         "reply_type": "text",
         "reply_text": "您好",
         "articles": None,
-        "handler": None,
+        "intent": None,
         "params": {},
     }
     assert rules[1]["params"] == {"location": "dalang"}
@@ -244,7 +244,7 @@ def test_first_matching_rule(text: str, expected: int | None) -> None:
     rules = normalise_keyword_rules(
         rules=[
             news_rule(ARTICLE),
-            handler_rule(),
+            intent_rule(),
             text_rule(),
             text_rule(match="regex", patterns=["^违章"]),
         ]

@@ -2,7 +2,8 @@ from typing import Any
 
 import pytest
 
-from accounts.menu_rules import BUTTON_TYPES, menu_errors, utf8_len
+from accounts.menu_rules import BUTTON_TYPES, menu_errors
+from servicekit.chattext import utf8_len
 
 
 def click(name: str = "今日天气", key: str = "K") -> dict[str, Any]:

@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from accounts.keyword_rules import first_matching_rule, normalise_keyword_rules
-from accounts.menu_rules import FIELDS_BY_TYPE, menu_errors
+from accounts.menu_rules import menu_errors
 from accounts.models import KeywordRule
 from accounts.reference import divisions, official_accounts
 from accounts.registry import account_errors
@@ -18,6 +18,7 @@ from accounts.registry_seed import (
 )
 from servicekit.db import make_engine
 from servicekit.testing import seed_database
+from wechat.menus import FIELDS_BY_TYPE
 
 CHAT_ACCOUNTS = {"dgjj", "dgtq", "dgsb", "gxhk", "lxdl", "dgtj"}
 
@@ -99,7 +100,7 @@ def answer(code: str, text: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("code", "text", "handler", "params"),
+    ("code", "text", "intent", "params"),
     [
         ("lxdl", "要办社保，可是不知道电话咋办。", "socialsec.office_phone", {"town": "dalang"}),
         ("lxdl", "天气", "weather.today", {"location": "dalang"}),
@@ -122,11 +123,11 @@ def answer(code: str, text: str) -> dict[str, Any]:
         ("gxhk", "最新", "accounts.latest_articles", {}),
     ],
 )
-def test_the_article_dialogues_reach_their_handlers(
-    code: str, text: str, handler: str, params: dict[str, str]
+def test_the_article_dialogues_reach_their_intents(
+    code: str, text: str, intent: str, params: dict[str, str]
 ) -> None:
     rule = answer(code, text)
-    assert (rule["reply_type"], rule["handler"], rule["params"]) == ("handler", handler, params)
+    assert (rule["reply_type"], rule["intent"], rule["params"]) == ("intent", intent, params)
 
 
 def test_gxhk_says_what_it_knows() -> None:

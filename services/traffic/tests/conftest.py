@@ -21,15 +21,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from servicekit import wechatpay
 from servicekit.clock import SHANGHAI, current_time
 from servicekit.settings import SharedSettings
 from servicekit.testing import mint_token, serve_in_thread
-from servicekit.wechatpay_dev import DevKeySet, ensure_dev_keys
 from traffic.main import create_app
 from traffic.population import DEMO_PEOPLE
 from traffic.seed import seed_at
 from traffic.settings import TrafficSettings
+from wechat import pay as wechatpay
+from wechat.pay_dev import DevKeySet, ensure_dev_keys
 
 ANCHOR = date(2026, 6, 15)
 CITIZENS = {p.key: p.citizen_id for p in DEMO_PEOPLE}
@@ -117,7 +117,7 @@ def headers_of() -> Callable[[str], dict[str, str]]:
     return headers
 
 
-# WeChat Pay: a small fake provider built on servicekit.wechatpay's platform-side helpers,
+# WeChat Pay: a small fake provider built on wechat.pay's platform-side helpers,
 # served in a thread, so the service's real client code speaks the real protocol to it.
 
 

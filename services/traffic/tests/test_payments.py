@@ -19,18 +19,18 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from servicekit import wechatpay
 from servicekit.cjk import CJKFontNotFound, find_cjk_font
 from servicekit.clock import SHANGHAI
 from servicekit.db import make_engine
-from servicekit.demo_citizens import demo_citizen
 from servicekit.settings import SharedSettings
 from servicekit.testing import mint_token, require, serve_in_thread
-from servicekit.wechatpay_dev import ensure_dev_keys
 from traffic.models import PaymentEvent, PaymentOrder, PenaltyDecision
-from traffic.reconcile import reconcile_once
+from traffic.payments.provider import parse_trade_bill
+from traffic.payments.reconciliation import reconcile_once
 from traffic.settings import TrafficSettings
-from traffic.wechatpay_client import parse_trade_bill
+from wechat import pay as wechatpay
+from wechat.demo_citizens import demo_citizen
+from wechat.pay_dev import ensure_dev_keys
 
 Headers = Callable[[str], dict[str, str]]
 ZHANGSAN = {"plate": "粤S12345", "vin6": "123456"}

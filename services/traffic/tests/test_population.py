@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from servicekit.demo_citizens import DEMO_CITIZENS
 from traffic.population import DEMO_PEOPLE, HISTORY_DAYS, POPULATION, generate_population
 from traffic.validators import (
     validate_file_number,
@@ -13,6 +12,7 @@ from traffic.validators import (
     validate_resident_id,
     validate_vin,
 )
+from wechat.demo_citizens import DEMO_CITIZENS
 
 ANCHOR = date(2026, 6, 15)
 

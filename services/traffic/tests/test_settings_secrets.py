@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from servicekit.settings import SharedSettings
-from servicekit.wechatpay_dev import DEV_APPID, DEV_MCHID
 from traffic.settings import TrafficSettings
+from wechat.pay_dev import DEV_APPID, DEV_MCHID
 
 PROD = {
     "wechatpay_base_url": "https://api.mch.weixin.qq.com",

@@ -89,7 +89,7 @@ def test_a_missing_font_is_a_503_problem(
     def no_font(text: ChartText) -> Path:
         raise CJKFontNotFound("未找到中文字体，请安装 fonts-wqy-microhei")
 
-    monkeypatch.setattr("weather.routes.forecasts.find_chart_font", no_font)
+    monkeypatch.setattr("weather.charts.find_chart_font", no_font)
     response = client.get("/v1/forecasts/dongguan/chart.png")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from servicekit.audit import Actor
 from servicekit.db import make_engine
 from servicekit.testing import mint_token, service_headers
-from weather.audit import Actor
 from weather.clock import today_local
 from weather.issuances import create_issuance
 from weather.models import IssuanceCreate

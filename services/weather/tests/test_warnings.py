@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from servicekit.audit import Actor
 from servicekit.db import make_engine
 from servicekit.errors import Conflict
 from servicekit.testing import mint_token
-from weather.audit import Actor
 from weather.clock import now_local
 from weather.signals import active_signals, change_kind, issue_signal, signal_name, signals_at
 

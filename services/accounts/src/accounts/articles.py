@@ -13,17 +13,21 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import insert, select, update
-from sqlmodel import Session
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
 
-from accounts.audit import Actor, record
 from accounts.clock import local
-from accounts.models import Article, ArticleSnapshot
+from accounts.models import Article, ArticleSnapshot, AuditEntry
+from accounts.registry import get_account
+from accounts.statistics import day_start
+from servicekit.audit import Actor
 from servicekit.clock import SHANGHAI, utcnow
+from servicekit.deps import Page, PageParams, paginate
+from servicekit.errors import Problem, ValidationFailed
 
 COLUMNS = ("published_at", "title", "url", "is_headline", "reads", "likes", "wows", "shares")
 REQUIRED = ("published_at", "title", "url")
@@ -250,9 +254,9 @@ def _ids_by_url(session: Session, account_code: str, urls: list[str]) -> dict[st
     ids: dict[str, int] = {}
     for chunk in range(0, len(urls), 500):
         query = select(Article.url, Article.id).where(
-            Article.account_code == account_code, Article.url.in_(urls[chunk : chunk + 500])
+            Article.account_code == account_code, col(Article.url).in_(urls[chunk : chunk + 500])
         )
-        ids.update(dict(session.execute(query).all()))
+        ids.update(dict(session.exec(query).all()))
     return ids
 
 
@@ -294,7 +298,7 @@ def import_articles(
             for f in fields
         ],
     )
-    record(
+    AuditEntry.record(
         session=session,
         actor=actor,
         action="import_articles",
@@ -324,3 +328,55 @@ class ArticlePublic(BaseModel):
     @classmethod
     def _beijing_time(cls, value: datetime) -> datetime:
         return local(value)
+
+
+class UnsupportedMediaType(Problem):
+    status, title = 415, "Unsupported Media Type"
+
+
+def import_export(
+    *, session: Session, account_code: str, media_type: str, body: bytes, actor: Actor
+) -> ImportSummary:
+    """Parse a CSV or JSON export by its media type and import it; 404, 415 or 422 otherwise."""
+    get_account(session=session, code=account_code)
+    try:
+        if media_type in ("text/csv", "application/csv"):
+            records = parse_csv(body)
+        elif media_type == "application/json":
+            records = parse_json(body)
+        else:
+            raise UnsupportedMediaType("请以 text/csv 或 application/json 提交导入数据。")
+    except ImportRejected as exc:
+        raise ValidationFailed(exc.detail, errors=exc.errors) from None
+    return import_articles(session=session, account_code=account_code, records=records, actor=actor)
+
+
+def articles_page(
+    *, session: Session, code: str, page: PageParams, from_: date | None, to: date | None
+) -> Page[ArticlePublic]:
+    """The account's articles, newest first, optionally within local days from..to."""
+    get_account(session=session, code=code)
+    if from_ is not None and to is not None and from_ > to:
+        raise ValidationFailed(
+            "起始日期不能晚于截止日期。",
+            errors=[{"field": "from", "in": "query", "message": "晚于 to", "type": "value_error"}],
+        )
+    query = select(Article).where(Article.account_code == code)
+    if from_ is not None:
+        query = query.where(Article.published_at >= day_start(from_))
+    if to is not None:
+        query = query.where(Article.published_at < day_start(to + timedelta(days=1)))
+    # Newest first; the id breaks ties between the articles of one push.
+    query = query.order_by(col(Article.published_at).desc())
+    return paginate(session, query, page, order_by=col(Article.id).desc(), public=ArticlePublic)
+
+
+def latest_articles(*, session: Session, code: str, limit: int) -> list[Article]:
+    """The account's `limit` latest articles, newest first (none for an unknown account)."""
+    query = (
+        select(Article)
+        .where(Article.account_code == code)
+        .order_by(col(Article.published_at).desc(), col(Article.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query).all())

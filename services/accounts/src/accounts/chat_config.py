@@ -5,20 +5,24 @@ This is the contract the gateway's WeChat edge reads (`GET /v1/accounts/{code}/c
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, delete, select
 
-from accounts.audit import Actor, record
 from accounts.keyword_rules import keyword_rules_errors, normalise_keyword_rules
 from accounts.menu_rules import menu_errors
-from accounts.models import ChatConfig, KeywordRule
+from accounts.models import AuditEntry, ChatConfig, KeywordRule, ReplyType, RuleMatch
 from accounts.registry import get_account
+from servicekit.audit import Actor
 from servicekit.clock import utcnow
-from servicekit.errors import Conflict, ValidationFailed
+from servicekit.errors import Conflict, NotFound, ValidationFailed
 
 WELCOME_CHARS = 600
+# The field each part's audit entry names in its changes.
+AUDITED_FIELD = {"menu": "menu", "keyword_rules": "rules", "welcome": "welcome_text"}
+V = TypeVar("V")
 
 
 class NewsArticle(BaseModel):
@@ -34,19 +38,21 @@ class KeywordRuleData(BaseModel):
     """One keyword rule, in evaluation order."""
 
     position: int = Field(description="评估顺序，从 0 开始；写入时可省略（由列表顺序决定）")
-    match: Literal["exact", "contains", "regex"] = Field(
+    match: RuleMatch = Field(
         description="exact：消息（去掉首尾空白）与某个关键词完全相同；contains：消息包含某个关键词；"
         "regex：Python re.search 在消息中找到某个正则。区分大小写（正则可用 (?i)）。"
     )
     patterns: list[str] = Field(description="关键词或正则，任意一个匹配即命中")
-    reply_type: Literal["text", "news", "handler"] = Field(
+    reply_type: ReplyType = Field(
         description="text：回复 reply_text；news：回复 articles 图文；"
-        "handler：调用 handler 处理程序"
+        "intent：由 intent 意图所属的服务回答"
     )
     reply_text: str | None = Field(default=None, description="文字回复（最多 2000 字）")
     articles: list[NewsArticle] | None = Field(default=None, description="图文回复，1-8 篇")
-    handler: str | None = Field(default=None, description="处理程序名，见 GET /v1/chat-handlers")
-    params: dict[str, str] = Field(default_factory=dict, description="处理程序的固定参数")
+    intent: str | None = Field(
+        default=None, description="意图 <service>.<name>，见 GET /v1/chat-intents"
+    )
+    params: dict[str, str] = Field(default_factory=dict, description="意图的固定参数")
 
 
 class KeywordRules(BaseModel):
@@ -94,7 +100,7 @@ def stored_rules(*, session: Session, code: str) -> list[dict[str, Any]]:
             "reply_type": r.reply_type,
             "reply_text": r.reply_text,
             "articles": r.articles,
-            "handler": r.handler,
+            "intent": r.intent,
             "params": r.params,
         }
         for r in rows
@@ -115,6 +121,15 @@ def chat_config(*, session: Session, code: str) -> ChatConfigPublic:
     )
 
 
+def stored_menu(*, session: Session, code: str) -> dict[str, Any]:
+    """The WeChat menu stored for account `code`, unchanged; 404 if the account or menu is not."""
+    get_account(session=session, code=code)
+    menu = config_row(session=session, code=code).menu
+    if menu is None:
+        raise NotFound(f"公众号“{code}”尚未配置自定义菜单。")
+    return menu
+
+
 def store_rules(*, session: Session, code: str, rules: list[dict[str, Any]]) -> None:
     """Replace the keyword rules of `code` with normalised `rules`, uncommitted and unaudited."""
     # A bulk DELETE runs now, so the new positions cannot collide with the old rows'.
@@ -132,6 +147,32 @@ def _writable(session: Session, code: str) -> None:
         raise Conflict(f"公众号“{code}”已停用，不能修改聊天配置。")
 
 
+def _store_if_changed(
+    *,
+    session: Session,
+    actor: Actor,
+    code: str,
+    part: str,
+    old: V,
+    new: V,
+    store: Callable[[], None],
+) -> V:
+    """Store `new` and audit the change of `part` (menu, keyword_rules, welcome) in one commit;
+    a write that changes nothing is neither stored nor recorded."""
+    if old != new:
+        store()
+        AuditEntry.record(
+            session=session,
+            actor=actor,
+            action=f"set_{part}",
+            entity=part,
+            entity_id=code,
+            changes={AUDITED_FIELD[part]: [old, new]},
+        )
+        session.commit()
+    return new
+
+
 def set_menu(*, session: Session, code: str, menu: Any, actor: Actor) -> dict[str, Any]:
     """Validate and store the WeChat menu of `code`, audit-logged; 422 naming each bad field."""
     _writable(session, code)
@@ -139,44 +180,33 @@ def set_menu(*, session: Session, code: str, menu: Any, actor: Actor) -> dict[st
     if errors:
         raise ValidationFailed(f"自定义菜单不符合微信的限制：{_fields(errors)}", errors=errors)
     row = config_row(session=session, code=code)
-    old = row.menu
-    if old != menu:
+
+    def store() -> None:
         row.menu, row.updated_at = menu, utcnow()
         session.add(row)
-        record(
-            session=session,
-            actor=actor,
-            action="set_menu",
-            entity="menu",
-            entity_id=code,
-            changes={"menu": [old, menu]},
-        )
-        session.commit()
-    return menu
+
+    return _store_if_changed(
+        session=session, actor=actor, code=code, part="menu", old=row.menu, new=menu, store=store
+    )
 
 
-def set_keyword_rules(
-    *, session: Session, code: str, body: Any, actor: Actor
-) -> list[dict[str, Any]]:
+def set_keyword_rules(*, session: Session, code: str, body: Any, actor: Actor) -> KeywordRules:
     """Validate and replace the keyword rules of `code`, audit-logged; 422 naming each bad field."""
     _writable(session, code)
     errors = keyword_rules_errors(body=body)
     if errors:
         raise ValidationFailed(f"关键词规则无效：{_fields(errors)}", errors=errors)
     rules = normalise_keyword_rules(rules=body["rules"])
-    old = stored_rules(session=session, code=code)
-    if old != rules:
-        store_rules(session=session, code=code, rules=rules)
-        record(
-            session=session,
-            actor=actor,
-            action="set_keyword_rules",
-            entity="keyword_rules",
-            entity_id=code,
-            changes={"rules": [old, rules]},
-        )
-        session.commit()
-    return rules
+    _store_if_changed(
+        session=session,
+        actor=actor,
+        code=code,
+        part="keyword_rules",
+        old=stored_rules(session=session, code=code),
+        new=rules,
+        store=lambda: store_rules(session=session, code=code, rules=rules),
+    )
+    return KeywordRules.model_validate({"rules": rules})
 
 
 def set_welcome(*, session: Session, code: str, welcome_text: str, actor: Actor) -> str:
@@ -188,17 +218,17 @@ def set_welcome(*, session: Session, code: str, welcome_text: str, actor: Actor)
             errors=[{"field": "welcome_text", "message": f"不能超过 {WELCOME_CHARS} 个字符"}],
         )
     row = config_row(session=session, code=code)
-    old = row.welcome_text
-    if old != welcome_text:
+
+    def store() -> None:
         row.welcome_text, row.updated_at = welcome_text, utcnow()
         session.add(row)
-        record(
-            session=session,
-            actor=actor,
-            action="set_welcome",
-            entity="welcome",
-            entity_id=code,
-            changes={"welcome_text": [old, welcome_text]},
-        )
-        session.commit()
-    return welcome_text
+
+    return _store_if_changed(
+        session=session,
+        actor=actor,
+        code=code,
+        part="welcome",
+        old=row.welcome_text,
+        new=welcome_text,
+        store=store,
+    )

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from accounts.models import Account, Citizen, CitizenOpenid, Consent
 from accounts.outbox import enqueue_delete_bindings
+from accounts.public import mask
 from servicekit.clock import utcnow
 from servicekit.errors import Conflict, NotFound
 
@@ -42,11 +43,6 @@ ATTEMPTS = 3
 def new_citizen_id() -> str:
     """A fresh, random citizen id (`c-` + 32 hex digits)."""
     return f"c-{uuid.uuid4().hex}"
-
-
-def mask(value: str) -> str:
-    """An openid or unionid as logs may show it: its first and last four characters only."""
-    return f"{value[:4]}****{value[-4:]}" if len(value) > 8 else "****"
 
 
 def is_provisional(citizen: Citizen) -> bool:

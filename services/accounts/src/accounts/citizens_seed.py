@@ -4,7 +4,7 @@ from sqlmodel import Session
 
 from accounts.models import Citizen
 from servicekit.clock import utcnow
-from servicekit.demo_citizens import DEMO_CITIZENS
+from wechat.demo_citizens import DEMO_CITIZENS
 
 
 def seed_demo_citizens(*, session: Session) -> str:

@@ -19,12 +19,11 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from accounts.citizens import require_citizen
-from accounts.models import Citizen, Consent, OutboxMessage
+from accounts.models import Citizen, Consent, OutboxMessage, Purpose
 from accounts.outbox import BINDING_SERVICES, DELETE_BINDINGS, enqueue_delete_bindings
 from servicekit.clock import as_utc
 from servicekit.errors import Conflict, NotFound
 
-Purpose = Literal["traffic_records", "socialsec_records"]
 # purpose -> (the service whose records it opens, its name for citizens)
 PURPOSES: dict[str, tuple[str, str]] = {
     "traffic_records": ("traffic", "查询交通违法记录"),

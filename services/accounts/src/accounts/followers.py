@@ -14,7 +14,6 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import case, update
 from sqlalchemy.exc import IntegrityError
@@ -27,13 +26,11 @@ from accounts.citizens import (
     require_account,
     resolve_citizen,
 )
-from accounts.models import Account, Follower, FollowerCount, FollowerEvent
+from accounts.models import Account, Follower, FollowerCount, FollowerEvent, FollowerEventName
 from servicekit.clock import as_utc, local_day, utcnow
 from servicekit.errors import Conflict
 
 log = logging.getLogger("accounts.followers")
-
-FollowerEventName = Literal["subscribe", "unsubscribe"]
 
 
 @dataclass(frozen=True)

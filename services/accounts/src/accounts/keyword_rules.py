@@ -2,7 +2,7 @@
 
 A rule matches a message when any of its patterns does: `exact` the whole text (trimmed) equals
 the pattern, `contains` the text contains it, `regex` Python `re.search` finds it. Rules are tried
-in list order; the first match answers with a text, news articles or a named handler.
+in list order; the first match answers with a text, news articles or a chat intent.
 Field paths read like the JSON they point at: `rules[2].patterns[0]`.
 """
 
@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from accounts.chat_handlers import handler_errors
-from accounts.menu_rules import utf8_len
+from accounts.chat_intents import intent_errors
+from accounts.models import REPLY_TYPES, RULE_MATCHES
+from servicekit.chattext import utf8_len
 
-MATCH_TYPES = ("exact", "contains", "regex")
-REPLY_TYPES = ("text", "news", "handler")
 MAX_RULES = 100
 MAX_PATTERNS = 20
 PATTERN_CHARS = 200
@@ -25,9 +24,9 @@ TITLE_CHARS = 64
 ARTICLE_DESCRIPTION_CHARS = 200
 URL_BYTES = 1024
 # The reply fields each reply type uses; a rule must leave the others out (or null).
-REPLY_FIELDS = {"text": "reply_text", "news": "articles", "handler": "handler"}
+REPLY_FIELDS = {"text": "reply_text", "news": "articles", "intent": "intent"}
 RULE_FIELDS = frozenset(
-    {"position", "match", "patterns", "reply_type", "reply_text", "articles", "handler", "params"}
+    {"position", "match", "patterns", "reply_type", "reply_text", "articles", "intent", "params"}
 )
 ARTICLE_FIELDS = ("title", "description", "url", "picurl")
 
@@ -66,7 +65,7 @@ def _rule_errors(rule: Any, i: int) -> list[dict[str, str]]:
     if "position" in rule and rule["position"] != i:
         bad("position", f"position 可省略；填写时须等于规则在列表中的序号 {i}（从 0 开始）")
     match = rule.get("match")
-    if match not in MATCH_TYPES:
+    if match not in RULE_MATCHES:
         bad("match", "匹配方式须为 exact（全匹配）、contains（包含）或 regex（正则）")
     patterns = rule.get("patterns")
     if not isinstance(patterns, list) or not patterns:
@@ -80,13 +79,13 @@ def _rule_errors(rule: Any, i: int) -> list[dict[str, str]]:
                 bad(f"patterns[{j}]", message)
     reply_type = rule.get("reply_type")
     if reply_type not in REPLY_TYPES:
-        bad("reply_type", "回复类型须为 text（文字）、news（图文）或 handler（处理程序）")
+        bad("reply_type", "回复类型须为 text（文字）、news（图文）或 intent（意图）")
         return errors
     for other, field in REPLY_FIELDS.items():
         if other != reply_type and rule.get(field) is not None:
             bad(field, f"reply_type 为 {reply_type} 时不能设置 {field}")
-    if reply_type != "handler" and rule.get("params"):
-        bad("params", "只有 reply_type 为 handler 时才能设置 params")
+    if reply_type != "intent" and rule.get("params"):
+        bad("params", "只有 reply_type 为 intent 时才能设置 params")
     if reply_type == "text":
         text = rule.get("reply_text")
         if not isinstance(text, str) or not text.strip():
@@ -97,8 +96,8 @@ def _rule_errors(rule: Any, i: int) -> list[dict[str, str]]:
         errors += _articles_errors(rule.get("articles"), f"{path}.articles")
     else:
         params = rule.get("params")
-        errors += handler_errors(
-            handler=rule.get("handler"), params={} if params is None else params, path=path
+        errors += intent_errors(
+            intent=rule.get("intent"), params={} if params is None else params, path=path
         )
     return errors
 
@@ -170,7 +169,7 @@ def normalise_keyword_rules(*, rules: list[dict[str, Any]]) -> list[dict[str, An
             "articles": None
             if rule.get("articles") is None
             else [{f: a.get(f) for f in ARTICLE_FIELDS} for a in rule["articles"]],
-            "handler": rule.get("handler"),
+            "intent": rule.get("intent"),
             "params": dict(rule.get("params") or {}),
         }
         for i, rule in enumerate(rules)

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from accounts.outbox import outbox_lifespan
 from accounts.routes import (
     accounts,
+    answers,
     articles,
     audit,
     chat,
@@ -39,6 +40,7 @@ def create_app(settings: AccountsSettings) -> FastAPI:
             articles.router,
             rankings.router,
             reports.router,
+            answers.router,
         ],
         lifespan=outbox_lifespan,
     )

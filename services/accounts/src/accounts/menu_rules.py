@@ -1,46 +1,28 @@
 """WeChat custom-menu rules (`/cgi-bin/menu/create`), as a pure function naming every bad field.
 
-Limits from `reference/wechat-official-accounts.md`: 1-3 top-level buttons, 1-5 sub-buttons under
-a top-level button that has them, names of at most 16 (top) / 60 (sub) bytes of UTF-8, keys of
-at most 128 bytes, urls of at most 1024 bytes. Field paths read like the JSON they point at:
-`button`, `button[0].name`, `button[1].sub_button[2].key`.
+The limits are `wechat.menus`. Field paths read like the JSON they point at: `button`,
+`button[0].name`, `button[1].sub_button[2].key`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-MAX_BUTTONS = 3
-MAX_SUB_BUTTONS = 5
-TOP_NAME_BYTES = 16
-SUB_NAME_BYTES = 60
-KEY_BYTES = 128
-URL_BYTES = 1024
+from servicekit.chattext import utf8_len
+from wechat.menus import (
+    ACTION_FIELDS,
+    BUTTON_TYPES,
+    FIELDS_BY_TYPE,
+    KEY_BYTES,
+    MAX_BUTTONS,
+    MAX_SUB_BUTTONS,
+    SUB_NAME_BYTES,
+    TOP_NAME_BYTES,
+    URL_BYTES,
+)
 
-# The fields each button type needs; a leaf button may carry nothing else but its name.
-FIELDS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "click": ("key",),
-    "view": ("url",),
-    "miniprogram": ("url", "appid", "pagepath"),
-    "scancode_push": ("key",),
-    "scancode_waitmsg": ("key",),
-    "pic_sysphoto": ("key",),
-    "pic_photo_or_album": ("key",),
-    "pic_weixin": ("key",),
-    "location_select": ("key",),
-    "media_id": ("media_id",),
-    "view_limited": ("media_id",),
-    "article_id": ("article_id",),
-    "article_view_limited": ("article_id",),
-}
-BUTTON_TYPES = tuple(FIELDS_BY_TYPE)
-ACTION_FIELDS = frozenset(f for fields in FIELDS_BY_TYPE.values() for f in fields)
+# A leaf button may carry nothing but its name and the fields of its type.
 KNOWN_FIELDS = frozenset({"type", "name", "sub_button"} | ACTION_FIELDS)
-
-
-def utf8_len(text: str) -> int:
-    """Length of `text` in bytes of UTF-8, as WeChat counts it (a Chinese character is 3)."""
-    return len(text.encode("utf-8"))
 
 
 class _Errors:

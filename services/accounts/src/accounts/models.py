@@ -6,23 +6,31 @@ from datetime import date, datetime
 from typing import Literal, get_args
 
 from sqlalchemy import JSON, DateTime, Index, UniqueConstraint
-from sqlmodel import Column, Field, SQLModel
+from sqlmodel import AutoString, Column, Field, SQLModel
 
+from servicekit.audit import AuditEntryBase
 from servicekit.db import table_base
 
 Table = table_base()
 
 AccountKind = Literal["subscription", "service"]
 ACCOUNT_KINDS: tuple[str, ...] = get_args(AccountKind)
+AccountStatus = Literal["active", "retired"]
+RuleMatch = Literal["exact", "contains", "regex"]
+RULE_MATCHES: tuple[str, ...] = get_args(RuleMatch)
+ReplyType = Literal["text", "news", "intent"]
+REPLY_TYPES: tuple[str, ...] = get_args(ReplyType)
+FollowerEventName = Literal["subscribe", "unsubscribe"]
+Purpose = Literal["traffic_records", "socialsec_records"]
 
 
 class AccountBase(SQLModel):
     code: str = Field(primary_key=True, max_length=32, description="账号代码，如 dgjj")
     name: str = Field(max_length=64, description="公众号名称，如 东莞交警")
     wechat_id: str | None = Field(default=None, max_length=64, description="微信号；未公开时为空")
-    kind: str | None = Field(
+    kind: AccountKind | None = Field(
         default=None,
-        max_length=16,
+        sa_type=AutoString(length=16),
         description="subscription 订阅号 | service 服务号；来源未说明时为空",
     )
     verified_entity: str | None = Field(default=None, max_length=64, description="微信认证主体")
@@ -37,7 +45,9 @@ class AccountBase(SQLModel):
     followers: int | None = Field(default=None, description="粉丝数（报道所载约数）；不详时为空")
     description: str = Field(max_length=500, description="账号简介")
     appid: str | None = Field(default=None, max_length=32, description="公众号 AppID")
-    status: str = Field(default="active", max_length=16, description="active | retired")
+    status: AccountStatus = Field(
+        default="active", sa_type=AutoString(length=16), description="active | retired"
+    )
 
 
 class Account(Table, AccountBase, table=True):
@@ -48,18 +58,10 @@ class AccountPublic(AccountBase):
     pass
 
 
-class AuditEntry(Table, table=True):
-    """One staff write: who did what to which record, when, under which request."""
+class AuditEntry(Table, AuditEntryBase, table=True):
+    """One staff write (servicekit.audit)."""
 
     __tablename__ = "audit_entry"
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
-    actor: str = Field(max_length=64)
-    action: str = Field(max_length=32, description="create | update | retire | set_menu | ...")
-    entity: str = Field(max_length=32, description="account | menu | keyword_rules | welcome")
-    entity_id: str = Field(max_length=64, index=True)
-    request_id: str = Field(default="", max_length=128)
-    changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class ChatConfig(Table, table=True):
@@ -73,19 +75,19 @@ class ChatConfig(Table, table=True):
 
 
 class KeywordRule(Table, table=True):
-    """An ordered keyword or regular-expression rule mapping text to a reply or a named handler."""
+    """An ordered keyword or regular-expression rule mapping text to a reply or a chat intent."""
 
     __tablename__ = "keyword_rule"
     __table_args__ = (UniqueConstraint("account_code", "position"),)
     id: int | None = Field(default=None, primary_key=True)
     account_code: str = Field(foreign_key="account.code", max_length=32, index=True)
     position: int = Field(description="evaluation order, lowest first")
-    match: str = Field(max_length=16, description="exact | contains | regex")
+    match: RuleMatch = Field(sa_type=AutoString(length=16), description="exact | contains | regex")
     patterns: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    reply_type: str = Field(max_length=16, description="text | news | handler")
+    reply_type: ReplyType = Field(sa_type=AutoString(length=16), description="text | news | intent")
     reply_text: str | None = Field(default=None, max_length=2000)
     articles: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    handler: str | None = Field(default=None, max_length=64)
+    intent: str | None = Field(default=None, max_length=64, description="<service>.<name>")
     params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -168,7 +170,9 @@ class FollowerEvent(Table, table=True):
     dedup_key: str = Field(unique=True, max_length=200)
     account_code: str = Field(foreign_key="account.code", max_length=32, index=True)
     openid: str = Field(max_length=64)
-    event: str = Field(max_length=16, description="subscribe | unsubscribe")
+    event: FollowerEventName = Field(
+        sa_type=AutoString(length=16), description="subscribe | unsubscribe"
+    )
     occurred_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
@@ -178,7 +182,9 @@ class Consent(Table, table=True):
     __tablename__ = "consent"
     id: int | None = Field(default=None, primary_key=True)
     citizen_id: str = Field(foreign_key="citizen.id", max_length=40, index=True)
-    purpose: str = Field(max_length=32, description="traffic_records | socialsec_records | ...")
+    purpose: Purpose = Field(
+        sa_type=AutoString(length=32), description="traffic_records | socialsec_records"
+    )
     granted_at: datetime = Field(sa_type=DateTime(timezone=True))
     withdrawn_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 

@@ -30,6 +30,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 import httpx
 from fastapi import FastAPI
@@ -40,9 +41,11 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from accounts.models import OutboxMessage
+from accounts.public import OutboxEntry, with_age
 from accounts.settings import AccountsSettings
 from servicekit.clock import utcnow
 from servicekit.db import make_engine
+from servicekit.deps import Page, PageParams, app_settings, paginate
 from servicekit.identity import service_token
 from servicekit.logging import request_id_var
 
@@ -80,6 +83,21 @@ def enqueue_delete_bindings(
     session.add_all(messages)
     session.flush()
     return messages
+
+
+def outbox_page(
+    session: Session, *, page: PageParams, state: Literal["pending", "delivered"], now: datetime
+) -> Page[OutboxEntry]:
+    """Messages not yet delivered, oldest first, or delivered ones, newest first, with ages."""
+    query = select(OutboxMessage)
+    if state == "pending":
+        query = query.where(col(OutboxMessage.delivered_at).is_(None))
+        order_by = col(OutboxMessage.id)
+    else:
+        query = query.where(col(OutboxMessage.delivered_at).is_not(None))
+        order_by = col(OutboxMessage.id).desc()
+    found = paginate(session, query, page, order_by=order_by, public=OutboxEntry)
+    return Page(items=[with_age(e, now) for e in found.items], total=found.total)
 
 
 def backoff_seconds(*, failures: int, base: float, cap: float) -> float:
@@ -361,7 +379,7 @@ async def run_outbox_loop(
 @contextlib.asynccontextmanager
 async def outbox_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Put the dispatcher on `app.state.outbox` and run the delivery loop while the app serves."""
-    settings: AccountsSettings = app.state.settings
+    settings = app_settings(app, AccountsSettings)
     dispatcher = OutboxDispatcher.from_settings(settings, app.state.engine, role="serve")
     app.state.outbox = dispatcher
     try:

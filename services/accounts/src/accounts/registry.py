@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from accounts.audit import Actor, field_changes, record
-from accounts.models import ACCOUNT_KINDS, Account
+from accounts.filters import account_conditions
+from accounts.models import ACCOUNT_KINDS, Account, AccountPublic, AuditEntry
+from accounts.public import account_public
 from accounts.reference import town_codes
+from servicekit.audit import Actor, field_changes
 from servicekit.clock import utcnow
-from servicekit.deps import MAX_ID
+from servicekit.deps import MAX_ID, Page, PageParams, paginate
 from servicekit.errors import Conflict, NotFound, ValidationFailed
 
 CODE = re.compile(r"[a-z0-9_]{2,32}")
@@ -80,6 +82,27 @@ def get_account(*, session: Session, code: str, for_update: bool = False) -> Acc
     return row
 
 
+def account_detail(*, session: Session, code: str) -> AccountPublic:
+    """One account by its code, retired ones included; 404 if unknown."""
+    return account_public(get_account(session=session, code=code))
+
+
+def account_page(
+    *,
+    session: Session,
+    page: PageParams,
+    kind: str | None = None,
+    category: str | None = None,
+    town: str | None = None,
+    q: str | None = None,
+    status: str = "active",
+) -> Page[AccountPublic]:
+    """One page of the accounts matching the filters (see `account_conditions`), by code."""
+    conditions = account_conditions(kind=kind, category=category, town=town, q=q, status=status)
+    query = select(Account).where(*conditions)
+    return paginate(session, query, page, order_by=Account.code, public=AccountPublic)
+
+
 def _commit(session: Session, conflict: str) -> None:
     try:
         session.commit()
@@ -88,7 +111,7 @@ def _commit(session: Session, conflict: str) -> None:
         raise Conflict(conflict) from exc
 
 
-def create_account(*, session: Session, values: dict[str, Any], actor: Actor) -> Account:
+def create_account(*, session: Session, values: dict[str, Any], actor: Actor) -> AccountPublic:
     """Register a new active account; 409 when its code is taken."""
     check_account_fields(values=values)
     code = values["code"]
@@ -98,7 +121,7 @@ def create_account(*, session: Session, values: dict[str, Any], actor: Actor) ->
     account = Account(**values, status="active", updated_at=utcnow())
     session.add(account)
     created = {k: v for k, v in values.items() if v is not None} | {"status": "active"}
-    record(
+    AuditEntry.record(
         session=session,
         actor=actor,
         action="create",
@@ -108,19 +131,21 @@ def create_account(*, session: Session, values: dict[str, Any], actor: Actor) ->
     )
     _commit(session, taken)
     session.refresh(account)
-    return account
+    return account_public(account)
 
 
-def update_account(*, session: Session, code: str, values: dict[str, Any], actor: Actor) -> Account:
+def update_account(
+    *, session: Session, code: str, values: dict[str, Any], actor: Actor
+) -> AccountPublic:
     """Change the given fields of an account; a write that changes nothing is not recorded."""
     check_account_fields(values=values)
     account = get_account(session=session, code=code, for_update=True)
     changes = field_changes(old=account.model_dump(), new=values)
     if not changes:
-        return account
+        return account_public(account)
     account.sqlmodel_update(values)
     account.updated_at = utcnow()
-    record(
+    AuditEntry.record(
         session=session,
         actor=actor,
         action="update",
@@ -130,10 +155,10 @@ def update_account(*, session: Session, code: str, values: dict[str, Any], actor
     )
     session.commit()
     session.refresh(account)
-    return account
+    return account_public(account)
 
 
-def retire_account(*, session: Session, code: str, actor: Actor) -> Account:
+def retire_account(*, session: Session, code: str, actor: Actor) -> AccountPublic:
     """Retire an active account (it leaves the public list but keeps its detail page)."""
     account = get_account(session=session, code=code, for_update=True)
     if account.status == "retired":
@@ -141,7 +166,7 @@ def retire_account(*, session: Session, code: str, actor: Actor) -> Account:
     changes = field_changes(old={"status": account.status}, new={"status": "retired"})
     account.status = "retired"
     account.updated_at = utcnow()
-    record(
+    AuditEntry.record(
         session=session,
         actor=actor,
         action="retire",
@@ -151,4 +176,4 @@ def retire_account(*, session: Session, code: str, actor: Actor) -> Account:
     )
     session.commit()
     session.refresh(account)
-    return account
+    return account_public(account)

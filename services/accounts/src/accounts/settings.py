@@ -1,11 +1,13 @@
 """Accounts settings (env prefix `ACCOUNTS_`)."""
 
 import socket
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
+from fastapi import Depends
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from servicekit.deps import settings_dependency
 from servicekit.settings import ServiceSettings
 
 
@@ -49,3 +51,6 @@ class AccountsSettings(ServiceSettings):
         if abs(total - 1) > 1e-6:
             raise ValueError(f"ACCOUNTS_COMPOSITE_*_WEIGHT must add up to 1, not {total:g}")
         return self
+
+
+AccountsSettingsDep = Annotated[AccountsSettings, Depends(settings_dependency(AccountsSettings))]

@@ -7,10 +7,12 @@ read can be traced through the gateway's and the service's logs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
+from socialsec.bindings import Bound
 from socialsec.models import AccessLog
 
 RESOURCE_TEXT = {
@@ -51,3 +53,31 @@ def record_access(
         )
     )
     session.commit()
+
+
+@dataclass(frozen=True)
+class Me:
+    """The calling citizen's bound record, and a way to log each read of it."""
+
+    bound: Bound
+    citizen_id: str
+    request_id: str
+    now: datetime
+
+    @property
+    def person_id(self) -> int:
+        """The bound insured person's id."""
+        assert self.bound.person.id is not None
+        return self.bound.person.id
+
+    def log_read(self, session: Session, resource: str, detail: str = "") -> None:
+        """Record that this request read `resource` of the bound record."""
+        record_access(
+            session,
+            citizen_id=self.citizen_id,
+            person_id=self.person_id,
+            resource=resource,
+            detail=detail,
+            request_id=self.request_id,
+            now=self.now,
+        )

@@ -18,6 +18,7 @@ from fpdf import FPDF
 
 from servicekit.cjk import CJKFontNotFound, find_cjk_font
 from servicekit.errors import UpstreamUnavailable
+from servicekit.money import yuan
 from socialsec.clock import month_label
 from socialsec.contributions import Summary
 from socialsec.rates import INSURANCE_NAMES, INSURANCES
@@ -50,13 +51,6 @@ def new_code() -> str:
 def grouped(code: str) -> str:
     """A code in groups of four, as printed: ABCD-EFGH-JKMN-PQRS."""
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def yuan(fen: int) -> str:
-    """Fen as yuan with thousands separators: 1234567 -> 12,345.67."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
 
 
 def public_summary(summary: Summary) -> dict[str, Any]:

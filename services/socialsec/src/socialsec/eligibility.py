@@ -31,6 +31,20 @@ STAGE_TEXT = {
 }
 
 
+def descriptions(*, free_bus_age: int) -> dict[str, str]:
+    """Each rule's conditions in plain Chinese, by rule code."""
+    return {
+        PROVIDENT_FUND: (
+            "社保卡具有金融账户功能，提取住房公积金时可选择社保卡的银行账户作为收款账户。"
+            "条件：社保卡状态为“正常”，且已领卡并启用金融账户。"
+        ),
+        FREE_BUS: (
+            f"非东莞户籍老年人年满{free_bus_age}周岁并持有东莞居住证，可免费乘坐东莞市内公交；"
+            "东莞户籍老年人按本市户籍老年人优待政策办理。"
+        ),
+    }
+
+
 @dataclass(frozen=True)
 class Condition:
     """One checked condition of a rule."""

@@ -5,7 +5,7 @@ import logging
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
-from socialsec.routes import bindings, certificates, eligibility, faq, me, offices, rates
+from socialsec.routes import answers, bindings, certificates, eligibility, faq, me, offices, rates
 from socialsec.settings import SocialsecSettings
 
 
@@ -28,6 +28,8 @@ def create_app(settings: SocialsecSettings) -> FastAPI:
             bindings.router,
             bindings.internal_router,
             me.router,
+            answers.catalogue,
+            answers.router,
         ],
     )
     # SQL statements logged at INFO carry their parameters: ID and card numbers. Never log them.

@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, String
 from sqlmodel import Field, SQLModel
 
+from servicekit.bindings import BindingFailureBase
 from servicekit.db import table_base
+from socialsec.contributions import PaymentStatus
 from socialsec.masking import MaskedCardNumber, MaskedIdNumber, MaskedName
 
 Table = table_base()
@@ -94,7 +96,7 @@ class InsuredPerson(Table, table=True):
     town: str = Field(max_length=32, description="居住镇街代码")
     household_dongguan: bool = Field(description="是否东莞户籍")
     residence_permit: bool = Field(description="是否持有东莞居住证")
-    status: str = Field(max_length=16, description="active | suspended | retired")
+    status: PersonStatus = Field(sa_type=String(16), description="active | suspended | retired")
     insured_since: date = Field(description="首次参保月份")
     retired_on: date | None = None
     employer_id: int | None = Field(default=None, foreign_key="employer.id")
@@ -107,8 +109,10 @@ class SocialCard(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="insured_person.id", unique=True)
     card_number: str = Field(max_length=9, unique=True)
-    status: str = Field(max_length=16, description="normal | lost | cancelled")
-    stage: str = Field(max_length=16, description="accepted | making | posted | ready | collected")
+    status: CardStatus = Field(sa_type=String(16), description="normal | lost | cancelled")
+    stage: CardStage = Field(
+        sa_type=String(16), description="accepted | making | posted | ready | collected"
+    )
     bank: str = Field(max_length=32)
     bank_account: str = Field(max_length=19)
     pickup_office: str = Field(max_length=32, description="领卡网点（镇街代码）")
@@ -120,7 +124,7 @@ class CardEvent(Table, table=True):
     __tablename__ = "card_event"
     id: int | None = Field(default=None, primary_key=True)
     card_id: int = Field(foreign_key="social_card.id", index=True)
-    stage: str = Field(max_length=16)
+    stage: CardStage = Field(sa_type=String(16))
     at: datetime = Field(sa_type=DateTime(timezone=True))
     note: str = Field(max_length=128)
 
@@ -135,7 +139,7 @@ class ContributionSpan(Table, table=True):
     first_month: date
     last_month: date
     base_fen: int = Field(description="申报的缴费基数（分）")
-    status: str = Field(max_length=8, description="paid | owed")
+    status: PaymentStatus = Field(sa_type=String(8), description="paid | owed")
 
 
 class AccountEntry(Table, table=True):
@@ -144,7 +148,7 @@ class AccountEntry(Table, table=True):
     __tablename__ = "account_entry"
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="insured_person.id", index=True)
-    account: str = Field(max_length=16, description="pension | medical")
+    account: Account = Field(sa_type=String(16), description="pension | medical")
     posted_on: date
     kind: str = Field(max_length=16, description="credit | interest | spending | payout")
     amount_fen: int
@@ -176,13 +180,10 @@ class Binding(Table, table=True):
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
-class BindingFailure(Table, table=True):
-    """One refused binding attempt, counted to throttle guessing."""
+class BindingFailure(Table, BindingFailureBase, table=True):
+    """One refused binding attempt (servicekit.bindings)."""
 
     __tablename__ = "binding_failure"
-    id: int | None = Field(default=None, primary_key=True)
-    citizen_id: str = Field(max_length=40, index=True)
-    failed_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class Certificate(Table, table=True):
@@ -271,7 +272,7 @@ class ContributionRowPublic(SQLModel):
     employer_fen: int
     employee_fen: int
     total_fen: int
-    status: Literal["paid", "owed"]
+    status: PaymentStatus
     status_text: str = Field(description="已缴 / 欠缴")
 
 

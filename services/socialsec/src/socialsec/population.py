@@ -6,7 +6,7 @@ it, so owed months and card progress look current whenever the demo starts afres
 
 People work for employers across the city's towns, change jobs with or without a gap, some stop
 contributing (暂停缴费), retirees (men at 60, women at 50 or 55) draw pensions. The demo citizens
-of `servicekit.demo_citizens` and one demo retiree have fixed identifiers (`DEMO_PEOPLE`) that
+of `wechat.demo_citizens` and one demo retiree have fixed identifiers (`DEMO_PEOPLE`) that
 the README lists; all but 李四 and the retiree are bound to their citizen_id.
 """
 
@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from servicekit.clock import SHANGHAI
-from servicekit.demo_citizens import demo_citizen
 from socialsec.accounts import (
     medical_entries,
     pension_amounts,
@@ -25,10 +24,11 @@ from socialsec.accounts import (
     yearly_credits,
 )
 from socialsec.clock import add_months, month_of, month_range
-from socialsec.contributions import Span, month_rows
+from socialsec.contributions import PaymentStatus, Span, month_rows
 from socialsec.rates import RateBook, pension_interest_bp, rate_table
 from socialsec.reference import divisions, short_name
 from socialsec.validators import resident_id_check_char
+from wechat.demo_citizens import demo_citizen
 
 POPULATION = 2000
 HISTORY_MONTHS = 180
@@ -368,7 +368,7 @@ class _Generator:
             year_base = base_fen
             for year in range(first.year, last.year + 1):
                 start, end = max(first, date(year, 1, 1)), min(last, date(year, 12, 1))
-                pieces = [(start, end, "paid")]
+                pieces: list[tuple[date, date, PaymentStatus]] = [(start, end, "paid")]
                 if owed_from is not None and owed_from <= end:
                     pieces = [
                         (start, add_months(owed_from, -1), "paid"),
@@ -377,7 +377,7 @@ class _Generator:
                 for a, b, status in pieces:
                     if a <= b:
                         name = self.population.employers[employer]["name"]
-                        spans.append(Span(a, b, year_base, status, name))  # type: ignore[arg-type]
+                        spans.append(Span(a, b, year_base, status, name))
                         self.population.spans.append(
                             {
                                 "person": person,

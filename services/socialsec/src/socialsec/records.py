@@ -24,7 +24,7 @@ def person_spans(session: Session, *, person_id: int) -> list[Span]:
         .order_by(col(ContributionSpan.first_month))
     )
     return [
-        Span(s.first_month, s.last_month, s.base_fen, s.status, name)  # type: ignore[arg-type]
+        Span(s.first_month, s.last_month, s.base_fen, s.status, name)
         for s, name in session.exec(query).all()
     ]
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from servicekit.errors import InvalidIdentifier
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 CARD_NUMBER = re.compile(r"[A-Z][0-9]{8}")
@@ -19,10 +21,6 @@ MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 # Certificate codes avoid 0/O, 1/I/L and U (Crockford's base32), so they can be read aloud.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16
-
-
-class InvalidIdentifier(ValueError):
-    """An identifier that cannot be right; the message says why, in Chinese, for the citizen."""
 
 
 def _compact(text: str) -> str:

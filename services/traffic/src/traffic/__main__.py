@@ -12,8 +12,8 @@ def reconcile(settings: TrafficSettings) -> None:
     """One reconciliation run against WeChat Pay (cron runs it; idempotent)."""
     from servicekit.db import make_engine
     from servicekit.logging import configure_logging
-    from traffic.reconcile import reconcile_once
-    from traffic.wechatpay_client import MerchantConfig, WechatPayClient
+    from traffic.payments.provider import MerchantConfig, WechatPayClient
+    from traffic.payments.reconciliation import reconcile_once
 
     configure_logging("traffic", settings.log_level)
     engine = make_engine(settings.database_url)

@@ -17,10 +17,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from servicekit.clock import SHANGHAI, as_utc, local_day
 from servicekit.errors import Conflict, NotFound
@@ -181,15 +183,54 @@ def book(
     return _booking(session, appointment), True
 
 
-def my_bookings(session: Session, *, citizen_id: str) -> list[Booking]:
-    """The citizen's appointments, latest slot first."""
-    rows = session.exec(
+def offices_query() -> Select[Any]:
+    """Offices taking appointments."""
+    return select(Office)
+
+
+def businesses_query() -> Select[Any]:
+    """Businesses that can be booked."""
+    return select(AppointmentBusiness)
+
+
+def office_slots_query(
+    session: Session, *, office_code: str, now: datetime, day: date | None, available: bool
+) -> Select[Any]:
+    """Slots of an office that have not started yet, on `day` if given, with places left if
+    `available`; 404 for an unknown office."""
+    if session.get(Office, office_code) is None:
+        raise NotFound(f"未找到办理点“{office_code}”，请查看 /v1/offices。")
+    query = select(AppointmentSlot).where(
+        AppointmentSlot.office_code == office_code, col(AppointmentSlot.starts_at) > now
+    )
+    if day is not None:
+        start = as_utc(datetime.combine(day, time(), SHANGHAI))
+        query = query.where(
+            col(AppointmentSlot.starts_at) >= start,
+            col(AppointmentSlot.starts_at) < start + timedelta(days=1),
+        )
+    if available:
+        query = query.where(col(AppointmentSlot.booked) < col(AppointmentSlot.capacity))
+    return query
+
+
+def bookings_query(*, citizen_id: str) -> Select[Any]:
+    """The citizen's appointments with slot, office and business (rows in `Booking`'s order),
+    latest slot first; order by `Appointment.id` descending after it."""
+    return (
         select(Appointment, AppointmentSlot, Office, AppointmentBusiness)
         .join(AppointmentSlot, col(AppointmentSlot.id) == Appointment.slot_id)
         .join(Office, col(Office.code) == AppointmentSlot.office_code)
         .join(AppointmentBusiness, col(AppointmentBusiness.code) == Appointment.business_code)
         .where(Appointment.citizen_id == citizen_id)
-        .order_by(col(AppointmentSlot.starts_at).desc(), col(Appointment.id).desc())
+        .order_by(col(AppointmentSlot.starts_at).desc())
+    )
+
+
+def my_bookings(session: Session, *, citizen_id: str) -> list[Booking]:
+    """The citizen's appointments, latest slot first."""
+    rows = session.exec(
+        bookings_query(citizen_id=citizen_id).order_by(col(Appointment.id).desc())
     ).all()
     return [Booking(*row) for row in rows]
 

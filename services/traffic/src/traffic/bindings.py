@@ -2,35 +2,25 @@
 
 A vehicle is bound with its plate and the last six characters of its VIN, a licence with its
 number and its file number (DESIGN §6). A refused proof never says which half was wrong, and
-failures are counted per citizen: past the allowed number in the window, every attempt (right or
-wrong) is refused with 429 until the oldest failure leaves the window, so guessing stays slow.
-A citizen holds at most one licence (their own), and any number of vehicles.
+refusals are throttled per citizen (servicekit.bindings). A citizen holds at most one licence
+(their own), and any number of vehicles.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, select
 
-from servicekit.clock import as_utc
-from servicekit.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from servicekit.bindings import BindingTables, Throttle
+from servicekit.errors import Conflict
 from traffic.models import Binding, BindingFailure, DriverLicence, Vehicle
 from traffic.records import find_vehicle
 
-log = logging.getLogger("traffic.bindings")
-
-
-@dataclass(frozen=True)
-class Throttle:
-    """How many refused proofs a citizen may make within a window."""
-
-    max_failures: int
-    window: timedelta
+BINDINGS = BindingTables(Binding, BindingFailure, log=logging.getLogger("traffic.bindings"))
 
 
 @dataclass(frozen=True)
@@ -40,44 +30,6 @@ class BoundItem:
     binding: Binding
     vehicle: Vehicle | None
     licence: DriverLicence | None
-
-
-def retry_after_seconds(*, failures: list[datetime], now: datetime, throttle: Throttle) -> int:
-    """Seconds until a new attempt is allowed (0 when it is allowed now); times are UTC."""
-    recent = sorted(as_utc(t) for t in failures if as_utc(t) > now - throttle.window)
-    if len(recent) < throttle.max_failures:
-        return 0
-    # The attempt becomes allowed when enough of the recent failures have aged out.
-    release = recent[len(recent) - throttle.max_failures] + throttle.window
-    return max(1, math.ceil((release - now).total_seconds()))
-
-
-def check_throttle(session: Session, *, citizen_id: str, now: datetime, throttle: Throttle) -> None:
-    """Raise 429 with Retry-After while the citizen has too many recent refused proofs."""
-    query = select(BindingFailure.failed_at).where(
-        BindingFailure.citizen_id == citizen_id,
-        BindingFailure.failed_at > now - throttle.window,
-    )
-    wait = retry_after_seconds(failures=list(session.exec(query).all()), now=now, throttle=throttle)
-    if wait:
-        minutes = math.ceil(wait / 60)
-        raise TooManyRequests(
-            f"核验失败次数过多，请约{minutes}分钟后再试。",
-            headers={"Retry-After": str(wait)},
-        )
-
-
-def _refuse(
-    session: Session, *, citizen_id: str, now: datetime, detail: str, fields: list[str]
-) -> ValidationFailed:
-    """Count a refused proof and build the problem that refuses it."""
-    session.add(BindingFailure(citizen_id=citizen_id, failed_at=now))
-    session.commit()
-    log.info("binding proof refused", extra={"citizen_id": citizen_id})
-    errors = [
-        {"field": f, "in": "body", "message": detail, "type": "proof_mismatch"} for f in fields
-    ]
-    return ValidationFailed(detail, errors=errors)
 
 
 def _save(session: Session, binding: Binding, *, already: str) -> Binding:
@@ -102,10 +54,10 @@ def bind_vehicle(
     throttle: Throttle,
 ) -> BoundItem:
     """Bind the vehicle if plate and VIN suffix belong together; plate and vin6 are validated."""
-    check_throttle(session, citizen_id=citizen_id, now=now, throttle=throttle)
+    BINDINGS.check_throttle(session, citizen_id=citizen_id, now=now, throttle=throttle)
     vehicle = find_vehicle(session, plate=plate, vin6=vin6)
     if vehicle is None:
-        raise _refuse(
+        raise BINDINGS.refuse(
             session,
             citizen_id=citizen_id,
             now=now,
@@ -133,12 +85,12 @@ def bind_licence(
     throttle: Throttle,
 ) -> BoundItem:
     """Bind the licence if its number and file number belong together; both are validated."""
-    check_throttle(session, citizen_id=citizen_id, now=now, throttle=throttle)
+    BINDINGS.check_throttle(session, citizen_id=citizen_id, now=now, throttle=throttle)
     licence = session.exec(
         select(DriverLicence).where(DriverLicence.licence_number == licence_number)
     ).first()
     if licence is None or licence.file_number != file_number:
-        raise _refuse(
+        raise BINDINGS.refuse(
             session,
             citizen_id=citizen_id,
             now=now,
@@ -187,23 +139,3 @@ def bound_licence(session: Session, *, citizen_id: str) -> DriverLicence | None:
         .where(Binding.citizen_id == citizen_id)
     )
     return session.exec(query).first()
-
-
-def delete_binding(session: Session, *, citizen_id: str, binding_id: int) -> None:
-    """Remove one of the citizen's bindings; another citizen's is as unknown as a missing one."""
-    binding = session.get(Binding, binding_id)
-    if binding is None or binding.citizen_id != citizen_id:
-        raise NotFound("未找到该绑定。")
-    session.delete(binding)
-    session.commit()
-
-
-def delete_all_bindings(session: Session, *, citizen_id: str) -> int:
-    """Remove every binding (and the failure count) of a citizen; the number of bindings removed."""
-    count = session.exec(
-        select(func.count()).select_from(Binding).where(Binding.citizen_id == citizen_id)
-    ).one()
-    session.exec(delete(Binding).where(col(Binding.citizen_id) == citizen_id))
-    session.exec(delete(BindingFailure).where(col(BindingFailure.citizen_id) == citizen_id))
-    session.commit()
-    return count

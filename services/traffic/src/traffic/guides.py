@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import Select
 
+from servicekit.errors import NotFound
 from servicekit.search import contains
 from traffic.models import Guide
 
@@ -18,8 +19,10 @@ MAX_TERMS = 5
 
 
 def search_terms(*, q: str) -> list[str]:
-    """The words of a query (at most five, duplicates dropped); full-width spaces count too."""
-    return list(dict.fromkeys(q.replace("\u3000", " ").split()))[:MAX_TERMS]
+    """The words of a query (at most five, duplicates dropped); full-width spaces count too, and
+    so does NUL, which PostgreSQL cannot compare (a chat message may carry one)."""
+    spaced = q.replace("\u3000", " ").replace("\x00", " ")
+    return list(dict.fromkeys(spaced.split()))[:MAX_TERMS]
 
 
 def guide_query(*, q: str | None) -> Select[Any]:
@@ -34,3 +37,11 @@ def guide_query(*, q: str | None) -> Select[Any]:
             )
         )
     return query
+
+
+def guide_by_id(session: Session, *, guide_id: str) -> Guide:
+    """One guide; 404 for an unknown id."""
+    guide = session.get(Guide, guide_id)
+    if guide is None:
+        raise NotFound(f"未找到办事指南“{guide_id}”，可用 /v1/guides?q= 搜索。")
+    return guide

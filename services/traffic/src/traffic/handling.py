@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from servicekit.errors import Conflict, Forbidden, NotFound
 from traffic.bindings import bound_licence, bound_vehicle_ids
-from traffic.licences import licence_standing
+from traffic.licences import Standing, licence_standing
 from traffic.models import PenaltyDecision
 from traffic.penalties import decision_number, due_date
 from traffic.points import FULL_SCORE
@@ -77,3 +77,25 @@ def decide_violation(
     return ViolationRecord(
         violation=violation, vehicle=record.vehicle, code=record.code, decision=decision
     )
+
+
+def my_violation_records(session: Session, *, citizen_id: str) -> list[ViolationRecord]:
+    """Violations of the citizen's bound vehicles and those charged to their bound licence."""
+    licence = bound_licence(session, citizen_id=citizen_id)
+    return violation_records(
+        session,
+        vehicle_ids=bound_vehicle_ids(session, citizen_id=citizen_id),
+        licence_id=None if licence is None else licence.id,
+    )
+
+
+def handle_my_violation(
+    session: Session, *, citizen_id: str, violation_id: int, on: date, max_points: int
+) -> tuple[ViolationRecord, Standing]:
+    """Decide the violation (`decide_violation`), and the citizen's licence afterwards."""
+    record = decide_violation(
+        session, citizen_id=citizen_id, violation_id=violation_id, on=on, max_points=max_points
+    )
+    licence = bound_licence(session, citizen_id=citizen_id)
+    assert licence is not None
+    return record, licence_standing(session, licence=licence, on=on)

@@ -6,8 +6,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
-from traffic.reconcile_schedule import reconcile_schedule
+from traffic.payments.provider import MerchantConfig, WechatPayClient
+from traffic.payments.schedule import reconcile_schedule
 from traffic.routes import (
+    answers,
     appointments,
     bindings,
     decisions,
@@ -20,7 +22,6 @@ from traffic.routes import (
     violations,
 )
 from traffic.settings import TrafficSettings
-from traffic.wechatpay_client import MerchantConfig, WechatPayClient
 
 
 def create_app(settings: TrafficSettings) -> FastAPI:
@@ -58,6 +59,7 @@ def create_app(settings: TrafficSettings) -> FastAPI:
             review_study.router,
             guides.router,
             payments.router,
+            answers.router,
         ],
         lifespan=lifespan,
     )

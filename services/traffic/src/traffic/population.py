@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from servicekit.clock import SHANGHAI
-from servicekit.demo_citizens import demo_citizen
 from traffic.penalties import amount_due_fen
 from traffic.points import anniversary
 from traffic.reference import ViolationCodeRow, division_names, violation_codes
@@ -29,6 +28,7 @@ from traffic.validators import (
     resident_id_check_char,
     vin_check_digit,
 )
+from wechat.demo_citizens import demo_citizen
 
 POPULATION = 2000
 HISTORY_DAYS = 730
@@ -140,7 +140,7 @@ class DemoPerson:
     full_score_days_ago: int | None = None
 
 
-# The demo citizens of servicekit.demo_citizens, under the citizen_ids accounts seeds for them.
+# The demo citizens of wechat.demo_citizens, under the citizen_ids accounts seeds for them.
 DEMO_PEOPLE = (
     DemoPerson(
         key="zhangsan",

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, or_, select
+from sqlmodel.sql.expression import Select
 
+from servicekit.errors import NotFound, ValidationFailed
 from traffic.models import PenaltyDecision, Vehicle, Violation, ViolationCode, ViolationStatus
 from traffic.penalties import amount_due_fen, overdue_days
 
@@ -81,3 +84,52 @@ def violation_records(
         query = query.where(Violation.id == violation_id)
     rows = session.exec(query.order_by(col(Violation.occurred_at).desc(), col(Violation.id))).all()
     return [ViolationRecord(*row) for row in rows]
+
+
+def vehicle_violation_records(session: Session, *, plate: str, vin6: str) -> list[ViolationRecord]:
+    """A vehicle's violations, newest first; 404 when plate and VIN suffix do not belong
+    together (without saying whether the plate exists)."""
+    vehicle = find_vehicle(session, plate=plate, vin6=vin6)
+    if vehicle is None or vehicle.id is None:
+        raise NotFound("未查询到与该号牌号码和车架号后六位相符的机动车，请对照行驶证核对后重试。")
+    return violation_records(session, vehicle_ids=[vehicle.id])
+
+
+def decision_record(
+    session: Session, *, number: str, on: date | None, today: date
+) -> tuple[ViolationRecord, date]:
+    """A decided violation by its decision number, and the day to price it on (`on`, or today);
+    404 for an unknown number, 422 for a day before the decision."""
+    row = session.exec(
+        select(PenaltyDecision, Violation, Vehicle, ViolationCode)
+        .join(Violation, col(Violation.id) == PenaltyDecision.violation_id)
+        .join(Vehicle, col(Vehicle.id) == Violation.vehicle_id)
+        .join(ViolationCode, col(ViolationCode.code) == Violation.code)
+        .where(PenaltyDecision.number == number)
+    ).first()
+    if row is None:
+        raise NotFound(f"未找到编号为{number}的处罚决定书，请核对决定书编号。")
+    decision, violation, vehicle, code = row
+    day = on or today
+    if day < decision.decided_on:
+        message = f"查询日期不能早于决定日期{decision.decided_on.isoformat()}。"
+        raise ValidationFailed(
+            message, errors=[{"field": "on", "in": "query", "message": message, "type": "range"}]
+        )
+    record = ViolationRecord(violation=violation, vehicle=vehicle, code=code, decision=decision)
+    return record, day
+
+
+def violation_codes_query() -> Select[Any]:
+    """Every known violation code."""
+    return select(ViolationCode)
+
+
+def violation_code(session: Session, *, code: str) -> ViolationCode:
+    """One violation code, letters in any case; 404 for an unknown one."""
+    row = session.get(ViolationCode, code.strip().upper())
+    if row is None:
+        raise NotFound(
+            f"未找到违法代码“{code}”，请核对决定书上的代码，或查看 /v1/violation-codes。"
+        )
+    return row

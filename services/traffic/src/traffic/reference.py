@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from traffic.money import yuan_to_fen
+from servicekit.money import yuan_to_fen
 
 # Point values of the 2022 scoring rules; anything else in the table is a data error.
 POINT_VALUES = frozenset({0, 1, 3, 6, 9, 12})

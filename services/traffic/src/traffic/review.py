@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import Select
 
 from servicekit.errors import Conflict, NotFound
 from traffic.models import (
@@ -314,12 +316,12 @@ def take_exam(
     return score, review_of(session, licence=licence, on=on)
 
 
+def completions_query(*, licence: DriverLicence) -> Select[Any]:
+    """A licence's completed reviews (order by `cycle_start` descending: latest cycle first)."""
+    return select(ReviewCompletion).where(ReviewCompletion.licence_id == licence.id)
+
+
 def completions(session: Session, *, licence: DriverLicence) -> list[ReviewCompletion]:
     """A licence's completed reviews, latest cycle first."""
-    return list(
-        session.exec(
-            select(ReviewCompletion)
-            .where(ReviewCompletion.licence_id == licence.id)
-            .order_by(col(ReviewCompletion.cycle_start).desc())
-        ).all()
-    )
+    query = completions_query(licence=licence).order_by(col(ReviewCompletion.cycle_start).desc())
+    return list(session.exec(query).all())

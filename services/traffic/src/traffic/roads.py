@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from servicekit.clock import SHANGHAI
+from servicekit.errors import NotFound
 
 RoadClass = Literal["expressway", "arterial", "secondary"]
 SNAPSHOT_MINUTES = 5
@@ -376,3 +377,19 @@ def road_summary(*, conditions: tuple[SegmentCondition, ...]) -> tuple[list[str]
     congested = [road for road, status in worst.items() if status >= 3]
     clear = [road for road, status in worst.items() if status == 1]
     return congested, clear
+
+
+def matching_segments(
+    conditions: CityConditions, *, road: str | None, statuses: list[int] | None
+) -> list[SegmentCondition]:
+    """The snapshot's segments on a road whose name contains `road`, in one of `statuses`;
+    404 when no road matches."""
+    items = list(conditions.segments)
+    if road:
+        wanted = road.strip()
+        items = [c for c in items if wanted in c.segment.road]
+        if not items:
+            raise NotFound(f"未找到道路“{wanted}”。可查询的道路：{'、'.join(ROADS)}。")
+    if statuses:
+        items = [c for c in items if c.status in statuses]
+    return items

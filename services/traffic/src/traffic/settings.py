@@ -8,15 +8,16 @@ set under `var/keys/` (generated when absent, as `make keys` does) and the sandb
 otherwise a missing value stops start-up.
 """
 
-from datetime import timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
+from fastapi import Depends
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from servicekit.bindings import BindingThrottleSettings
+from servicekit.deps import settings_dependency
 from servicekit.settings import ServiceSettings, refuse_development_value
-from traffic.bindings import Throttle
 
 DEV_WECHATPAY_BASE_URL = "http://127.0.0.1:8009"
 # Notifications come from outside, so they reach traffic through the gateway.
@@ -35,7 +36,7 @@ WECHATPAY_FIELDS = (
 )
 
 
-class TrafficSettings(ServiceSettings):
+class TrafficSettings(BindingThrottleSettings, ServiceSettings):
     """Settings of the traffic service."""
 
     model_config = SettingsConfigDict(env_prefix="TRAFFIC_", env_file=".env", extra="ignore")
@@ -43,9 +44,6 @@ class TrafficSettings(ServiceSettings):
 
     # Self-service handling online is limited to low-point violations; others go to a counter.
     online_handling_max_points: int = Field(default=3, ge=0, le=12)
-    # Refused binding proofs allowed per citizen within the window before 429.
-    binding_max_failures: int = Field(default=5, ge=1)
-    binding_failure_window_seconds: int = Field(default=3600, ge=1)
 
     # WeChat Pay, the merchant's side (DESIGN §4).
     wechatpay_base_url: str = ""
@@ -71,7 +69,7 @@ class TrafficSettings(ServiceSettings):
     def _wechatpay(self) -> "TrafficSettings":
         missing = [name for name in WECHATPAY_FIELDS if not getattr(self, name)]
         if missing and self.shared.env == "dev":
-            from servicekit.wechatpay_dev import ensure_dev_keys
+            from wechat.pay_dev import ensure_dev_keys
 
             keys = ensure_dev_keys(Path(self.wechatpay_dev_keys_folder))
             defaults = {
@@ -99,10 +97,5 @@ class TrafficSettings(ServiceSettings):
         self.wechatpay_base_url = self.wechatpay_base_url.rstrip("/")
         return self
 
-    @property
-    def binding_throttle(self) -> Throttle:
-        """The binding throttle these settings describe."""
-        return Throttle(
-            max_failures=self.binding_max_failures,
-            window=timedelta(seconds=self.binding_failure_window_seconds),
-        )
+
+TrafficSettingsDep = Annotated[TrafficSettings, Depends(settings_dependency(TrafficSettings))]

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from servicekit.errors import InvalidIdentifier
+
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 # Letters on plates and in VINs: never I or O (confused with 1 and 0); VINs also never Q.
 PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -47,10 +49,6 @@ FILE_NUMBER_LENGTH = 12
 DECISION_NUMBER_LENGTH = 16
 
 PlateKind = Literal["ordinary", "new_energy"]
-
-
-class InvalidIdentifier(ValueError):
-    """An identifier that cannot be right; the message says why, in Chinese, for the citizen."""
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,63 @@
-"""Domain objects turned into the API's public models, with personal data masked."""
+"""Domain objects turned into the API's public models, with personal data masked: every
+`*_public` mapper of the service is here, so routes and answers show the same thing."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from servicekit.clock import local
+from servicekit.deps import PageParams
+from traffic.appointments import Booking, appointment_number
 from traffic.bindings import BoundItem
 from traffic.licences import Standing
-from traffic.models import BindingPublic, DecisionPublic, LicencePublic, ViolationPublic
+from traffic.models import (
+    AppointmentBusinessPublic,
+    AppointmentPublic,
+    AppointmentSlot,
+    BindingPublic,
+    DecisionCreated,
+    DecisionPublic,
+    LicencePublic,
+    OfficePublic,
+    PaymentEvent,
+    PaymentEventPublic,
+    PaymentOrder,
+    PaymentPublic,
+    PaymentRefund,
+    PaymentState,
+    PaymentStatus,
+    PointStudy,
+    PointStudyPublic,
+    RefundPublic,
+    RefundSummary,
+    ReviewCompletion,
+    ReviewCompletionPublic,
+    ReviewCoursePublic,
+    ReviewExamResult,
+    ReviewQuestionPublic,
+    ReviewStudyPublic,
+    RoadConditionsPage,
+    RoadSegmentPublic,
+    SlotPublic,
+    ViolationPage,
+    ViolationPublic,
+    ViolationStatus,
+)
+from traffic.payments.states import is_finished, status_text
 from traffic.records import ViolationRecord, amount_due_on, overdue_days_on, violation_status
+from traffic.review import COURSES, PASS_SCORE, QUESTIONS, REQUIRED_MINUTES, Review
+from traffic.review import STATUS_TEXT as REVIEW_STATUS_TEXT
+from traffic.roadmap import STATUS_COLOUR
+from traffic.roads import (
+    ROAD_CLASS_TEXT,
+    CityConditions,
+    SegmentCondition,
+    index_level,
+    road_summary,
+)
+from traffic.roads import STATUS_TEXT as ROAD_STATUS_TEXT
 
 
 def mask_name(name: str) -> str:
@@ -93,6 +142,15 @@ def decision_public(record: ViolationRecord, *, on: date) -> DecisionPublic:
     )
 
 
+def decision_created_public(
+    record: ViolationRecord, standing: Standing, *, on: date
+) -> DecisionCreated:
+    """A decision just made, priced on day `on`, with the licence's points afterwards."""
+    return DecisionCreated(
+        **decision_public(record, on=on).model_dump(), licence_points=standing.points
+    )
+
+
 def licence_public(standing: Standing) -> LicencePublic:
     """A licence's standing, holder data masked."""
     licence = standing.licence
@@ -115,4 +173,252 @@ def licence_public(standing: Standing) -> LicencePublic:
         study_days=standing.study_days,
         can_study_to_reduce=standing.study_refusal is None,
         study_refusal=standing.study_refusal,
+    )
+
+
+def violation_page(
+    records: list[ViolationRecord], *, page: PageParams, wanted: ViolationStatus | None, on: date
+) -> ViolationPage:
+    """One page of `records` (filtered by status) with the amount due over all of them.
+
+    Paged here rather than in SQL: the status and the amount due are computed on day `on`.
+    """
+    items = [
+        violation_public(r, on=on)
+        for r in records
+        if wanted is None or violation_status(decision=r.decision) == wanted
+    ]
+    return ViolationPage(
+        items=items[page.offset : page.offset + page.limit],
+        total=len(items),
+        on=on,
+        amount_due_fen=sum(i.amount_due_fen for i in items),
+    )
+
+
+def point_study_public(study: PointStudy, standing: Standing) -> PointStudyPublic:
+    """What a study removed, and the licence afterwards."""
+    return PointStudyPublic(
+        kind=study.kind,
+        points_reduced=study.points,
+        studied_on=study.studied_on,
+        licence=licence_public(standing),
+    )
+
+
+# Appointments.
+
+
+def booking_public(booking: Booking) -> AppointmentPublic:
+    """A booking as its citizen sees it."""
+    appointment, slot = booking.appointment, booking.slot
+    assert appointment.id is not None
+    return AppointmentPublic(
+        id=appointment.id,
+        number=appointment_number(appointment_id=appointment.id, starts_at=slot.starts_at),
+        status=appointment.status,
+        business=AppointmentBusinessPublic.model_validate(booking.business, from_attributes=True),
+        office=OfficePublic.model_validate(booking.office, from_attributes=True),
+        starts_at=local(slot.starts_at),
+        ends_at=local(slot.ends_at),
+        created_at=local(appointment.created_at),
+        cancelled_at=None if appointment.cancelled_at is None else local(appointment.cancelled_at),
+    )
+
+
+def bookings_public(rows: Sequence[Any]) -> list[AppointmentPublic]:
+    """Rows of `traffic.appointments.bookings_query` as bookings."""
+    return [booking_public(Booking(*row)) for row in rows]
+
+
+def slots_public(slots: Sequence[AppointmentSlot]) -> list[SlotPublic]:
+    """Slots with the places left."""
+    return [slot_public(s) for s in slots]
+
+
+def slot_public(slot: AppointmentSlot) -> SlotPublic:
+    """A bookable hour and the places left."""
+    assert slot.id is not None
+    return SlotPublic(
+        id=slot.id,
+        office_code=slot.office_code,
+        starts_at=local(slot.starts_at),
+        ends_at=local(slot.ends_at),
+        capacity=slot.capacity,
+        remaining=slot.capacity - slot.booked,
+    )
+
+
+# Review study.
+
+
+def completion_public(completion: ReviewCompletion) -> ReviewCompletionPublic:
+    """A completion record with its time in Asia/Shanghai."""
+    return ReviewCompletionPublic(
+        cycle_start=completion.cycle_start,
+        cycle_end=completion.cycle_end,
+        studied_minutes=completion.studied_minutes,
+        exam_score=completion.exam_score,
+        completed_at=local(completion.completed_at),
+    )
+
+
+def completions_public(completions: Sequence[ReviewCompletion]) -> list[ReviewCompletionPublic]:
+    """Completion records with their times in Asia/Shanghai."""
+    return [completion_public(c) for c in completions]
+
+
+def review_public(review: Review) -> ReviewStudyPublic:
+    """A review as the API shows it."""
+    return ReviewStudyPublic(
+        licence_class=review.licence.licence_class,
+        cycle_start=review.cycle.start,
+        cycle_end=review.cycle.end,
+        cycle_points=review.points,
+        due_by=review.due_by,
+        status=review.status,
+        status_text=REVIEW_STATUS_TEXT[review.status],
+        required_minutes=REQUIRED_MINUTES,
+        studied_minutes=review.studied_minutes,
+        previous_overdue=review.previous_overdue,
+        courses=[
+            ReviewCoursePublic(
+                code=c.code,
+                title=c.title,
+                minutes=c.minutes,
+                studied_minutes=review.studied.get(c.code, 0),
+            )
+            for c in COURSES
+        ],
+        completion=None if review.completion is None else completion_public(review.completion),
+    )
+
+
+def exam_questions_public() -> list[ReviewQuestionPublic]:
+    """The exam's questions, without answers."""
+    return [
+        ReviewQuestionPublic(id=q.id, question=q.question, options=q.options) for q in QUESTIONS
+    ]
+
+
+def exam_result_public(score: int, review: Review) -> ReviewExamResult:
+    """The exam's score, and the review afterwards."""
+    return ReviewExamResult(
+        score=score, passed=score >= PASS_SCORE, pass_score=PASS_SCORE, review=review_public(review)
+    )
+
+
+# Road conditions.
+
+
+def segment_public(condition: SegmentCondition) -> RoadSegmentPublic:
+    """A segment's condition as the API shows it."""
+    segment = condition.segment
+    return RoadSegmentPublic(
+        code=segment.code,
+        road=segment.road,
+        section=segment.section,
+        road_class=segment.road_class,
+        road_class_text=ROAD_CLASS_TEXT[segment.road_class],
+        length_km=segment.length_km,
+        speed_kmh=condition.speed_kmh,
+        status=condition.status,
+        status_text=ROAD_STATUS_TEXT[condition.status],
+        colour=STATUS_COLOUR[condition.status],
+    )
+
+
+def road_conditions_page(
+    conditions: CityConditions, items: list[SegmentCondition], *, page: PageParams
+) -> RoadConditionsPage:
+    """One page of `items` at the snapshot, with the city's index over all segments."""
+    congested, clear = road_summary(conditions=conditions.segments)
+    return RoadConditionsPage(
+        snapshot_at=conditions.snapshot_at,
+        index=conditions.index,
+        index_level=index_level(index=conditions.index),
+        congested_roads=congested,
+        clear_roads=clear,
+        items=[segment_public(c) for c in items[page.offset : page.offset + page.limit]],
+        total=len(items),
+    )
+
+
+# Payments.
+
+
+def payment_state(status: PaymentStatus, failure_reason: str | None) -> PaymentState:
+    """A payment's status, whether it is finished, and why it failed."""
+    return PaymentState(status=status, finished=is_finished(status), failure_reason=failure_reason)
+
+
+def refund_summary(order: PaymentOrder, refunds: list[PaymentRefund]) -> RefundSummary:
+    """What of a payment can still be refunded (GOV.UK Pay's refund summary)."""
+    available = order.amount_fen - order.refund_reserved_fen if order.status == "success" else 0
+    pending = any(r.status == "submitted" for r in refunds)
+    if order.status != "success":
+        summary = "unavailable"
+    elif pending:
+        summary = "pending"
+    elif available == 0:
+        summary = "full"
+    else:
+        summary = "available"
+    return RefundSummary(
+        status=summary,
+        amount_available_fen=available,
+        amount_submitted_fen=sum(r.amount_fen for r in refunds if r.status != "error"),
+        amount_refunded_fen=order.refunded_fen,
+    )
+
+
+def payment_public(order: PaymentOrder, refunds: list[PaymentRefund]) -> PaymentPublic:
+    """A payment order with its state and refund summary; times in Asia/Shanghai."""
+    assert order.id is not None
+    return PaymentPublic(
+        id=order.id,
+        out_trade_no=order.out_trade_no,
+        decision_number=order.decision_number,
+        state=payment_state(order.status, order.failure_reason),
+        status_text=status_text(order),
+        description=order.description,
+        fine_fen=order.fine_fen,
+        surcharge_fen=order.surcharge_fen,
+        amount_fen=order.amount_fen,
+        overdue_days=order.overdue_days,
+        priced_on=order.priced_on,
+        created_at=local(order.created_at),
+        expires_at=local(order.expires_at),
+        paid_at=None if order.paid_at is None else local(order.paid_at),
+        transaction_id=order.transaction_id,
+        under_review=order.flagged,
+        refund_summary=refund_summary(order, refunds),
+    )
+
+
+def payment_event_public(event: PaymentEvent) -> PaymentEventPublic:
+    """One entry of a payment's history."""
+    return PaymentEventPublic(
+        id=event.id or 0,
+        type=event.type,
+        state=payment_state(event.status, None),
+        source=event.source,
+        detail=event.detail,
+        at=local(event.at),
+    )
+
+
+def refund_public(refund: PaymentRefund) -> RefundPublic:
+    """A refund as its officer (or the payer) sees it."""
+    assert refund.id is not None
+    return RefundPublic(
+        id=refund.id,
+        payment_id=refund.payment_id,
+        out_refund_no=refund.out_refund_no,
+        refund_id=refund.refund_id,
+        amount_fen=refund.amount_fen,
+        reason=refund.reason,
+        status=refund.status,
+        created_at=local(refund.created_at),
+        finished_at=None if refund.finished_at is None else local(refund.finished_at),
     )

@@ -27,10 +27,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Literal
 
 import httpx
-from pydantic import BaseModel, Field
 from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -40,16 +38,19 @@ from servicekit.cjk import CJKFontNotFound
 from servicekit.clock import as_utc, local, utcnow
 from servicekit.identity import service_token
 from weather.bulletins import bulletin_to_push
-from weather.charts import ChartCache, chart_text, find_chart_font, render_png
+from weather.charts import ChartCache, chart_png
 from weather.clock import now_local
-from weather.models import BulletinPush
+from weather.models import BulletinPush, BulletinPushPublic, PushStatus
+from weather.public import push_public
 from weather.reference import CITY
 from weather.serving import served_forecast
 from weather.settings import WeatherSettings
 
 log = logging.getLogger("weather.bulletin_push")
 
-SENDING, SENT, FAILED = "sending", "sent", "failed"
+SENDING: PushStatus = "sending"
+SENT: PushStatus = "sent"
+FAILED: PushStatus = "failed"
 # The gateway refuses pictures over 1 MB (WeChat's limit for images inside an article).
 MAX_PNG_BYTES = 1024 * 1024
 MAX_ERROR_LENGTH = 500
@@ -137,54 +138,9 @@ class PushContent:
     png: bytes
 
 
-class BulletinPushPublic(BaseModel):
+def push_state(*, session: Session, bulletin_date: date) -> BulletinPushPublic:
     """Whether and when the bulletin of a date was mass-sent."""
-
-    date: date
-    status: Literal["not_pushed", "sending", "sent", "failed"] = Field(
-        description="not_pushed 尚未群发；sending 正在群发；sent 已群发；failed 上次失败，稍后重试"
-    )
-    msg_id: int | None = Field(description="微信群发的 msg_id；未群发为空")
-    sent_at: datetime | None = Field(description="群发时间（北京时间）")
-    attempts: int = Field(description="已尝试次数")
-    last_attempt_at: datetime | None = Field(description="最近一次尝试的开始时间（北京时间）")
-    title: str | None = Field(description="群发图文的标题")
-    text: str | None = Field(description="群发的短评正文")
-    source: str | None = Field(description="forecaster：值班预报员撰写；auto：自动生成")
-    error: str | None = Field(description="上次失败的原因")
-    errcode: int | None = Field(description="微信平台的错误码（如 45009：今日群发次数已用完）")
-
-
-def push_public(row: BulletinPush | None, bulletin_date: date) -> BulletinPushPublic:
-    """The public view of a date's push row (none: not pushed)."""
-    if row is None:
-        return BulletinPushPublic(
-            date=bulletin_date,
-            status="not_pushed",
-            msg_id=None,
-            sent_at=None,
-            attempts=0,
-            last_attempt_at=None,
-            title=None,
-            text=None,
-            source=None,
-            error=None,
-            errcode=None,
-        )
-    sent = row.status == SENT
-    return BulletinPushPublic(
-        date=bulletin_date,
-        status=row.status,  # type: ignore[arg-type]
-        msg_id=row.msg_id,
-        sent_at=local(row.sent_at) if row.sent_at else None,
-        attempts=row.attempts,
-        last_attempt_at=local(row.claimed_at),
-        title=row.title if sent else None,
-        text=row.text if sent else None,
-        source=row.source if sent else None,
-        error=row.error if row.status == FAILED else None,
-        errcode=row.errcode if row.status == FAILED else None,
-    )
+    return push_public(session.get(BulletinPush, bulletin_date), bulletin_date)
 
 
 def push_title(bulletin_date: date, days: int) -> str:
@@ -198,13 +154,11 @@ def build_content(
     """The bulletin (written, else drafted) and the city's 5-day chart for the date."""
     bulletin = bulletin_to_push(session=session, bulletin_date=bulletin_date, now=now)
     served = served_forecast(session=session, division=CITY, forecast_date=bulletin_date)
-    text = chart_text(served)
     try:
-        font = find_chart_font(text)
+        # As GET /v1/forecasts/{location}/chart.png draws it: in the service, one cache for both.
+        png = chart_png(served, charts)
     except CJKFontNotFound as exc:
         raise PushFailed(f"无法绘制预报图：服务器未安装中文字体（{exc}）") from None
-    # The same key as GET /v1/forecasts/{location}/chart.png: in the service, one cache for both.
-    png = charts.get((*served.cache_key, str(font)), lambda: render_png(text, font=font))
     if len(png) > MAX_PNG_BYTES:
         raise PushFailed(f"预报图 {len(png)} 字节，超过微信的 1 MB 上限")
     return PushContent(

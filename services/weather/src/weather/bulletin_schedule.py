@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from servicekit.clock import SHANGHAI
+from servicekit.deps import app_settings
 from weather.bulletin_push import BulletinPusher, Outcome, PushResult
 from weather.clock import now_local
 from weather.settings import WeatherSettings
@@ -155,7 +156,7 @@ class BulletinScheduler:
 @contextlib.asynccontextmanager
 async def bulletin_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Run the scheduler while the app serves, when `bulletin_schedule` is on."""
-    settings: WeatherSettings = app.state.settings
+    settings = app_settings(app, WeatherSettings)
     if not settings.bulletin_schedule:
         app.state.bulletin_scheduler = None
         yield

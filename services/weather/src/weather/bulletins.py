@@ -10,31 +10,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time
 
-from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from servicekit.audit import Actor
 from servicekit.clock import SHANGHAI, local, utcnow
-from servicekit.errors import NotFound
-from weather.audit import Actor, record
-from weather.models import Bulletin, DailyForecast, WarningPublic
+from servicekit.errors import NotFound, ValidationFailed
+from weather.models import AuditEntry, Bulletin, BulletinPublic, DailyForecast, WarningPublic
+from weather.public import bulletin_public, warning_public
 from weather.reference import CITY
 from weather.serving import served_forecast
-from weather.signals import signals_at, warning_public
+from weather.signals import signals_at
 
 MAX_LENGTH = 140
 DRAFT_AFTER = time(15, 45)
 PUSH_AT = time(16, 0)
 RELATIVE_DAYS = {0: "今天", 1: "明天", 2: "后天"}
-
-
-class BulletinPublic(BaseModel):
-    """The bulletin of a date."""
-
-    date: date
-    text: str = Field(description="短评正文，最多 140 字")
-    source: str = Field(description="forecaster：值班预报员撰写；auto：15:45 未撰写时自动生成")
-    written_at: datetime | None = Field(description="撰写时间（北京时间）；自动生成为空")
 
 
 def _day_label(day: date, today: date) -> str:
@@ -90,12 +81,7 @@ def bulletin_for(*, session: Session, bulletin_date: date, now: datetime) -> Bul
     """The written bulletin, else the draft once 15:45 has passed; 404 before that."""
     written = session.get(Bulletin, bulletin_date)
     if written is not None:
-        return BulletinPublic(
-            date=bulletin_date,
-            text=written.text,
-            source="forecaster",
-            written_at=local(written.written_at),
-        )
+        return bulletin_public(written)
     if now < datetime.combine(bulletin_date, DRAFT_AFTER, SHANGHAI):
         raise NotFound(
             f"{bulletin_date} 的天气短评尚未撰写；15:45 仍未撰写时将按全市预报自动生成。"
@@ -113,20 +99,28 @@ def bulletin_to_push(*, session: Session, bulletin_date: date, now: datetime) ->
     """
     written = session.get(Bulletin, bulletin_date)
     if written is not None:
-        return BulletinPublic(
-            date=bulletin_date,
-            text=written.text,
-            source="forecaster",
-            written_at=local(written.written_at),
-        )
+        return bulletin_public(written)
     text = draft_bulletin(session=session, bulletin_date=bulletin_date, now=now)
     return BulletinPublic(date=bulletin_date, text=text, source="auto", written_at=None)
+
+
+def check_text(text: str) -> str:
+    """The text without its surrounding blanks; 422 naming `text` unless 1-140 characters."""
+    text = text.strip()
+    if not 1 <= len(text) <= MAX_LENGTH:
+        detail = f"短评须为 1-{MAX_LENGTH} 字（现为 {len(text)} 字）。"
+        raise ValidationFailed(
+            detail,
+            errors=[{"field": "text", "in": "body", "message": detail, "type": "value_error"}],
+        )
+    return text
 
 
 def write_bulletin(
     *, session: Session, bulletin_date: date, text: str, actor: Actor
 ) -> BulletinPublic:
-    """Write or rewrite the bulletin of a date (the caller has checked the text)."""
+    """Write or rewrite the bulletin of a date (422 unless the text, trimmed, is 1-140 long)."""
+    text = check_text(text)
     now = utcnow()
     row = session.get(Bulletin, bulletin_date)
     if row is None:
@@ -145,7 +139,7 @@ def write_bulletin(
         old = row.text
         row.text, row.written_by, row.written_at = text, actor.subject, now
         session.add(row)
-    record(
+    AuditEntry.record(
         session=session,
         actor=actor,
         action="write",

@@ -192,3 +192,11 @@ class ChartCache:
             if len(self._items) > self.size:
                 self._items.popitem(last=False)
             return png
+
+
+def chart_png(served: ServedForecast, charts: ChartCache) -> bytes:
+    """The 5-day chart of a served forecast, rendered once per issuance, location and font
+    (CJKFontNotFound when no font on the server draws every character)."""
+    text = chart_text(served)
+    font = find_chart_font(text)
+    return charts.get((*served.cache_key, str(font)), lambda: render_png(text, font=font))

@@ -19,7 +19,8 @@ from weather.phenomena import (
     THUNDER_CODES,
     rain_grade_code,
 )
-from weather.signals import ActiveSignal, signal_name
+from weather.reference import signal_name
+from weather.signals import ActiveSignal
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from servicekit.clock import local, utcnow
+from servicekit.audit import Actor
+from servicekit.clock import utcnow
+from servicekit.deps import Page, PageParams, paginate
 from servicekit.errors import Conflict, NotFound, ValidationFailed
-from weather.audit import Actor, record
 from weather.models import (
+    AuditEntry,
     ForecastIssuance,
     IssuanceCreate,
     IssuanceDetail,
@@ -25,8 +27,9 @@ from weather.models import (
     LocationForecast,
 )
 from weather.phenomena import cma_code_for_wmo
+from weather.public import issuance_summary
 from weather.reference import location_names, phenomenon_names
-from weather.serving import FORECAST_DAYS, public_source, served_day
+from weather.serving import FORECAST_DAYS, check_forecast_date, served_day
 
 WIND_DIRECTIONS = (
     "北风",
@@ -165,7 +168,7 @@ def create_issuance(
     session.add_all(
         _row(issuance.id, loc.location, day) for loc in body.locations for day in loc.days
     )
-    record(
+    AuditEntry.record(
         session=session,
         actor=actor,
         action="issue",
@@ -198,21 +201,36 @@ def _locations(session: Session, issuance_ids: list[int]) -> dict[int, list[str]
 
 def summaries(session: Session, issuances: list[ForecastIssuance]) -> list[IssuanceSummary]:
     """Issuances with the locations each covers."""
-    ids = [i.id for i in issuances if i.id is not None]
-    covered = _locations(session, ids)
-    return [
-        IssuanceSummary(
-            id=i.id,
-            forecast_date=i.forecast_date,
-            version=i.version,
-            issued_at=local(i.issued_at),
-            source=public_source(i.source),
-            note=i.note,
-            locations=covered[i.id],
-        )
-        for i in issuances
-        if i.id is not None
-    ]
+    covered = _locations(session, [i.id for i in issuances if i.id is not None])
+    return [issuance_summary(i, covered[i.id]) for i in issuances if i.id is not None]
+
+
+def issuance_page(
+    *, session: Session, page: PageParams, forecast_date: date | None
+) -> Page[IssuanceSummary]:
+    """One page of the issuances, newest first, optionally of one forecast date."""
+    query = select(ForecastIssuance)
+    if forecast_date is not None:
+        query = query.where(ForecastIssuance.forecast_date == forecast_date)
+    return paginate(
+        session,
+        query,
+        page,
+        order_by=col(ForecastIssuance.id).desc(),
+        public=lambda rows: summaries(session, rows),
+    )
+
+
+def issue_forecast(
+    *, session: Session, body: IssuanceCreate, actor: Actor, today: date
+) -> IssuanceDetail:
+    """A forecaster's issuance, stored as the next version for its date, as it is served."""
+    check_forecast_date(
+        forecast_date=body.forecast_date, today=today, field="forecast_date", where="body"
+    )
+    issuance = create_issuance(session=session, body=body, source="forecaster", actor=actor)
+    assert issuance.id is not None
+    return issuance_detail(session=session, issuance_id=issuance.id)
 
 
 def issuance_detail(*, session: Session, issuance_id: int) -> IssuanceDetail:

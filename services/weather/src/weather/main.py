@@ -5,7 +5,16 @@ from fastapi import FastAPI
 from servicekit.app import create_service_app
 from weather.bulletin_schedule import bulletin_lifespan
 from weather.charts import ChartCache
-from weather.routes import audit, bulletins, forecasts, indices, issuances, locations, warnings
+from weather.routes import (
+    answers,
+    audit,
+    bulletins,
+    forecasts,
+    indices,
+    issuances,
+    locations,
+    warnings,
+)
 from weather.settings import WeatherSettings
 
 TAGS = [
@@ -16,6 +25,7 @@ TAGS = [
     {"name": "issuances", "description": "预报发布：预报员发布，系统导入，各版本可查"},
     {"name": "bulletins", "description": "每日天气短评，及其 16:00 群发的状态"},
     {"name": "audit", "description": "工作人员写操作的审计日志"},
+    {"name": "internal", "description": "仅供网关调用：聊天回答"},
 ]
 
 
@@ -34,6 +44,8 @@ def create_app(settings: WeatherSettings) -> FastAPI:
             issuances.router,
             bulletins.router,
             audit.router,
+            answers.catalogue,
+            answers.router,
         ],
         openapi_tags=TAGS,
         lifespan=bulletin_lifespan,

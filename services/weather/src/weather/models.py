@@ -6,14 +6,17 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import JSON, BigInteger, DateTime, UniqueConstraint
-from sqlmodel import Column, Field, SQLModel
+from sqlalchemy import BigInteger, DateTime, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
 
+from servicekit.audit import AuditEntryBase
 from servicekit.db import table_base
 
 Table = table_base()
 
 Source = Literal["synthetic", "forecaster", "open-meteo"]
+PushStatus = Literal["sending", "sent", "failed"]
+WarningAction = Literal["issue", "upgrade", "downgrade", "lift"]
 SOURCE_NOTE = (
     "synthetic：由气候平均值生成的确定性预报（无发布时使用）；forecaster：预报员发布；"
     "open-meteo：系统从 Open-Meteo 导入"
@@ -94,7 +97,9 @@ class WarningEvent(Table, table=True):
     __tablename__ = "warning_event"
     id: int | None = Field(default=None, primary_key=True)
     signal_id: int = Field(foreign_key="warning_signal.id", index=True)
-    action: str = Field(max_length=16, description="issue | upgrade | downgrade | lift")
+    action: WarningAction = Field(
+        sa_type=String(16), description="issue | upgrade | downgrade | lift"
+    )
     colour: str = Field(max_length=8, description="此后的颜色；解除时为解除前的颜色")
     previous_colour: str | None = Field(default=None, max_length=8)
     at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
@@ -121,7 +126,7 @@ class BulletinPush(Table, table=True):
 
     __tablename__ = "bulletin_push"
     bulletin_date: date = Field(primary_key=True)
-    status: str = Field(max_length=16, description="sending | sent | failed")
+    status: PushStatus = Field(sa_type=String(16), description="sending | sent | failed")
     claim_token: str = Field(max_length=64)
     claimed_at: datetime = Field(sa_type=DateTime(timezone=True))
     attempts: int = Field(default=0)
@@ -137,18 +142,10 @@ class BulletinPush(Table, table=True):
     updated_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
-class AuditEntry(Table, table=True):
-    """One staff write: who did what to which record, when, under which request."""
+class AuditEntry(Table, AuditEntryBase, table=True):
+    """One staff write (servicekit.audit)."""
 
     __tablename__ = "audit_entry"
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
-    actor: str = Field(max_length=64)
-    action: str = Field(max_length=32, description="issue | upgrade | downgrade | lift | write")
-    entity: str = Field(max_length=32, description="issuance | warning | bulletin")
-    entity_id: str = Field(max_length=64, index=True)
-    request_id: str = Field(default="", max_length=128)
-    changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class DailyForecast(SQLModel):
@@ -193,6 +190,71 @@ class ForecastPublic(SQLModel):
     issuance_id: int | None = Field(description="所用发布的编号；synthetic 为空")
     issuance_version: int | None = Field(description="所用发布是该日期的第几版；synthetic 为空")
     days: list[DailyForecast]
+
+
+class IndexPublic(BaseModel):
+    """One life index."""
+
+    code: str = Field(description="umbrella | outing | uv | dressing | comfort")
+    name: str = Field(description="如 雨伞指数")
+    level: str = Field(description="等级，如 带伞")
+    text: str = Field(description="建议，如 有降水，带雨伞。")
+    override: str | None = Field(description="决定此等级的生效预警信号；由天气决定时为空")
+
+
+class IndicesPublic(BaseModel):
+    """The life indices of one location on one day."""
+
+    warnings: list[WarningPublic] = Field(description="当前生效的预警信号，排在最前")
+    location: LocationPublic
+    date: date
+    source: Source = Field(description="所依据预报的来源")
+    issuance_id: int | None
+    issuance_version: int | None
+    indices: list[IndexPublic]
+
+
+class WarningEventPublic(BaseModel):
+    """One step in a signal's life."""
+
+    id: int
+    signal_id: int
+    action: WarningAction = Field(description="issue | upgrade | downgrade | lift")
+    action_name: str = Field(description="发布 | 升级 | 降级 | 解除")
+    name: str = Field(description="此步之后（解除时为解除前）的信号名称，如 暴雨橙色预警信号")
+    hazard: str
+    colour: str
+    previous_colour: str | None
+    area: str
+    area_name: str
+    at: datetime
+
+
+class BulletinPublic(BaseModel):
+    """The bulletin of a date."""
+
+    date: date
+    text: str = Field(description="短评正文，最多 140 字")
+    source: str = Field(description="forecaster：值班预报员撰写；auto：15:45 未撰写时自动生成")
+    written_at: datetime | None = Field(description="撰写时间（北京时间）；自动生成为空")
+
+
+class BulletinPushPublic(BaseModel):
+    """Whether and when the bulletin of a date was mass-sent."""
+
+    date: date
+    status: Literal["not_pushed", PushStatus] = Field(
+        description="not_pushed 尚未群发；sending 正在群发；sent 已群发；failed 上次失败，稍后重试"
+    )
+    msg_id: int | None = Field(description="微信群发的 msg_id；未群发为空")
+    sent_at: datetime | None = Field(description="群发时间（北京时间）")
+    attempts: int = Field(description="已尝试次数")
+    last_attempt_at: datetime | None = Field(description="最近一次尝试的开始时间（北京时间）")
+    title: str | None = Field(description="群发图文的标题")
+    text: str | None = Field(description="群发的短评正文")
+    source: str | None = Field(description="forecaster：值班预报员撰写；auto：自动生成")
+    error: str | None = Field(description="上次失败的原因")
+    errcode: int | None = Field(description="微信平台的错误码（如 45009：今日群发次数已用完）")
 
 
 class IssuedDayIn(BaseModel):

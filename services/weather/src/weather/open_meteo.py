@@ -19,8 +19,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlmodel import Session
 
+from servicekit.audit import SYSTEM
 from servicekit.errors import ValidationFailed
-from weather.audit import SYSTEM
 from weather.issuances import create_issuance
 from weather.models import ForecastIssuance, IssuanceCreate, IssuedDayIn, IssuedLocationIn
 from weather.reference import CITY, Division, divisions

@@ -38,6 +38,9 @@ class MonthNormal:
     rain_days: int
 
 
+COLOUR_NAMES = {"white": "白色", "blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
+ACTION_NAMES = {"issue": "发布", "upgrade": "升级", "downgrade": "降级", "lift": "解除"}
+
 # The city as a whole, for city-wide answers (centre 23.02 N 113.75 E, admin code 441900).
 CITY = Division("dongguan", "东莞市", "city", 23.02, 113.75, "sourced")
 
@@ -103,3 +106,8 @@ def hazards() -> dict[str, Hazard]:
 def location_names() -> dict[str, str]:
     """Code -> Chinese name of the city and its 33 locations."""
     return {CITY.code: CITY.name} | {d.code: d.name for d in divisions()}
+
+
+def signal_name(hazard: str, colour: str) -> str:
+    """`暴雨橙色预警信号`."""
+    return f"{hazards()[hazard].name}{COLOUR_NAMES[colour]}预警信号"

@@ -12,17 +12,16 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from servicekit.clock import SHANGHAI, local
+from servicekit.deps import Page, PageParams, paginate
 from servicekit.errors import NotFound, ValidationFailed
 from weather.daily import daily_forecast
 from weather.models import (
     DailyForecast,
     ForecastIssuance,
-    ForecastPublic,
     IssuedDay,
     Location,
     LocationPublic,
     Source,
-    WarningPublic,
 )
 from weather.reference import CITY, Division
 from weather.synthetic import synthetic_forecast
@@ -145,21 +144,19 @@ def served_forecast(*, session: Session, division: Division, forecast_date: date
     )
 
 
-def location_public(division: Division) -> LocationPublic:
-    """The public form of a location or of the city."""
-    d = division
-    return LocationPublic(code=d.code, name=d.name, kind=d.kind, lat=d.lat, lon=d.lon)
+def served_for(
+    *, session: Session, location_code: str, forecast_date: date | None, today: date
+) -> ServedForecast:
+    """The forecast served for a location and (default today) date; 404/422 in Chinese."""
+    division = resolve_division(session=session, code=location_code)
+    forecast_date = forecast_date or today
+    check_forecast_date(forecast_date=forecast_date, today=today, field="date", where="query")
+    return served_forecast(session=session, division=division, forecast_date=forecast_date)
 
 
-def forecast_public(served: ServedForecast, warnings: list[WarningPublic]) -> ForecastPublic:
-    """The public answer: warnings first, then the location and its days."""
-    return ForecastPublic(
-        warnings=warnings,
-        location=location_public(served.division),
-        forecast_date=served.forecast_date,
-        issued_at=served.issued_at,
-        source=served.source,
-        issuance_id=served.issuance_id,
-        issuance_version=served.issuance_version,
-        days=served.days,
-    )
+def location_page(*, session: Session, page: PageParams, kind: str | None) -> Page[LocationPublic]:
+    """One page of the 33 locations, optionally of one kind, by code."""
+    query = select(Location)
+    if kind:
+        query = query.where(Location.kind == kind)
+    return paginate(session, query, page, order_by=Location.code, public=LocationPublic)

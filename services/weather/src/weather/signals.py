@@ -16,15 +16,29 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
+from servicekit.audit import Actor
 from servicekit.clock import as_utc, local, utcnow
+from servicekit.deps import Page, PageParams, paginate
 from servicekit.errors import Conflict, NotFound, ValidationFailed
-from weather.audit import Actor, record
-from weather.models import WarningEvent, WarningPublic, WarningSignal
-from weather.reference import CITY, hazards, location_names
+from weather.models import (
+    AuditEntry,
+    WarningAction,
+    WarningEvent,
+    WarningEventPublic,
+    WarningPublic,
+    WarningSignal,
+)
+from weather.public import event_public, warning_public
+from weather.reference import (
+    ACTION_NAMES,
+    CITY,
+    COLOUR_NAMES,
+    hazards,
+    location_names,
+    signal_name,
+)
 
-COLOUR_NAMES = {"white": "白色", "blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
 COLOUR_RANK = ("white", "blue", "yellow", "orange", "red")  # weakest first, for every hazard
-ACTION_NAMES = {"issue": "发布", "upgrade": "升级", "downgrade": "降级", "lift": "解除"}
 Change = Literal["upgrade", "downgrade"]
 # A forecaster's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=2)
@@ -36,11 +50,6 @@ class ActiveSignal:
 
     hazard: str
     colour: str
-
-
-def signal_name(hazard: str, colour: str) -> str:
-    """`暴雨橙色预警信号`."""
-    return f"{hazards()[hazard].name}{COLOUR_NAMES[colour]}预警信号"
 
 
 def _invalid(field: str, detail: str, where: str = "body") -> ValidationFailed:
@@ -82,30 +91,50 @@ def check_time(*, at: datetime, after: datetime | None, now: datetime) -> None:
         raise _invalid("at", f"时间不能早于该信号上一次变更（{local(after).isoformat()}）。")
 
 
-def warning_public(signal: WarningSignal) -> WarningPublic:
-    """The public form of a signal (times in Asia/Shanghai)."""
-    assert signal.id is not None
-    return WarningPublic(
-        id=signal.id,
-        name=signal_name(signal.hazard, signal.colour),
-        hazard=signal.hazard,
-        hazard_name=hazards()[signal.hazard].name,
-        colour=signal.colour,
-        colour_name=COLOUR_NAMES[signal.colour],
-        area=signal.area,
-        area_name=location_names()[signal.area],
-        issued_at=local(signal.issued_at),
-        updated_at=local(signal.updated_at),
-        lifted_at=local(signal.lifted_at) if signal.lifted_at else None,
-    )
-
-
 def active_signals(*, session: Session, area: str | None = None) -> list[WarningSignal]:
     """Signals in force: all of them, or those covering `area` (its own and the city's)."""
     query = select(WarningSignal).where(col(WarningSignal.lifted_at).is_(None))
     if area is not None and area != CITY.code:
         query = query.where(or_(WarningSignal.area == area, WarningSignal.area == CITY.code))
     return sorted(session.exec(query).all(), key=_lead_order)
+
+
+def active_page(*, session: Session, area: str | None, page: PageParams) -> Page[WarningPublic]:
+    """One page of the signals in force (of the city, or covering `area`), strongest first."""
+    if area is not None:
+        check_area(area, where="query")
+    # Paged in memory, not through paginate: few signals are ever in force, and their lead
+    # order (colour rank, then recency) is the one every answer uses, computed here.
+    signals = active_signals(session=session, area=area)
+    items = [warning_public(s) for s in signals[page.offset : page.offset + page.limit]]
+    return Page[WarningPublic](items=items, total=len(signals))
+
+
+def history_page(
+    *,
+    session: Session,
+    page: PageParams,
+    area: str | None = None,
+    hazard: str | None = None,
+    signal_id: int | None = None,
+) -> Page[WarningEventPublic]:
+    """One page of every step of every signal, newest first, optionally filtered."""
+    query = select(WarningEvent, WarningSignal).join(
+        WarningSignal, col(WarningSignal.id) == col(WarningEvent.signal_id)
+    )
+    if area is not None:
+        query = query.where(WarningSignal.area == area)
+    if hazard is not None:
+        query = query.where(WarningSignal.hazard == hazard)
+    if signal_id is not None:
+        query = query.where(WarningEvent.signal_id == signal_id)
+    return paginate(
+        session,
+        query,
+        page,
+        order_by=(col(WarningEvent.at).desc(), col(WarningEvent.id).desc()),
+        public=lambda rows: [event_public(event, signal) for event, signal in rows],
+    )
 
 
 def signals_at(*, session: Session, moment: datetime) -> list[WarningSignal]:
@@ -161,7 +190,7 @@ def as_active(signals: Sequence[WarningSignal]) -> list[ActiveSignal]:
 
 
 def _event(
-    signal: WarningSignal, action: str, previous: str | None, at: datetime, actor: Actor
+    signal: WarningSignal, action: WarningAction, previous: str | None, at: datetime, actor: Actor
 ) -> WarningEvent:
     assert signal.id is not None
     return WarningEvent(
@@ -175,7 +204,7 @@ def _event(
 
 
 def _audit(session: Session, actor: Actor, action: str, signal_id: int, **changes: Any) -> None:
-    record(
+    AuditEntry.record(
         session=session,
         actor=actor,
         action=action,
@@ -193,7 +222,7 @@ def issue_signal(
     area: str,
     at: datetime | None,
     actor: Actor,
-) -> WarningSignal:
+) -> WarningPublic:
     """Issue a signal; 409 when one of the same hazard is already in force for the area."""
     check_hazard_colour(hazard=hazard, colour=colour)
     check_area(area)
@@ -221,7 +250,12 @@ def issue_signal(
     _audit(session, actor, "issue", signal.id, hazard=hazard, area=area, colour=[None, colour])
     session.commit()
     session.refresh(signal)
-    return signal
+    return warning_public(signal)
+
+
+def signal_public(*, session: Session, signal_id: int) -> WarningPublic:
+    """A signal by id, in force or lifted, as the public sees it; 404 otherwise."""
+    return warning_public(get_signal(session=session, signal_id=signal_id))
 
 
 def get_signal(*, session: Session, signal_id: int) -> WarningSignal:
@@ -263,7 +297,7 @@ def change_signal(
     change: Change,
     at: datetime | None,
     actor: Actor,
-) -> WarningSignal:
+) -> WarningPublic:
     """Upgrade or downgrade a signal in force to `colour` (422 when it goes the other way)."""
     signal = _in_force(session, signal_id)
     check_hazard_colour(hazard=signal.hazard, colour=colour)
@@ -282,12 +316,12 @@ def change_signal(
     _audit(session, actor, change, signal_id, colour=[previous, colour])
     session.commit()
     session.refresh(signal)
-    return signal
+    return warning_public(signal)
 
 
 def lift_signal(
     *, session: Session, signal_id: int, at: datetime | None, actor: Actor
-) -> WarningSignal:
+) -> WarningPublic:
     """Lift (解除) a signal in force."""
     signal = _in_force(session, signal_id)
     now = utcnow()
@@ -299,4 +333,4 @@ def lift_signal(
     _audit(session, actor, "lift", signal_id, lifted_at=[None, local(at).isoformat()])
     session.commit()
     session.refresh(signal)
-    return signal
+    return warning_public(signal)

@@ -2,10 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from servicekit.identity import Identity, requires_staff
-from weather.audit import Actor
+from servicekit.audit import Actor, staff_actor
 
 FORECASTER = "forecaster"
 # Appended to the OpenAPI description of every staff call.
@@ -16,9 +15,8 @@ STAFF_NOTE = (
 )
 
 
-def forecaster(request: Request, identity: Identity = requires_staff(FORECASTER)) -> Actor:
-    """The calling forecaster; a citizen or service token is refused even with the role."""
-    return Actor(subject=identity.subject, request_id=request.state.request_id)
+# The calling forecaster as the actor of a write; other callers are refused.
+forecaster = staff_actor(FORECASTER)
 
 
 ForecasterDep = Annotated[Actor, Depends(forecaster)]

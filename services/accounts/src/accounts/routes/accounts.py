@@ -5,13 +5,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import select
 
-from accounts.filters import account_conditions
-from accounts.models import Account, AccountKind, AccountPublic
-from accounts.registry import create_account, get_account, retire_account, update_account
+from accounts.models import AccountKind, AccountPublic
+from accounts.registry import (
+    account_detail,
+    account_page,
+    create_account,
+    retire_account,
+    update_account,
+)
 from accounts.staff import STAFF_NOTE, RegistryAdminDep
-from servicekit.deps import Page, PageDep, SessionDep, paginate
+from servicekit.deps import Page, PageDep, SessionDep
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
@@ -58,17 +62,15 @@ def list_accounts(
     ] = "active",
 ) -> Page[AccountPublic]:
     """The official accounts, optionally filtered, ordered by code."""
-    conditions = account_conditions(kind=kind, category=category, town=town, q=q, status=status)
-    query = select(Account).where(*conditions)
-    return paginate(session, query, page, order_by=Account.code, public=AccountPublic)
+    return account_page(
+        session=session, page=page, kind=kind, category=category, town=town, q=q, status=status
+    )
 
 
 @router.get("/{code}", response_model=AccountPublic, summary="政务公众号详情")
 def get_account_detail(code: str, session: SessionDep) -> AccountPublic:
     """One official account by its code, retired ones included (see `status`)."""
-    return AccountPublic.model_validate(
-        get_account(session=session, code=code), from_attributes=True
-    )
+    return account_detail(session=session, code=code)
 
 
 @router.post(
@@ -82,8 +84,7 @@ def post_account(
     body: AccountCreate, session: SessionDep, actor: RegistryAdminDep
 ) -> AccountPublic:
     """Register an account."""
-    account = create_account(session=session, values=body.model_dump(), actor=actor)
-    return AccountPublic.model_validate(account, from_attributes=True)
+    return create_account(session=session, values=body.model_dump(), actor=actor)
 
 
 @router.patch(
@@ -98,8 +99,7 @@ def patch_account(
 ) -> AccountPublic:
     """Change some fields of an account."""
     values = body.model_dump(exclude_unset=True)
-    account = update_account(session=session, code=code, values=values, actor=actor)
-    return AccountPublic.model_validate(account, from_attributes=True)
+    return update_account(session=session, code=code, values=values, actor=actor)
 
 
 @router.post(
@@ -110,5 +110,4 @@ def patch_account(
 )
 def post_retire(code: str, session: SessionDep, actor: RegistryAdminDep) -> AccountPublic:
     """Retire an account."""
-    account = retire_account(session=session, code=code, actor=actor)
-    return AccountPublic.model_validate(account, from_attributes=True)
+    return retire_account(session=session, code=code, actor=actor)

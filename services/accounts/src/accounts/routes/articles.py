@@ -1,25 +1,20 @@
 """`/v1/accounts/{code}/articles`: an account's articles, and bulk import of statistics exports."""
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlmodel import col, select
 
 from accounts.articles import (
     COLUMNS,
     ArticlePublic,
-    ImportRejected,
     ImportSummary,
-    import_articles,
-    parse_csv,
-    parse_json,
+    articles_page,
+    import_export,
 )
-from accounts.models import Account, Article
 from accounts.staff import RegistryAdminDep
-from accounts.statistics import day_start
-from servicekit.deps import Page, PageDep, SessionDep, paginate
-from servicekit.errors import NotFound, Problem, ValidationFailed
+from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.errors import Problem
 
 router = APIRouter(prefix="/v1/accounts", tags=["articles"])
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -27,15 +22,6 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 class PayloadTooLarge(Problem):
     status, title = 413, "Content Too Large"
-
-
-class UnsupportedMediaType(Problem):
-    status, title = 415, "Unsupported Media Type"
-
-
-def _require_account(session: SessionDep, code: str) -> None:
-    if session.get(Account, code) is None:
-        raise NotFound(f"未找到公众号“{code}”，请使用 /v1/accounts 中的账号代码，如 lxdl。")
 
 
 async def _export_body(request: Request) -> tuple[str, bytes]:
@@ -61,20 +47,7 @@ def list_articles(
     to: Annotated[date | None, Query(description="截止日期（含），YYYY-MM-DD，北京时间")] = None,
 ) -> Page[ArticlePublic]:
     """The account's articles, newest first, optionally within local days from..to."""
-    _require_account(session, code)
-    if from_ is not None and to is not None and from_ > to:
-        raise ValidationFailed(
-            "起始日期不能晚于截止日期。",
-            errors=[{"field": "from", "in": "query", "message": "晚于 to", "type": "value_error"}],
-        )
-    query = select(Article).where(Article.account_code == code)
-    if from_ is not None:
-        query = query.where(Article.published_at >= day_start(from_))
-    if to is not None:
-        query = query.where(Article.published_at < day_start(to + timedelta(days=1)))
-    # Newest first; the id breaks ties between the articles of one push.
-    query = query.order_by(col(Article.published_at).desc())
-    return paginate(session, query, page, order_by=col(Article.id).desc(), public=ArticlePublic)
+    return articles_page(session=session, code=code, page=page, from_=from_, to=to)
 
 
 @router.post(
@@ -106,17 +79,7 @@ def import_account_articles(
     export: Annotated[tuple[str, bytes], Depends(_export_body)],
 ) -> ImportSummary:
     """Upsert the articles of a CSV or JSON export for the account, all or nothing."""
-    _require_account(session, code)
     media_type, body = export
-    try:
-        if media_type in ("text/csv", "application/csv"):
-            records = parse_csv(body)
-        elif media_type == "application/json":
-            records = parse_json(body)
-        else:
-            raise UnsupportedMediaType(
-                "请以 text/csv 或 application/json 提交导入数据。",
-            )
-    except ImportRejected as exc:
-        raise ValidationFailed(exc.detail, errors=exc.errors) from None
-    return import_articles(session=session, account_code=code, records=records, actor=actor)
+    return import_export(
+        session=session, account_code=code, media_type=media_type, body=body, actor=actor
+    )

@@ -4,24 +4,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from accounts.chat_config import (
     ChatConfigPublic,
     KeywordRules,
     WelcomeText,
     chat_config,
-    config_row,
     set_keyword_rules,
     set_menu,
     set_welcome,
+    stored_menu,
 )
-from accounts.chat_handlers import HANDLERS
-from accounts.menu_rules import BUTTON_TYPES
-from accounts.registry import get_account
+from accounts.chat_intents import IntentDescription, intent_catalogue
 from accounts.staff import STAFF_NOTE, RegistryAdminDep
 from servicekit.deps import SessionDep
-from servicekit.errors import NotFound
+from wechat.menus import BUTTON_TYPES
 
 router = APIRouter(tags=["chat"])
 
@@ -34,9 +31,9 @@ CONTRACT = """\
   `contains` 消息包含关键词，`regex` 为 Python `re.search`。区分大小写。
 - **菜单事件**：click、scancode_*、pic_*、location_select 按钮的 `key` 当作一条文字消息按同样的
   规则匹配（所以给每个 key 配一条 `exact` 规则）；view、miniprogram 等按钮由微信客户端直接打开。
-- **回复**：`text` 回复 `reply_text`；`news` 回复 `articles`（1-8 篇）；`handler` 调用
-  `GET /v1/chat-handlers` 中的处理程序，`params` 为规则固定的参数，
-  其余参数按处理程序说明从消息中识别。
+- **回复**：`text` 回复 `reply_text`；`news` 回复 `articles`（1-8 篇）；`intent` 由
+  `GET /v1/chat-intents` 中的意图 `<service>.<name>` 所属的服务回答，`params` 为规则固定的参数，
+  其余参数按意图说明从消息中识别。
 - `menu` 为微信 `/cgi-bin/menu/create` 的请求体，网关原样发布到微信平台。
 """
 
@@ -52,23 +49,6 @@ MENU_EXAMPLE = {
         {"type": "view", "name": "东莞政府网", "url": "https://www.dg.gov.cn/"},
     ]
 }
-
-
-class ParamInfo(BaseModel):
-    """One parameter of a chat handler."""
-
-    name: str
-    description: str
-    required: bool
-    choices: list[str] | None
-
-
-class HandlerInfo(BaseModel):
-    """One chat handler a keyword rule may name."""
-
-    name: str
-    description: str
-    params: list[ParamInfo]
 
 
 @router.get(
@@ -90,11 +70,7 @@ def get_chat_config(code: str, session: SessionDep) -> ChatConfigPublic:
 )
 def get_menu(code: str, session: SessionDep) -> JSONResponse:
     """The stored WeChat menu, unchanged."""
-    get_account(session=session, code=code)
-    menu = config_row(session=session, code=code).menu
-    if menu is None:
-        raise NotFound(f"公众号“{code}”尚未配置自定义菜单。")
-    return JSONResponse(menu)
+    return JSONResponse(stored_menu(session=session, code=code))
 
 
 @router.put(
@@ -132,7 +108,7 @@ def put_menu(
         '以 `{"rules": [...]}` 整体替换有序的关键词规则（空数组即清空）。校验：match 为 exact、'
         "contains 或 regex；patterns 非空，正则须能编译；text 须有 reply_text（最多 2000 字）；"
         "news 须有 1-8 篇 articles {title, description?, url, picurl?}；"
-        "handler 须为 `GET /v1/chat-handlers` 中的名称并给出必填参数。"
+        "intent 须为 `GET /v1/chat-intents` 中的意图并给出必填参数。"
         "不合规时 422，`errors[].field` 指出字段，如 `rules[1].patterns[0]`。" + STAFF_NOTE
     ),
     openapi_extra={
@@ -150,8 +126,7 @@ def put_keyword_rules(
     body: Annotated[dict[str, Any], Body()],
 ) -> KeywordRules:
     """Replace an account's keyword rules."""
-    rules = set_keyword_rules(session=session, code=code, body=body, actor=actor)
-    return KeywordRules.model_validate({"rules": rules})
+    return set_keyword_rules(session=session, code=code, body=body, actor=actor)
 
 
 @router.put(
@@ -169,26 +144,14 @@ def put_welcome(
 
 
 @router.get(
-    "/v1/chat-handlers",
-    response_model=list[HandlerInfo],
-    summary="聊天处理程序目录",
-    description="关键词规则 `reply_type=handler` 可用的处理程序及其参数（网关实现这些名称）。",
+    "/v1/chat-intents",
+    response_model=list[IntentDescription],
+    summary="聊天意图目录",
+    description=(
+        "关键词规则 `reply_type=intent` 可用的意图及其参数：意图 `<service>.<name>` "
+        "由 service 服务回答（网关按规则转给它）。"
+    ),
 )
-def list_chat_handlers() -> list[HandlerInfo]:
-    """The catalogue of chat handlers."""
-    return [
-        HandlerInfo(
-            name=name,
-            description=handler.description,
-            params=[
-                ParamInfo(
-                    name=param_name,
-                    description=param.description,
-                    required=param.required,
-                    choices=None if param.choices is None else list(param.choices),
-                )
-                for param_name, param in handler.params.items()
-            ],
-        )
-        for name, handler in HANDLERS.items()
-    ]
+def list_chat_intents() -> list[IntentDescription]:
+    """The catalogue of chat intents."""
+    return intent_catalogue()

@@ -5,13 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, BeforeValidator, Field
 
-from accounts.citizens import (
-    WECHAT_ID_PATTERN,
-    citizen_openids,
-    is_provisional,
-    require_citizen,
-    resolve_citizen_committed,
-)
+from accounts.citizens import WECHAT_ID_PATTERN, resolve_citizen_committed
+from accounts.profiles import citizen_detail
+from accounts.public import CitizenDetail
 from servicekit.deps import SessionDep
 from servicekit.identity import requires_caller
 
@@ -45,21 +41,6 @@ class ResolvedCitizen(BaseModel):
     citizen_id: str
 
 
-class OpenidPublic(BaseModel):
-    """One openid of a citizen."""
-
-    account_code: str
-    openid: str
-
-
-class CitizenDetail(BaseModel):
-    """A citizen with their openids, one per account."""
-
-    citizen_id: str
-    provisional: bool = Field(description="true：尚无 unionid，仅凭 openid 识别")
-    openids: list[OpenidPublic]
-
-
 @router.post(
     "/resolve",
     response_model=ResolvedCitizen,
@@ -82,12 +63,4 @@ def resolve(body: ResolveRequest, session: SessionDep) -> ResolvedCitizen:
 )
 def get_citizen(citizen_id: str, session: SessionDep) -> CitizenDetail:
     """A citizen and the openid they have with each account."""
-    citizen = require_citizen(session, citizen_id=citizen_id)
-    return CitizenDetail(
-        citizen_id=citizen.id,
-        provisional=is_provisional(citizen),
-        openids=[
-            OpenidPublic(account_code=m.account_code, openid=m.openid)
-            for m in citizen_openids(session, citizen_id=citizen.id)
-        ],
-    )
+    return citizen_detail(session, citizen_id=citizen_id)

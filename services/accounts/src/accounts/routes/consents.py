@@ -1,47 +1,16 @@
 """`/v1/me/consents`: a citizen grants and withdraws consent for each purpose."""
 
-from datetime import datetime
-from typing import Literal
-
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from accounts.clock import local
-from accounts.consents import (
-    ConsentState,
-    Purpose,
-    consent_states,
-    grant_consent,
-    withdraw_consent,
-)
+from accounts.consents import Purpose, consent_states, grant_consent, withdraw_consent
 from accounts.outbox import OutboxDispatcher
+from accounts.public import ConsentOut, consent_out
 from servicekit.clock import utcnow
 from servicekit.deps import SessionDep
 from servicekit.identity import CitizenDep
 
 router = APIRouter(prefix="/v1/me/consents", tags=["consents"])
-
-
-class DeletionOut(BaseModel):
-    """The deletion of the citizen's bindings in one service after a withdrawal."""
-
-    service: str = Field(description="traffic | socialsec")
-    status: Literal["pending", "acknowledged"] = Field(
-        description="pending 删除中 | acknowledged 已删除"
-    )
-    attempts: int = Field(description="已尝试通知的次数")
-    acknowledged_at: datetime | None
-
-
-class ConsentOut(BaseModel):
-    """One purpose: whether the citizen consents, since when, and the deletions of a withdrawal."""
-
-    purpose: str
-    title: str
-    status: Literal["granted", "withdrawn", "not_granted"]
-    granted_at: datetime | None
-    withdrawn_at: datetime | None
-    deletions: list[DeletionOut]
 
 
 class ConsentList(BaseModel):
@@ -54,26 +23,6 @@ class ConsentRequest(BaseModel):
     """The purpose to consent to."""
 
     purpose: Purpose
-
-
-def consent_out(state: ConsentState) -> ConsentOut:
-    """The citizen-facing form of a consent state (times in Asia/Shanghai)."""
-    return ConsentOut(
-        purpose=state.purpose,
-        title=state.title,
-        status=state.status,
-        granted_at=local(state.granted_at),
-        withdrawn_at=local(state.withdrawn_at),
-        deletions=[
-            DeletionOut(
-                service=d.service,
-                status=d.status,
-                attempts=d.attempts,
-                acknowledged_at=local(d.acknowledged_at),
-            )
-            for d in state.deletions
-        ],
-    )
 
 
 @router.get("", response_model=ConsentList, summary="我的授权")

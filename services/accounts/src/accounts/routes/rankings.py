@@ -3,9 +3,10 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from accounts.rankings import CompositeWeights, Formula, Period, Ranking, rank
+from accounts.settings import AccountsSettingsDep
 from servicekit.clock import today
 from servicekit.deps import SessionDep
 
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/v1/rankings", tags=["rankings"])
     ),
 )
 def get_ranking(
-    request: Request,
+    settings: AccountsSettingsDep,
     session: SessionDep,
     period: Annotated[Period, Query(description="day | week | month | half-year")] = "week",
     on: Annotated[
@@ -36,7 +37,6 @@ def get_ranking(
     ] = "wci-v13",
 ) -> Ranking:
     """Every active account ranked over the period ending on `date`."""
-    settings = request.app.state.settings
     weights = CompositeWeights(
         reach=settings.composite_reach_weight,
         service=settings.composite_service_weight,

@@ -1,21 +1,20 @@
 """Bindings: `/v1/me/bindings` for citizens, and the consent-withdrawal contract (DESIGN §6)."""
 
-import logging
-
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Request, status
 
 from servicekit.clock import NowDep, local
-from servicekit.deps import Id, Page, SessionDep
-from servicekit.identity import CitizenDep, requires_caller
+from servicekit.deps import Page, SessionDep
+from servicekit.errors import valid
+from servicekit.identity import CitizenDep
 from socialsec.access import record_access
-from socialsec.bindings import Bound, bind, bound, delete_all_bindings, delete_binding
+from socialsec.bindings import BINDINGS, Bound, bind, bound
 from socialsec.models import BindingCreate, BindingPublic
-from socialsec.routes.params import valid
+from socialsec.settings import SocialsecSettingsDep
 from socialsec.validators import validate_card_number, validate_name, validate_resident_id
 
 router = APIRouter(prefix="/v1/me/bindings", tags=["bindings"])
-internal_router = APIRouter(prefix="/v1/internal/citizens", tags=["internal"])
-log = logging.getLogger("socialsec.bindings")
+# The consent-withdrawal contract: accounts deletes a citizen's bindings here.
+internal_router = BINDINGS.internal_router()
 
 
 def _public(item: Bound) -> BindingPublic:
@@ -61,7 +60,11 @@ def list_bindings(
     },
 )
 def create_binding(
-    body: BindingCreate, citizen: CitizenDep, session: SessionDep, now: NowDep, request: Request
+    body: BindingCreate,
+    citizen: CitizenDep,
+    session: SessionDep,
+    now: NowDep,
+    settings: SocialsecSettingsDep,
 ) -> BindingPublic:
     """Bind the caller's record: every part is format-checked first, then all three must match."""
     item = bind(
@@ -73,35 +76,9 @@ def create_binding(
             "card_number", "body", lambda: validate_card_number(number=body.card_number)
         ),
         now=now,
-        throttle=request.app.state.settings.binding_throttle,
+        throttle=settings.binding_throttle,
     )
     return _public(item)
 
 
-@router.delete(
-    "/{binding_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
-    summary="解除绑定",
-)
-def remove_binding(binding_id: Id, citizen: CitizenDep, session: SessionDep) -> Response:
-    """Remove the caller's binding."""
-    delete_binding(session, citizen_id=citizen.subject, binding_id=binding_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@internal_router.delete(
-    "/{citizen_id}/bindings",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
-    summary="删除市民的全部绑定",
-    dependencies=[requires_caller("accounts")],
-)
-def delete_bindings(citizen_id: str, session: SessionDep) -> Response:
-    """Delete every binding the citizen holds here; only accounts calls it, after a withdrawal.
-
-    Idempotent, because accounts retries it until it gets a 2xx (or 404).
-    """
-    deleted = delete_all_bindings(session, citizen_id=citizen_id)
-    log.info("bindings deleted", extra={"citizen_id": citizen_id, "deleted": deleted})
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+BINDINGS.add_removal_route(router, summary="解除绑定")

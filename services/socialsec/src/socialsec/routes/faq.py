@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel import col, or_, select
 
-from servicekit.deps import Page, PageDep, SessionDep, paginate
-from servicekit.search import contains
-from socialsec.models import Faq, FaqPublic
+from servicekit.deps import Page, PageDep, SessionDep
+from socialsec import directory
+from socialsec.models import FaqPublic
 
 router = APIRouter(prefix="/v1/faq", tags=["faq"])
 
@@ -27,9 +26,4 @@ def list_faq(
     category: Annotated[str | None, Query(max_length=16, description="分类，如 社保卡")] = None,
 ) -> Page[FaqPublic]:
     """Questions whose question or answer contains every word of `q` (`%` and `_` literally)."""
-    query = select(Faq)
-    for word in (q or "").split():
-        query = query.where(or_(contains(col(Faq.question), word), contains(col(Faq.answer), word)))
-    if category:
-        query = query.where(Faq.category == category)
-    return paginate(session, query, page, order_by=Faq.code, public=FaqPublic)
+    return directory.faq(session, page, q=q, category=category)

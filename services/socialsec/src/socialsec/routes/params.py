@@ -1,66 +1,21 @@
-"""Shared pieces of the HTTP edge: validator messages as 422 problems, months, the bound person."""
+"""Shared pieces of the HTTP edge: months asked for and the bound person."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Annotated, TypeVar
+from datetime import date
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
 from servicekit.clock import NowDep, local_day
 from servicekit.deps import SessionDep
-from servicekit.errors import ValidationFailed
+from servicekit.errors import ValidationFailed, valid
 from servicekit.identity import CitizenDep
-from socialsec.access import record_access
-from socialsec.bindings import Bound, require_bound
+from socialsec.access import Me
+from socialsec.bindings import require_bound
 from socialsec.clock import add_months, month_label, month_of
-from socialsec.validators import InvalidIdentifier, parse_month
-
-T = TypeVar("T")
-
-
-def valid(field: str, location: str, check: Callable[[], T]) -> T:
-    """Run `check`; an InvalidIdentifier becomes a 422 naming `field` (in `location`)."""
-    try:
-        return check()
-    except InvalidIdentifier as exc:
-        message = str(exc)
-        raise ValidationFailed(
-            message,
-            errors=[
-                {"field": field, "in": location, "message": message, "type": "invalid_identifier"}
-            ],
-        ) from None
-
-
-@dataclass(frozen=True)
-class Me:
-    """The calling citizen's bound record, and a way to log each read of it."""
-
-    bound: Bound
-    citizen_id: str
-    request_id: str
-    now: datetime
-
-    @property
-    def person_id(self) -> int:
-        """The bound insured person's id."""
-        assert self.bound.person.id is not None
-        return self.bound.person.id
-
-    def log_read(self, session: SessionDep, resource: str, detail: str = "") -> None:
-        """Record that this request read `resource` of the bound record."""
-        record_access(
-            session,
-            citizen_id=self.citizen_id,
-            person_id=self.person_id,
-            resource=resource,
-            detail=detail,
-            request_id=self.request_id,
-            now=self.now,
-        )
+from socialsec.validators import parse_month
 
 
 def current_me(request: Request, citizen: CitizenDep, session: SessionDep, now: NowDep) -> Me:

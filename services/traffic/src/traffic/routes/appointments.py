@@ -1,17 +1,25 @@
 """Appointments (车驾管业务预受理): offices, businesses and slots (public), bookings (`/v1/me`)."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, status
-from sqlmodel import col, func, select
+from sqlmodel import col
 
-from servicekit.clock import SHANGHAI, NowDep, as_utc, local
+from servicekit.clock import NowDep
 from servicekit.deps import Id, Page, PageDep, SessionDep, paginate
-from servicekit.errors import NotFound
 from servicekit.identity import CitizenDep
-from traffic.appointments import Booking, appointment_number, book, cancel, my_booking, my_bookings
+from traffic.appointments import (
+    book,
+    bookings_query,
+    businesses_query,
+    cancel,
+    my_booking,
+    office_slots_query,
+    offices_query,
+)
 from traffic.models import (
+    Appointment,
     AppointmentBusiness,
     AppointmentBusinessPublic,
     AppointmentCreate,
@@ -21,32 +29,16 @@ from traffic.models import (
     OfficePublic,
     SlotPublic,
 )
+from traffic.views import booking_public, bookings_public, slots_public
 
 router = APIRouter(prefix="/v1", tags=["appointments"])
 me_router = APIRouter(prefix="/v1/me/appointments", tags=["appointments"])
 
 
-def booking_public(booking: Booking) -> AppointmentPublic:
-    """A booking as its citizen sees it."""
-    appointment, slot = booking.appointment, booking.slot
-    assert appointment.id is not None
-    return AppointmentPublic(
-        id=appointment.id,
-        number=appointment_number(appointment_id=appointment.id, starts_at=slot.starts_at),
-        status="cancelled" if appointment.status == "cancelled" else "booked",
-        business=AppointmentBusinessPublic.model_validate(booking.business, from_attributes=True),
-        office=OfficePublic.model_validate(booking.office, from_attributes=True),
-        starts_at=local(slot.starts_at),
-        ends_at=local(slot.ends_at),
-        created_at=local(appointment.created_at),
-        cancelled_at=None if appointment.cancelled_at is None else local(appointment.cancelled_at),
-    )
-
-
 @router.get("/offices", response_model=Page[OfficePublic], summary="车管所与分所")
 def list_offices(session: SessionDep, page: PageDep) -> Page[OfficePublic]:
     """Offices taking appointments, with addresses and hours."""
-    return paginate(session, select(Office), page, order_by=Office.code, public=OfficePublic)
+    return paginate(session, offices_query(), page, order_by=Office.code, public=OfficePublic)
 
 
 @router.get(
@@ -58,7 +50,7 @@ def list_businesses(session: SessionDep, page: PageDep) -> Page[AppointmentBusin
     """Businesses that can be booked, each with the materials to bring."""
     return paginate(
         session,
-        select(AppointmentBusiness),
+        businesses_query(),
         page,
         order_by=AppointmentBusiness.code,
         public=AppointmentBusinessPublic,
@@ -75,37 +67,11 @@ def list_slots(
     available: Annotated[bool, Query(description="只看尚有名额的时段")] = False,
 ) -> Page[SlotPublic]:
     """Slots of an office that have not started yet, earliest first, with places left."""
-    if session.get(Office, office_code) is None:
-        raise NotFound(f"未找到办理点“{office_code}”，请查看 /v1/offices。")
-    query = select(AppointmentSlot).where(
-        AppointmentSlot.office_code == office_code, col(AppointmentSlot.starts_at) > now
+    query = office_slots_query(
+        session, office_code=office_code, now=now, day=day, available=available
     )
-    if day is not None:
-        start = as_utc(datetime.combine(day, time(), SHANGHAI))
-        query = query.where(
-            col(AppointmentSlot.starts_at) >= start,
-            col(AppointmentSlot.starts_at) < start + timedelta(days=1),
-        )
-    if available:
-        query = query.where(col(AppointmentSlot.booked) < col(AppointmentSlot.capacity))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    slots = session.exec(
-        query.order_by(col(AppointmentSlot.starts_at)).offset(page.offset).limit(page.limit)
-    ).all()
-    return Page(
-        items=[
-            SlotPublic(
-                id=s.id,
-                office_code=s.office_code,
-                starts_at=local(s.starts_at),
-                ends_at=local(s.ends_at),
-                capacity=s.capacity,
-                remaining=s.capacity - s.booked,
-            )
-            for s in slots
-            if s.id is not None
-        ],
-        total=total,
+    return paginate(
+        session, query, page, order_by=col(AppointmentSlot.starts_at), public=slots_public
     )
 
 
@@ -114,10 +80,12 @@ def list_my_appointments(
     citizen: CitizenDep, session: SessionDep, page: PageDep
 ) -> Page[AppointmentPublic]:
     """The calling citizen's appointments, latest slot first, cancelled ones included."""
-    bookings = my_bookings(session, citizen_id=citizen.subject)
-    return Page(
-        items=[booking_public(b) for b in bookings[page.offset : page.offset + page.limit]],
-        total=len(bookings),
+    return paginate(
+        session,
+        bookings_query(citizen_id=citizen.subject),
+        page,
+        order_by=col(Appointment.id).desc(),
+        public=bookings_public,
     )
 
 

@@ -1,23 +1,17 @@
 """Bindings: `/v1/me/bindings` for citizens, and the consent-withdrawal contract (DESIGN §6)."""
 
-import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request, Response, status
+from fastapi import APIRouter, Body, status
 from pydantic import Field
 
 from servicekit.clock import NowDep
-from servicekit.deps import Id, Page, PageDep, SessionDep
-from servicekit.identity import CitizenDep, requires_caller
-from traffic.bindings import (
-    bind_licence,
-    bind_vehicle,
-    bound_items,
-    delete_all_bindings,
-    delete_binding,
-)
+from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.errors import valid
+from servicekit.identity import CitizenDep
+from traffic.bindings import BINDINGS, bind_licence, bind_vehicle, bound_items
 from traffic.models import BindingPublic, LicenceBindingCreate, VehicleBindingCreate
-from traffic.routes.params import valid
+from traffic.settings import TrafficSettingsDep
 from traffic.validators import (
     validate_file_number,
     validate_licence_number,
@@ -27,8 +21,8 @@ from traffic.validators import (
 from traffic.views import binding_public
 
 router = APIRouter(prefix="/v1/me/bindings", tags=["bindings"])
-internal_router = APIRouter(prefix="/v1/internal/citizens", tags=["internal"])
-log = logging.getLogger("traffic.bindings")
+# The consent-withdrawal contract: accounts deletes a citizen's bindings here.
+internal_router = BINDINGS.internal_router()
 
 BindingCreate = Annotated[VehicleBindingCreate | LicenceBindingCreate, Field(discriminator="kind")]
 
@@ -59,10 +53,10 @@ def create_binding(
     citizen: CitizenDep,
     session: SessionDep,
     now: NowDep,
-    request: Request,
+    settings: TrafficSettingsDep,
 ) -> BindingPublic:
     """Bind a vehicle (plate + last six of the VIN) or a licence (number + file number)."""
-    throttle = request.app.state.settings.binding_throttle
+    throttle = settings.binding_throttle
     if isinstance(body, VehicleBindingCreate):
         plate = valid("plate", "body", lambda: validate_plate(plate=body.plate))
         item = bind_vehicle(
@@ -91,30 +85,4 @@ def create_binding(
     return binding_public(item)
 
 
-@router.delete(
-    "/{binding_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
-    summary="解除一项绑定",
-)
-def remove_binding(binding_id: Id, citizen: CitizenDep, session: SessionDep) -> Response:
-    """Remove one of the calling citizen's bindings."""
-    delete_binding(session, citizen_id=citizen.subject, binding_id=binding_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@internal_router.delete(
-    "/{citizen_id}/bindings",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
-    summary="删除市民的全部绑定",
-    dependencies=[requires_caller("accounts")],
-)
-def delete_bindings(citizen_id: str, session: SessionDep) -> Response:
-    """Delete every binding the citizen holds here; only accounts calls it, after a withdrawal.
-
-    Idempotent, because accounts retries it until it gets a 2xx (or 404).
-    """
-    deleted = delete_all_bindings(session, citizen_id=citizen_id)
-    log.info("bindings deleted", extra={"citizen_id": citizen_id, "deleted": deleted})
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+BINDINGS.add_removal_route(router, summary="解除一项绑定")

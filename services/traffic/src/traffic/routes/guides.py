@@ -5,8 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from servicekit.deps import Page, PageDep, SessionDep, paginate
-from servicekit.errors import NotFound
-from traffic.guides import guide_query
+from traffic.guides import guide_by_id, guide_query
 from traffic.models import Guide, GuidePublic, GuideSummary
 
 router = APIRouter(prefix="/v1/guides", tags=["guides"])
@@ -27,7 +26,4 @@ def list_guides(
 @router.get("/{guide_id}", response_model=GuidePublic, summary="办事指南详情")
 def get_guide(guide_id: str, session: SessionDep) -> GuidePublic:
     """One guide: conditions, materials, fees (fen), offices, hours, time limit, online channel."""
-    guide = session.get(Guide, guide_id)
-    if guide is None:
-        raise NotFound(f"未找到办事指南“{guide_id}”，可用 /v1/guides?q= 搜索。")
-    return GuidePublic.model_validate(guide, from_attributes=True)
+    return GuidePublic.model_validate(guide_by_id(session, guide_id=guide_id), from_attributes=True)

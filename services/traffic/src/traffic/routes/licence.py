@@ -9,7 +9,7 @@ from servicekit.identity import CitizenDep
 from traffic.bindings import bound_licence
 from traffic.licences import licence_standing, record_point_study
 from traffic.models import DriverLicence, LicencePublic, PointStudyCreate, PointStudyPublic
-from traffic.views import licence_public
+from traffic.views import licence_public, point_study_public
 
 router = APIRouter(prefix="/v1/me/licence", tags=["licence"])
 
@@ -44,9 +44,4 @@ def study_to_reduce_points(
     study, standing = record_point_study(
         session, licence=licence, kind=body.kind, on=local_day(now)
     )
-    return PointStudyPublic(
-        kind=body.kind,
-        points_reduced=study.points,
-        studied_on=study.studied_on,
-        licence=licence_public(standing),
-    )
+    return point_study_public(study, standing)

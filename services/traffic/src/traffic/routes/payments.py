@@ -5,42 +5,37 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from servicekit.clock import NowDep, as_utc, local
+from servicekit.clock import NowDep
 from servicekit.deps import Id, Page, PageDep, SessionDep
+from servicekit.errors import valid
 from servicekit.identity import CitizenDep, Identity, IdentityDep, requires_staff
 from traffic.models import (
-    JsapiPayParams,
     PaymentCreate,
     PaymentCreated,
-    PaymentEvent,
     PaymentEventPublic,
-    PaymentOrder,
     PaymentPublic,
-    PaymentRefund,
-    PaymentState,
     ReceiptPublic,
     RefundCreate,
     RefundPublic,
-    RefundSummary,
 )
-from traffic.payments import (
+from traffic.payments.notifications import handle_notification
+from traffic.payments.orders import start_payment
+from traffic.payments.provider import WechatPayClient
+from traffic.payments.reading import (
     OFFICER_ROLE,
-    create_payment,
-    create_refund,
-    events_of,
-    handle_notification,
-    is_finished,
-    readable_order,
-    refunds_of,
-    status_text,
+    my_payments,
+    payment_events,
+    payment_of,
+    payment_refunds,
 )
-from traffic.receipts import receipt_of, render_pdf
-from traffic.routes.params import valid
+from traffic.payments.receipts import payment_receipt, receipt_pdf
+from traffic.payments.refunds import create_refund
+from traffic.settings import TrafficSettingsDep
 from traffic.validators import validate_decision_number
-from traffic.wechatpay_client import WechatPayClient
+from traffic.views import refund_public
 
 router = APIRouter(prefix="/v1", tags=["payments"])
 OfficerDep = Annotated[Identity, requires_staff(OFFICER_ROLE)]
@@ -48,71 +43,6 @@ OfficerDep = Annotated[Identity, requires_staff(OFFICER_ROLE)]
 
 def pay_client(request: Request) -> WechatPayClient:
     return request.app.state.wechatpay
-
-
-def state_of(status_: str, failure_reason: str | None) -> PaymentState:
-    return PaymentState(
-        status=status_,  # type: ignore[arg-type]
-        finished=is_finished(status_),
-        failure_reason=failure_reason,
-    )
-
-
-def refund_summary(order: PaymentOrder, refunds: list[PaymentRefund]) -> RefundSummary:
-    available = order.amount_fen - order.refund_reserved_fen if order.status == "success" else 0
-    pending = any(r.status == "submitted" for r in refunds)
-    if order.status != "success":
-        summary = "unavailable"
-    elif pending:
-        summary = "pending"
-    elif available == 0:
-        summary = "full"
-    else:
-        summary = "available"
-    return RefundSummary(
-        status=summary,
-        amount_available_fen=available,
-        amount_submitted_fen=sum(r.amount_fen for r in refunds if r.status != "error"),
-        amount_refunded_fen=order.refunded_fen,
-    )
-
-
-def payment_public(session: Session, order: PaymentOrder) -> PaymentPublic:
-    assert order.id is not None
-    return PaymentPublic(
-        id=order.id,
-        out_trade_no=order.out_trade_no,
-        decision_number=order.decision_number,
-        state=state_of(order.status, order.failure_reason),
-        status_text=status_text(order),
-        description=order.description,
-        fine_fen=order.fine_fen,
-        surcharge_fen=order.surcharge_fen,
-        amount_fen=order.amount_fen,
-        overdue_days=order.overdue_days,
-        priced_on=order.priced_on,
-        created_at=local(order.created_at),
-        expires_at=local(order.expires_at),
-        paid_at=None if order.paid_at is None else local(order.paid_at),
-        transaction_id=order.transaction_id,
-        under_review=order.flagged,
-        refund_summary=refund_summary(order, refunds_of(session, order.id)),
-    )
-
-
-def refund_public(refund: PaymentRefund) -> RefundPublic:
-    assert refund.id is not None
-    return RefundPublic(
-        id=refund.id,
-        payment_id=refund.payment_id,
-        out_refund_no=refund.out_refund_no,
-        refund_id=refund.refund_id,
-        amount_fen=refund.amount_fen,
-        reason=refund.reason,
-        status=refund.status,  # type: ignore[arg-type]
-        created_at=local(refund.created_at),
-        finished_at=None if refund.finished_at is None else local(refund.finished_at),
-    )
 
 
 @router.post(
@@ -136,6 +66,7 @@ def create_decision_payment(
     session: SessionDep,
     now: NowDep,
     request: Request,
+    settings: TrafficSettingsDep,
     idempotency_key: Annotated[
         str,
         Header(
@@ -160,26 +91,17 @@ def create_decision_payment(
     Idempotency-Key and body to get that order back (never a second one).
     """
     value = valid("number", "path", lambda: validate_decision_number(number=number))
-    settings = request.app.state.settings
-    pay = pay_client(request)
-    order = create_payment(
+    return start_payment(
         session,
-        pay,
+        pay_client(request),
         citizen_id=citizen.subject,
         number=value,
         openid=body.openid,
         idempotency_key=idempotency_key,
         now=now,
         expire_minutes=settings.payment_expire_minutes,
+        dev=settings.shared.env == "dev",
     )
-    public = payment_public(session, order)
-    jsapi = None
-    page = None
-    if order.status == "started" and order.prepay_id and now < as_utc(order.expires_at):
-        jsapi = JsapiPayParams(**pay.jsapi_params(order.prepay_id))
-        if settings.shared.env == "dev":
-            page = pay.pay_page_url(order.prepay_id)
-    return PaymentCreated(**public.model_dump(), jsapi=jsapi, pay_page_url=page)
 
 
 @router.get("/me/payments", response_model=Page[PaymentPublic], summary="我的缴款订单")
@@ -187,12 +109,7 @@ def list_my_payments(
     citizen: CitizenDep, session: SessionDep, page: PageDep
 ) -> Page[PaymentPublic]:
     """The calling citizen's payment orders, newest first."""
-    query = select(PaymentOrder).where(PaymentOrder.citizen_id == citizen.subject)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    orders = session.exec(
-        query.order_by(col(PaymentOrder.id).desc()).offset(page.offset).limit(page.limit)
-    ).all()
-    return Page(items=[payment_public(session, o) for o in orders], total=total)
+    return my_payments(session, citizen_id=citizen.subject, page=page)
 
 
 @router.get(
@@ -206,7 +123,7 @@ def get_payment(payment_id: Id, identity: IdentityDep, session: SessionDep) -> P
 
     This is how a page learns the outcome: look the order up, never trust the browser's "ok".
     """
-    return payment_public(session, readable_order(session, identity=identity, order_id=payment_id))
+    return payment_of(session, identity=identity, order_id=payment_id)
 
 
 @router.get(
@@ -218,22 +135,7 @@ def list_payment_events(
     payment_id: Id, identity: IdentityDep, session: SessionDep, page: PageDep
 ) -> Page[PaymentEventPublic]:
     """Every transition of the order (and refund steps and review flags), oldest first."""
-    readable_order(session, identity=identity, order_id=payment_id)
-    events: list[PaymentEvent] = events_of(session, payment_id)
-    return Page(
-        items=[
-            PaymentEventPublic(
-                id=e.id or 0,
-                type=e.type,
-                state=state_of(e.status, None),
-                source=e.source,
-                detail=e.detail,
-                at=local(e.at),
-            )
-            for e in events[page.offset : page.offset + page.limit]
-        ],
-        total=len(events),
-    )
+    return payment_events(session, identity=identity, order_id=payment_id, page=page)
 
 
 @router.post(
@@ -298,15 +200,16 @@ def refund_payment(
     `expected_available_fen` must equal what can still be refunded (412 otherwise).
     Refunds do not change the decision.
     """
-    refund = create_refund(
-        session,
-        pay_client(request),
-        order_id=payment_id,
-        body=body,
-        officer_id=officer.subject,
-        now=now,
+    return refund_public(
+        create_refund(
+            session,
+            pay_client(request),
+            order_id=payment_id,
+            body=body,
+            officer_id=officer.subject,
+            now=now,
+        )
     )
-    return refund_public(refund)
 
 
 @router.get("/payments/{payment_id}/refunds", response_model=Page[RefundPublic], summary="退款记录")
@@ -314,12 +217,7 @@ def list_refunds(
     payment_id: Id, identity: IdentityDep, session: SessionDep, page: PageDep
 ) -> Page[RefundPublic]:
     """The refunds of an order (its citizen, or a traffic officer)."""
-    readable_order(session, identity=identity, order_id=payment_id)
-    refunds = refunds_of(session, payment_id)
-    return Page(
-        items=[refund_public(r) for r in refunds[page.offset : page.offset + page.limit]],
-        total=len(refunds),
-    )
+    return payment_refunds(session, identity=identity, order_id=payment_id, page=page)
 
 
 @router.get(
@@ -330,7 +228,7 @@ def list_refunds(
 )
 def get_receipt(payment_id: Id, identity: IdentityDep, session: SessionDep) -> ReceiptPublic:
     """The electronic receipt of a successful payment; the payer is masked."""
-    return receipt_of(session, readable_order(session, identity=identity, order_id=payment_id))
+    return payment_receipt(session, identity=identity, order_id=payment_id)
 
 
 @router.get(
@@ -345,9 +243,9 @@ def get_receipt(payment_id: Id, identity: IdentityDep, session: SessionDep) -> R
 )
 def get_receipt_pdf(payment_id: Id, identity: IdentityDep, session: SessionDep) -> Response:
     """The receipt as a PDF, in Chinese."""
-    receipt = receipt_of(session, readable_order(session, identity=identity, order_id=payment_id))
+    filename, pdf = receipt_pdf(session, identity=identity, order_id=payment_id)
     return Response(
-        render_pdf(receipt),
+        pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="receipt-{receipt.receipt_number}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )

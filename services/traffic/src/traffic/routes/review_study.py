@@ -1,72 +1,30 @@
 """`/v1/me/review-study`: review study (审验学习) of the citizen's bus or truck licence."""
 
 from fastapi import APIRouter, status
+from sqlmodel import col
 
-from servicekit.clock import NowDep, local, local_day
-from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.clock import NowDep, local_day
+from servicekit.deps import Page, PageDep, SessionDep, paginate
 from servicekit.identity import CitizenDep
 from traffic.models import (
     ReviewCompletion,
     ReviewCompletionPublic,
-    ReviewCoursePublic,
     ReviewExamCreate,
     ReviewExamResult,
     ReviewQuestionPublic,
     ReviewStudyCreate,
     ReviewStudyPublic,
 )
-from traffic.review import (
-    COURSES,
-    PASS_SCORE,
-    QUESTIONS,
-    REQUIRED_MINUTES,
-    STATUS_TEXT,
-    Review,
-    completions,
-    record_study,
-    review_of,
-    take_exam,
-)
+from traffic.review import completions_query, record_study, review_of, take_exam
 from traffic.routes.licence import my_licence
+from traffic.views import (
+    completions_public,
+    exam_questions_public,
+    exam_result_public,
+    review_public,
+)
 
 router = APIRouter(prefix="/v1/me/review-study", tags=["review-study"])
-
-
-def completion_public(completion: ReviewCompletion) -> ReviewCompletionPublic:
-    """A completion record with its time in Asia/Shanghai."""
-    return ReviewCompletionPublic(
-        cycle_start=completion.cycle_start,
-        cycle_end=completion.cycle_end,
-        studied_minutes=completion.studied_minutes,
-        exam_score=completion.exam_score,
-        completed_at=local(completion.completed_at),
-    )
-
-
-def review_public(review: Review) -> ReviewStudyPublic:
-    """A review as the API shows it."""
-    return ReviewStudyPublic(
-        licence_class=review.licence.licence_class,
-        cycle_start=review.cycle.start,
-        cycle_end=review.cycle.end,
-        cycle_points=review.points,
-        due_by=review.due_by,
-        status=review.status,
-        status_text=STATUS_TEXT[review.status],
-        required_minutes=REQUIRED_MINUTES,
-        studied_minutes=review.studied_minutes,
-        previous_overdue=review.previous_overdue,
-        courses=[
-            ReviewCoursePublic(
-                code=c.code,
-                title=c.title,
-                minutes=c.minutes,
-                studied_minutes=review.studied.get(c.code, 0),
-            )
-            for c in COURSES
-        ],
-        completion=None if review.completion is None else completion_public(review.completion),
-    )
 
 
 @router.get("", response_model=ReviewStudyPublic, summary="我的驾驶证审验学习")
@@ -102,9 +60,7 @@ def add_study(
 @router.get("/exam", response_model=list[ReviewQuestionPublic], summary="审验考试试题")
 def get_exam(citizen: CitizenDep) -> list[ReviewQuestionPublic]:
     """The exam's questions, without answers."""
-    return [
-        ReviewQuestionPublic(id=q.id, question=q.question, options=q.options) for q in QUESTIONS
-    ]
+    return exam_questions_public()
 
 
 @router.post(
@@ -121,9 +77,7 @@ def submit_exam(
     score, review = take_exam(
         session, licence=licence, answers=body.answers, now=now, on=local_day(now)
     )
-    return ReviewExamResult(
-        score=score, passed=score >= PASS_SCORE, pass_score=PASS_SCORE, review=review_public(review)
-    )
+    return exam_result_public(score, review)
 
 
 @router.get("/completions", response_model=Page[ReviewCompletionPublic], summary="审验学习完成记录")
@@ -131,8 +85,10 @@ def list_completions(
     citizen: CitizenDep, session: SessionDep, page: PageDep
 ) -> Page[ReviewCompletionPublic]:
     """The bound licence's completed reviews, latest cycle first."""
-    found = completions(session, licence=my_licence(session, citizen))
-    return Page(
-        items=[completion_public(c) for c in found[page.offset : page.offset + page.limit]],
-        total=len(found),
+    return paginate(
+        session,
+        completions_query(licence=my_licence(session, citizen)),
+        page,
+        order_by=col(ReviewCompletion.cycle_start).desc(),
+        public=completions_public,
     )

@@ -8,18 +8,11 @@ from pydantic import Field
 from servicekit.cjk import CJKFontNotFound
 from servicekit.clock import NowDep
 from servicekit.deps import PageDep
-from servicekit.errors import NotFound, Problem
-from traffic.models import RoadConditionsPage, RoadSegmentPublic
-from traffic.roadmap import STATUS_COLOUR, find_map_font, map_text, render_map
-from traffic.roads import (
-    ROAD_CLASS_TEXT,
-    ROADS,
-    STATUS_TEXT,
-    SegmentCondition,
-    city_conditions,
-    index_level,
-    road_summary,
-)
+from servicekit.errors import Problem
+from traffic.models import RoadConditionsPage
+from traffic.roadmap import find_map_font, map_text, render_map
+from traffic.roads import city_conditions, matching_segments
+from traffic.views import road_conditions_page
 
 router = APIRouter(prefix="/v1/road-conditions", tags=["road-conditions"])
 FEED_NOTE = "路况由合成数据源按时间计算（每5分钟一个快照，早晚高峰、周末较轻），读取时即时生成。"
@@ -27,23 +20,6 @@ FEED_NOTE = "路况由合成数据源按时间计算（每5分钟一个快照，
 
 class FontUnavailable(Problem):
     status, title = 503, "Service Unavailable"
-
-
-def segment_public(condition: SegmentCondition) -> RoadSegmentPublic:
-    """A segment's condition as the API shows it."""
-    segment = condition.segment
-    return RoadSegmentPublic(
-        code=segment.code,
-        road=segment.road,
-        section=segment.section,
-        road_class=segment.road_class,
-        road_class_text=ROAD_CLASS_TEXT[segment.road_class],
-        length_km=segment.length_km,
-        speed_kmh=condition.speed_kmh,
-        status=condition.status,
-        status_text=STATUS_TEXT[condition.status],
-        colour=STATUS_COLOUR[condition.status],
-    )
 
 
 @router.get(
@@ -62,24 +38,8 @@ def get_road_conditions(
 ) -> RoadConditionsPage:
     """Every main-road segment at the current snapshot, filtered by road and status."""
     conditions = city_conditions(at=now)
-    items = list(conditions.segments)
-    if road:
-        wanted = road.strip()
-        items = [c for c in items if wanted in c.segment.road]
-        if not items:
-            raise NotFound(f"未找到道路“{wanted}”。可查询的道路：{'、'.join(ROADS)}。")
-    if status:
-        items = [c for c in items if c.status in status]
-    congested, clear = road_summary(conditions=conditions.segments)
-    return RoadConditionsPage(
-        snapshot_at=conditions.snapshot_at,
-        index=conditions.index,
-        index_level=index_level(index=conditions.index),
-        congested_roads=congested,
-        clear_roads=clear,
-        items=[segment_public(c) for c in items[page.offset : page.offset + page.limit]],
-        total=len(items),
-    )
+    items = matching_segments(conditions, road=road, statuses=status)
+    return road_conditions_page(conditions, items, page=page)
 
 
 @router.get(

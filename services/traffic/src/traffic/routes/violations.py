@@ -1,22 +1,19 @@
 """Violations: the public lookup by plate and VIN suffix, the citizen's own, and handling them."""
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
 from servicekit.clock import NowDep, local_day
-from servicekit.deps import Id, PageDep, PageParams, SessionDep
-from servicekit.errors import NotFound
+from servicekit.deps import Id, PageDep, SessionDep
+from servicekit.errors import valid
 from servicekit.identity import CitizenDep
-from traffic.bindings import bound_licence, bound_vehicle_ids
-from traffic.handling import decide_violation
-from traffic.licences import licence_standing
+from traffic.handling import handle_my_violation, my_violation_records
 from traffic.models import DecisionCreated, ViolationPage, ViolationStatus
-from traffic.records import ViolationRecord, find_vehicle, violation_records, violation_status
-from traffic.routes.params import valid
+from traffic.records import vehicle_violation_records
+from traffic.settings import TrafficSettingsDep
 from traffic.validators import validate_plate, validate_vin6
-from traffic.views import decision_public, violation_public
+from traffic.views import decision_created_public, violation_page
 
 router = APIRouter(prefix="/v1", tags=["violations"])
 
@@ -24,23 +21,6 @@ StatusQuery = Annotated[
     ViolationStatus | None,
     Query(alias="status", description="只看某一状态：unhandled | decided_unpaid | paid"),
 ]
-
-
-def violation_page(
-    records: list[ViolationRecord], *, page: PageParams, wanted: ViolationStatus | None, on: date
-) -> ViolationPage:
-    """One page of `records` (filtered by status) with the amount due over all of them."""
-    items = [
-        violation_public(r, on=on)
-        for r in records
-        if wanted is None or violation_status(decision=r.decision) == wanted
-    ]
-    return ViolationPage(
-        items=items[page.offset : page.offset + page.limit],
-        total=len(items),
-        on=on,
-        amount_due_fen=sum(i.amount_due_fen for i in items),
-    )
 
 
 @router.get(
@@ -61,10 +41,7 @@ def lookup_violations(
     """
     number = valid("plate", "query", lambda: validate_plate(plate=plate)).number
     suffix = valid("vin6", "query", lambda: validate_vin6(vin6=vin6))
-    vehicle = find_vehicle(session, plate=number, vin6=suffix)
-    if vehicle is None or vehicle.id is None:
-        raise NotFound("未查询到与该号牌号码和车架号后六位相符的机动车，请对照行驶证核对后重试。")
-    records = violation_records(session, vehicle_ids=[vehicle.id])
+    records = vehicle_violation_records(session, plate=number, vin6=suffix)
     return violation_page(records, page=page, wanted=status_, on=local_day(now))
 
 
@@ -77,12 +54,7 @@ def my_violations(
     status_: StatusQuery = None,
 ) -> ViolationPage:
     """Violations of the citizen's bound vehicles and those charged to their bound licence."""
-    licence = bound_licence(session, citizen_id=citizen.subject)
-    records = violation_records(
-        session,
-        vehicle_ids=bound_vehicle_ids(session, citizen_id=citizen.subject),
-        licence_id=None if licence is None else licence.id,
-    )
+    records = my_violation_records(session, citizen_id=citizen.subject)
     return violation_page(records, page=page, wanted=status_, on=local_day(now))
 
 
@@ -98,20 +70,19 @@ def my_violations(
     },
 )
 def handle_violation(
-    violation_id: Id, citizen: CitizenDep, session: SessionDep, now: NowDep, request: Request
+    violation_id: Id,
+    citizen: CitizenDep,
+    session: SessionDep,
+    now: NowDep,
+    settings: TrafficSettingsDep,
 ) -> DecisionCreated:
     """Accept the penalty: a decision dated today, payable within 15 days, points to the licence."""
     today = local_day(now)
-    record = decide_violation(
+    record, standing = handle_my_violation(
         session,
         citizen_id=citizen.subject,
         violation_id=violation_id,
         on=today,
-        max_points=request.app.state.settings.online_handling_max_points,
+        max_points=settings.online_handling_max_points,
     )
-    licence = bound_licence(session, citizen_id=citizen.subject)
-    assert licence is not None
-    standing = licence_standing(session, licence=licence, on=today)
-    return DecisionCreated(
-        **decision_public(record, on=today).model_dump(), licence_points=standing.points
-    )
+    return decision_created_public(record, standing, on=today)

@@ -1,19 +1,16 @@
 """`/v1/bulletins/{date}`: the day's bulletin text, written by the duty forecaster or drafted."""
 
-from datetime import date as Date
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.deps import SessionDep
-from servicekit.errors import ValidationFailed
-from weather.bulletin_push import BulletinPushPublic, push_public
-from weather.bulletins import MAX_LENGTH, BulletinPublic, bulletin_for, write_bulletin
+from weather.bulletin_push import push_state
+from weather.bulletins import MAX_LENGTH, bulletin_for, write_bulletin
 from weather.caching import cached_json
-from weather.clock import now_local, today_local
-from weather.models import BulletinPush
-from weather.serving import check_forecast_date
+from weather.clock import now_local
+from weather.models import BulletinPublic, BulletinPushPublic
+from weather.routes.common import PathDate
 from weather.staff import STAFF_NOTE, ForecasterDep
 
 router = APIRouter(prefix="/v1/bulletins", tags=["bulletins"])
@@ -35,9 +32,8 @@ class BulletinWrite(BaseModel):
     description="值班预报员撰写的短评；15:45（北京时间）仍未撰写时，返回按全市预报自动生成的短评"
     "（预警信号在前，最多 140 字）；此前未撰写则 404。带 ETag 与 Cache-Control。",
 )
-def get_bulletin(date: Date, request: Request, session: SessionDep) -> Response:
+def get_bulletin(date: PathDate, request: Request, session: SessionDep) -> Response:
     """The bulletin of a date."""
-    check_forecast_date(forecast_date=date, today=today_local(), field="date", where="path")
     return cached_json(request, bulletin_for(session=session, bulletin_date=date, now=now_local()))
 
 
@@ -50,11 +46,10 @@ def get_bulletin(date: Date, request: Request, session: SessionDep) -> Response:
     "每个日期只群发一次。"
     "带 ETag 与 Cache-Control。",
 )
-def get_bulletin_push(date: Date, request: Request, session: SessionDep) -> Response:
+def get_bulletin_push(date: PathDate, request: Request, session: SessionDep) -> Response:
     """Whether and when the bulletin of a date was mass-sent."""
-    check_forecast_date(forecast_date=date, today=today_local(), field="date", where="path")
     return cached_json(
-        request, push_public(session.get(BulletinPush, date), date), max_age=PUSH_MAX_AGE
+        request, push_state(session=session, bulletin_date=date), max_age=PUSH_MAX_AGE
     )
 
 
@@ -65,15 +60,7 @@ def get_bulletin_push(date: Date, request: Request, session: SessionDep) -> Resp
     description=f"写入或改写某日的短评（去掉首尾空白后 1-{MAX_LENGTH} 字）。" + STAFF_NOTE,
 )
 def put_bulletin(
-    date: Date, body: BulletinWrite, session: SessionDep, actor: ForecasterDep
+    date: PathDate, body: BulletinWrite, session: SessionDep, actor: ForecasterDep
 ) -> BulletinPublic:
     """Write the bulletin of a date."""
-    check_forecast_date(forecast_date=date, today=today_local(), field="date", where="path")
-    text = body.text.strip()
-    if not 1 <= len(text) <= MAX_LENGTH:
-        detail = f"短评须为 1-{MAX_LENGTH} 字（现为 {len(text)} 字）。"
-        raise ValidationFailed(
-            detail,
-            errors=[{"field": "text", "in": "body", "message": detail, "type": "value_error"}],
-        )
-    return write_bulletin(session=session, bulletin_date=date, text=text, actor=actor)
+    return write_bulletin(session=session, bulletin_date=date, text=body.text, actor=actor)

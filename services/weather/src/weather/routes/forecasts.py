@@ -3,22 +3,15 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from servicekit.cjk import CJKFontNotFound
 from servicekit.deps import SessionDep
-from servicekit.errors import Problem
 from weather.caching import cached_json, cached_response
-from weather.charts import chart_text, find_chart_font, render_png
+from weather.clock import today_local
+from weather.documents import forecast_chart, forecast_document
 from weather.models import ForecastPublic
-from weather.routes.common import DateQuery, served_for
-from weather.serving import forecast_public
-from weather.signals import active_signals, warning_public
+from weather.routes.common import DateQuery
 
 router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
 CACHING_NOTE = "带 ETag 与 Cache-Control；以 If-None-Match 条件请求、内容未变时返回 304。"
-
-
-class FontUnavailable(Problem):
-    status, title = 503, "Service Unavailable"
 
 
 @router.get(
@@ -33,9 +26,10 @@ def get_forecast(
     location_code: str, request: Request, session: SessionDep, date: DateQuery = None
 ) -> Response:
     """The forecast of a location: today and the next four days unless `date` says otherwise."""
-    served = served_for(session=session, location_code=location_code, forecast_date=date)
-    warnings = [warning_public(s) for s in active_signals(session=session, area=location_code)]
-    return cached_json(request, forecast_public(served, warnings))
+    forecast = forecast_document(
+        session=session, location_code=location_code, forecast_date=date, today=today_local()
+    )
+    return cached_json(request, forecast)
 
 
 @router.get(
@@ -54,13 +48,11 @@ def get_forecast_chart(
     location_code: str, request: Request, session: SessionDep, date: DateQuery = None
 ) -> Response:
     """The 5-day chart of a location, rendered once per issuance."""
-    served = served_for(session=session, location_code=location_code, forecast_date=date)
-    text = chart_text(served)
-    try:
-        font = find_chart_font(text)
-    except CJKFontNotFound as exc:
-        raise FontUnavailable(str(exc)) from None
-    png = request.app.state.charts.get(
-        (*served.cache_key, str(font)), lambda: render_png(text, font=font)
+    png = forecast_chart(
+        session=session,
+        location_code=location_code,
+        forecast_date=date,
+        today=today_local(),
+        charts=request.app.state.charts,
     )
     return cached_response(request, png, media_type="image/png", max_age=300)

@@ -5,14 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlmodel import col, func, select
 
 from servicekit.deps import Id, Page, PageDep, SessionDep
 from weather.caching import cached_json
 from weather.clock import today_local
-from weather.issuances import create_issuance, issuance_detail, summaries
-from weather.models import ForecastIssuance, IssuanceCreate, IssuanceDetail, IssuanceSummary
-from weather.serving import check_forecast_date
+from weather.issuances import issuance_detail, issuance_page, issue_forecast
+from weather.models import IssuanceCreate, IssuanceDetail, IssuanceSummary
 from weather.staff import STAFF_NOTE, ForecasterDep
 
 router = APIRouter(prefix="/v1/issuances", tags=["issuances"])
@@ -33,12 +31,7 @@ def post_issuance(
     body: IssuanceCreate, session: SessionDep, actor: ForecasterDep
 ) -> IssuanceDetail:
     """Issue a forecast as the next version for its date."""
-    check_forecast_date(
-        forecast_date=body.forecast_date, today=today_local(), field="forecast_date", where="body"
-    )
-    issuance = create_issuance(session=session, body=body, source="forecaster", actor=actor)
-    assert issuance.id is not None
-    return issuance_detail(session=session, issuance_id=issuance.id)
+    return issue_forecast(session=session, body=body, actor=actor, today=today_local())
 
 
 @router.get(
@@ -54,16 +47,8 @@ def list_issuances(
     forecast_date: Annotated[date | None, Query(description="只列此预报日期的发布")] = None,
 ) -> Response:
     """Issuances, newest first, optionally of one forecast date."""
-    query = select(ForecastIssuance)
-    if forecast_date is not None:
-        query = query.where(ForecastIssuance.forecast_date == forecast_date)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(ForecastIssuance.id).desc()).offset(page.offset).limit(page.limit)
-    ).all()
-    return cached_json(
-        request, Page[IssuanceSummary](items=summaries(session, list(rows)), total=total)
-    )
+    issuances = issuance_page(session=session, page=page, forecast_date=forecast_date)
+    return cached_json(request, issuances)
 
 
 @router.get(

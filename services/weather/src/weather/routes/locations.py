@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlmodel import select
 
-from servicekit.deps import Page, PageDep, SessionDep, paginate
+from servicekit.deps import Page, PageDep, SessionDep
 from weather.caching import REFERENCE_MAX_AGE, cached_json
-from weather.models import Location, LocationPublic
+from weather.models import LocationPublic
+from weather.serving import location_page
 
 router = APIRouter(prefix="/v1/locations", tags=["locations"])
 
@@ -26,8 +26,5 @@ def list_locations(
     kind: Annotated[str | None, Query(description="subdistrict | town | zone")] = None,
 ) -> Response:
     """The 33 locations of Dongguan (4 subdistricts, 28 towns, 松山湖)."""
-    query = select(Location)
-    if kind:
-        query = query.where(Location.kind == kind)
-    page_ = paginate(session, query, page, order_by=Location.code, public=LocationPublic)
-    return cached_json(request, page_, max_age=REFERENCE_MAX_AGE)
+    locations = location_page(session=session, page=page, kind=kind)
+    return cached_json(request, locations, max_age=REFERENCE_MAX_AGE)

@@ -1,29 +1,24 @@
 """`/v1/warnings`: Guangdong warning signals per area — in force, history, and the forecaster's
 issue, upgrade, downgrade and lift."""
 
-from datetime import datetime
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlmodel import col, func, select
 
-from servicekit.clock import local
 from servicekit.deps import MAX_ID, Id, Page, PageDep, SessionDep
 from weather.caching import cached_json
-from weather.models import WarningEvent, WarningPublic, WarningSignal
-from weather.reference import location_names
+from weather.models import WarningEventPublic, WarningPublic
 from weather.signals import (
-    ACTION_NAMES,
-    active_signals,
+    Change,
+    active_page,
     change_signal,
-    check_area,
-    get_signal,
+    history_page,
     issue_signal,
     lift_signal,
-    signal_name,
-    warning_public,
+    signal_public,
 )
 from weather.staff import STAFF_NOTE, ForecasterDep
 
@@ -64,22 +59,6 @@ class WarningLift(BaseModel):
     at: AwareDatetime | None = AT
 
 
-class WarningEventPublic(BaseModel):
-    """One step in a signal's life."""
-
-    id: int
-    signal_id: int
-    action: str = Field(description="issue | upgrade | downgrade | lift")
-    action_name: str = Field(description="发布 | 升级 | 降级 | 解除")
-    name: str = Field(description="此步之后（解除时为解除前）的信号名称，如 暴雨橙色预警信号")
-    hazard: str
-    colour: str
-    previous_colour: str | None
-    area: str
-    area_name: str
-    at: datetime
-
-
 @router.get(
     "",
     response_model=Page[WarningPublic],
@@ -90,11 +69,7 @@ def list_active(
     request: Request, session: SessionDep, page: PageDep, area: AreaQuery = None
 ) -> Response:
     """Signals in force, for the whole city or one area."""
-    if area is not None:
-        check_area(area, where="query")
-    signals = active_signals(session=session, area=area)
-    items = [warning_public(s) for s in signals[page.offset : page.offset + page.limit]]
-    return cached_json(request, Page[WarningPublic](items=items, total=len(signals)))
+    return cached_json(request, active_page(session=session, area=area, page=page))
 
 
 @router.get(
@@ -114,38 +89,10 @@ def list_history(
     signal_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="只列此信号")] = None,
 ) -> Response:
     """Every step of every signal, newest first, optionally filtered."""
-    query = select(WarningEvent, WarningSignal).join(
-        WarningSignal, col(WarningSignal.id) == col(WarningEvent.signal_id)
+    history = history_page(
+        session=session, page=page, area=area, hazard=hazard, signal_id=signal_id
     )
-    if area is not None:
-        query = query.where(WarningSignal.area == area)
-    if hazard is not None:
-        query = query.where(WarningSignal.hazard == hazard)
-    if signal_id is not None:
-        query = query.where(WarningEvent.signal_id == signal_id)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(WarningEvent.at).desc(), col(WarningEvent.id).desc())
-        .offset(page.offset)
-        .limit(page.limit)
-    ).all()
-    items = [
-        WarningEventPublic(
-            id=event.id or 0,
-            signal_id=event.signal_id,
-            action=event.action,
-            action_name=ACTION_NAMES[event.action],
-            name=signal_name(signal.hazard, event.colour),
-            hazard=signal.hazard,
-            colour=event.colour,
-            previous_colour=event.previous_colour,
-            area=signal.area,
-            area_name=location_names()[signal.area],
-            at=local(event.at),
-        )
-        for event, signal in rows
-    ]
-    return cached_json(request, Page[WarningEventPublic](items=items, total=total))
+    return cached_json(request, history)
 
 
 @router.get(
@@ -156,7 +103,7 @@ def list_history(
 )
 def get_warning(signal_id: Id, request: Request, session: SessionDep) -> Response:
     """One signal by id."""
-    return cached_json(request, warning_public(get_signal(session=session, signal_id=signal_id)))
+    return cached_json(request, signal_public(session=session, signal_id=signal_id))
 
 
 @router.post(
@@ -169,7 +116,7 @@ def get_warning(signal_id: Id, request: Request, session: SessionDep) -> Respons
 )
 def post_warning(body: WarningIssue, session: SessionDep, actor: ForecasterDep) -> WarningPublic:
     """Issue a signal."""
-    signal = issue_signal(
+    return issue_signal(
         session=session,
         hazard=body.hazard,
         colour=body.colour,
@@ -177,49 +124,44 @@ def post_warning(body: WarningIssue, session: SessionDep, actor: ForecasterDep) 
         at=body.at,
         actor=actor,
     )
-    return warning_public(signal)
 
 
-@router.post(
-    "/{signal_id}/upgrade",
-    response_model=WarningPublic,
-    summary="升级预警信号",
-    description="改为更高的颜色；不高于当前颜色时 422，已解除时 409。" + STAFF_NOTE,
-)
-def post_upgrade(
-    signal_id: Id, body: WarningChange, session: SessionDep, actor: ForecasterDep
-) -> WarningPublic:
-    """Upgrade a signal in force."""
-    signal = change_signal(
-        session=session,
-        signal_id=signal_id,
-        colour=body.colour,
-        change="upgrade",
-        at=body.at,
-        actor=actor,
+# An upgrade and a downgrade take the same body and differ only in the direction they allow.
+CHANGES: dict[Change, tuple[str, str]] = {
+    "upgrade": ("升级预警信号", "改为更高的颜色；不高于当前颜色时 422，已解除时 409。"),
+    "downgrade": ("降级预警信号", "改为更低的颜色；不低于当前颜色时 422，已解除时 409。"),
+}
+
+
+def change_route(change: Change) -> Callable[..., WarningPublic]:
+    """The route of one direction of change."""
+
+    def post_change(
+        signal_id: Id, body: WarningChange, session: SessionDep, actor: ForecasterDep
+    ) -> WarningPublic:
+        """Upgrade or downgrade a signal in force."""
+        return change_signal(
+            session=session,
+            signal_id=signal_id,
+            colour=body.colour,
+            change=change,
+            at=body.at,
+            actor=actor,
+        )
+
+    return post_change
+
+
+for _change, (_summary, _description) in CHANGES.items():
+    router.add_api_route(
+        f"/{{signal_id}}/{_change}",
+        change_route(_change),
+        methods=["POST"],
+        name=f"post_{_change}",
+        response_model=WarningPublic,
+        summary=_summary,
+        description=_description + STAFF_NOTE,
     )
-    return warning_public(signal)
-
-
-@router.post(
-    "/{signal_id}/downgrade",
-    response_model=WarningPublic,
-    summary="降级预警信号",
-    description="改为更低的颜色；不低于当前颜色时 422，已解除时 409。" + STAFF_NOTE,
-)
-def post_downgrade(
-    signal_id: Id, body: WarningChange, session: SessionDep, actor: ForecasterDep
-) -> WarningPublic:
-    """Downgrade a signal in force."""
-    signal = change_signal(
-        session=session,
-        signal_id=signal_id,
-        colour=body.colour,
-        change="downgrade",
-        at=body.at,
-        actor=actor,
-    )
-    return warning_public(signal)
 
 
 @router.post(
@@ -233,4 +175,4 @@ def post_lift(
 ) -> WarningPublic:
     """Lift a signal in force."""
     at = body.at if body else None
-    return warning_public(lift_signal(session=session, signal_id=signal_id, at=at, actor=actor))
+    return lift_signal(session=session, signal_id=signal_id, at=at, actor=actor)

@@ -1,15 +1,18 @@
-"""The catalogue of named chat handlers a keyword rule may answer with, and their parameters.
+"""The catalogue of chat intents a keyword rule may answer with, and their parameters.
 
-The gateway's WeChat edge implements each name by calling the service that owns the answer; a
-rule names the handler and fixes some of its parameters. A parameter a rule leaves out is taken
-from the citizen's message where the description says so (e.g. "天气 大朗" -> location dalang),
-otherwise the handler's default applies. Parameter values are strings.
+An intent `<service>.<name>` is answered by its service (`POST /v1/internal/answers/<name>`,
+servicekit.answers); the gateway routes a rule's intent there. A rule names the intent and fixes
+some of its parameters. A parameter a rule leaves out is taken from the citizen's message where
+the description says so (e.g. "天气 大朗" -> location dalang), otherwise the intent's default
+applies. Parameter values are strings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel
 
 from accounts.reference import divisions
 
@@ -19,7 +22,7 @@ TOWNS = tuple(d.code for d in divisions())
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter of a handler."""
+    """One parameter of an intent."""
 
     description: str
     required: bool = False
@@ -27,8 +30,8 @@ class Param:
 
 
 @dataclass(frozen=True)
-class Handler:
-    """A named handler: what it answers, and its parameters."""
+class Intent:
+    """A chat intent: what it answers, and its parameters."""
 
     description: str
     params: dict[str, Param] = field(default_factory=dict)
@@ -39,10 +42,10 @@ LOCATION = Param(
     choices=(CITY, *TOWNS),
 )
 
-HANDLERS: dict[str, Handler] = {
-    "weather.today": Handler("今日天气和未来几天预报（weather 服务）", {"location": LOCATION}),
-    "weather.forecast": Handler("未来 5 天天气预报", {"location": LOCATION}),
-    "weather.index": Handler(
+INTENTS: dict[str, Intent] = {
+    "weather.today": Intent("今日天气和未来几天预报（weather 服务）", {"location": LOCATION}),
+    "weather.forecast": Intent("未来 5 天天气预报", {"location": LOCATION}),
+    "weather.index": Intent(
         "生活指数",
         {
             "kind": Param(
@@ -53,8 +56,8 @@ HANDLERS: dict[str, Handler] = {
             "location": LOCATION,
         },
     ),
-    "weather.warnings": Handler("当前生效的预警信号"),
-    "socialsec.office_phone": Handler(
+    "weather.warnings": Intent("当前生效的预警信号"),
+    "socialsec.office_phone": Intent(
         "社保分局（网点）电话（socialsec 服务的网点目录）",
         {
             "town": Param(
@@ -63,7 +66,7 @@ HANDLERS: dict[str, Handler] = {
             )
         },
     ),
-    "socialsec.enquiry": Handler(
+    "socialsec.enquiry": Intent(
         "本人社保查询（须已绑定社保身份，结果脱敏）",
         {
             "topic": Param(
@@ -73,7 +76,7 @@ HANDLERS: dict[str, Handler] = {
             )
         },
     ),
-    "socialsec.eligibility": Handler(
+    "socialsec.eligibility": Intent(
         "政策资格说明",
         {
             "rule": Param(
@@ -83,38 +86,79 @@ HANDLERS: dict[str, Handler] = {
             )
         },
     ),
-    "traffic.violations": Handler(
+    "traffic.violations": Intent(
         "交通违法查询：消息“违章 <号牌> <车架号后6位>”，或已绑定的车辆和驾驶证（traffic 服务）"
     ),
-    "traffic.points": Handler("驾驶证记分查询（须已绑定驾驶证）"),
-    "traffic.road_conditions": Handler(
+    "traffic.points": Intent("驾驶证记分查询（须已绑定驾驶证）"),
+    "traffic.road_conditions": Intent(
         "路况：拥堵（红）与畅通（绿）路段和路况图",
         {"road": Param("道路名；缺省时从消息中识别（如“路况 莞深高速”），否则为全市")},
     ),
-    "traffic.appointments": Handler("车驾管业务预受理（预约）"),
-    "traffic.review_study": Handler("大中型客货车驾驶人审验学习"),
-    "traffic.fine_payment": Handler("交通罚款微信支付入口"),
-    "traffic.guides": Handler(
+    "traffic.appointments": Intent("车驾管业务预受理（预约）"),
+    "traffic.review_study": Intent("大中型客货车驾驶人审验学习"),
+    "traffic.fine_payment": Intent("交通罚款微信支付入口"),
+    "traffic.guides": Intent(
         "交警业务办理指南",
         {"topic": Param("搜索词（如 驾驶证）；缺省时取消息中“办事指南”之后的文字，否则列出目录")},
     ),
-    "accounts.latest_articles": Handler("本公众号最近推送的文章（图文回复）"),
+    "accounts.latest_articles": Intent("本公众号最近推送的文章（图文回复）"),
 }
 
 
-def handler_errors(*, handler: Any, params: Any, path: str) -> list[dict[str, str]]:
-    """Problems of a rule's `handler` and `params`, with fields under `path` (e.g. `rules[0]`)."""
-    if not isinstance(handler, str) or handler not in HANDLERS:
-        return [{"field": f"{path}.handler", "message": f"未知的处理程序 {handler}"}]
+class IntentParamInfo(BaseModel):
+    """One parameter of a chat intent."""
+
+    name: str
+    description: str
+    required: bool
+    choices: list[str] | None
+
+
+class IntentDescription(BaseModel):
+    """One chat intent a keyword rule may name."""
+
+    intent: str
+    service: str
+    name: str
+    description: str
+    params: list[IntentParamInfo]
+
+
+def intent_catalogue() -> list[IntentDescription]:
+    """Every intent a keyword rule may name, with its parameters."""
+    return [
+        IntentDescription(
+            intent=intent,
+            service=intent.partition(".")[0],
+            name=intent.partition(".")[2],
+            description=spec.description,
+            params=[
+                IntentParamInfo(
+                    name=name,
+                    description=param.description,
+                    required=param.required,
+                    choices=None if param.choices is None else list(param.choices),
+                )
+                for name, param in spec.params.items()
+            ],
+        )
+        for intent, spec in INTENTS.items()
+    ]
+
+
+def intent_errors(*, intent: Any, params: Any, path: str) -> list[dict[str, str]]:
+    """Problems of a rule's `intent` and `params`, with fields under `path` (e.g. `rules[0]`)."""
+    if not isinstance(intent, str) or intent not in INTENTS:
+        return [{"field": f"{path}.intent", "message": f"未知的意图 {intent}"}]
     if not isinstance(params, dict):
         return [{"field": f"{path}.params", "message": "params 须为 JSON 对象"}]
-    spec = HANDLERS[handler]
+    spec = INTENTS[intent]
     errors = []
     for name, value in params.items():
         param = spec.params.get(name)
         where = f"{path}.params.{name}"
         if param is None:
-            errors.append({"field": where, "message": f"处理程序 {handler} 没有参数 {name}"})
+            errors.append({"field": where, "message": f"意图 {intent} 没有参数 {name}"})
         elif not isinstance(value, str) or not value:
             errors.append({"field": where, "message": "参数值须为非空字符串"})
         elif param.choices is not None and value not in param.choices:
@@ -124,9 +168,6 @@ def handler_errors(*, handler: Any, params: Any, path: str) -> list[dict[str, st
     for name, param in spec.params.items():
         if param.required and name not in params:
             errors.append(
-                {
-                    "field": f"{path}.params.{name}",
-                    "message": f"处理程序 {handler} 须提供参数 {name}",
-                }
+                {"field": f"{path}.params.{name}", "message": f"意图 {intent} 须提供参数 {name}"}
             )
     return errors

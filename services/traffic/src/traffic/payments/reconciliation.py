@@ -28,22 +28,18 @@ from sqlmodel import Session, col, select
 
 from servicekit.clock import as_utc, local_day, utcnow
 from traffic.models import OPEN_STATUSES, PaymentOrder, PaymentRefund
-from traffic.payments import (
-    alert,
-    apply_refund_status,
-    apply_transaction,
-    close_other_orders,
-    flag,
-    transition,
-)
-from traffic.wechatpay_client import (
+from traffic.payments.orders import close_other_orders
+from traffic.payments.provider import (
     ProviderError,
     ProviderRefused,
     WechatPayClient,
     parse_trade_bill,
 )
+from traffic.payments.refunds import apply_refund_status
+from traffic.payments.states import alert, flag, transition
+from traffic.payments.transactions import apply_transaction
 
-log = logging.getLogger("traffic.reconcile")
+log = logging.getLogger(__name__)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""A small WeChat Pay API v3 client (the merchant's side) on httpx and `servicekit.wechatpay`.
+"""A small WeChat Pay API v3 client (the merchant's side) on httpx and `wechat.pay`.
 
 Every request is signed with the merchant key (`Authorization: WECHATPAY2-SHA256-RSA2048 ...`);
 every response with a body must carry a valid platform signature (`Wechatpay-*` headers, within
@@ -30,11 +30,11 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from servicekit import wechatpay
 from servicekit.clock import SHANGHAI
 from traffic.settings import TrafficSettings
+from wechat import pay as wechatpay
 
-log = logging.getLogger("traffic.wechatpay")
+log = logging.getLogger(__name__)
 ALERT = "wechatpay_alert"
 
 

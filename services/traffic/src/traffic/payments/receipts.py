@@ -14,6 +14,8 @@ from sqlmodel import Session
 from servicekit.cjk import CJKFontNotFound, find_cjk_font
 from servicekit.clock import local, local_day
 from servicekit.errors import Conflict, UpstreamUnavailable
+from servicekit.identity import Identity
+from servicekit.money import yuan
 from traffic.models import (
     DriverLicence,
     PaymentOrder,
@@ -23,17 +25,11 @@ from traffic.models import (
     Violation,
     ViolationCode,
 )
+from traffic.payments.reading import readable_order
 from traffic.views import mask_name
 
 TITLE = "东莞市公安局交通警察支队 交通违法罚款电子缴款凭证"
 PAYEE = "东莞市公安局交通警察支队"
-
-
-def yuan(fen: int) -> str:
-    """Fen as yuan: 23000 -> 230.00."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
 
 
 def mask_openid(openid: str) -> str:
@@ -131,3 +127,14 @@ def render_pdf(receipt: ReceiptPublic) -> bytes:
     pdf.set_font("cjk", size=9)
     pdf.multi_cell(0, 6, FOOTER, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def payment_receipt(session: Session, *, identity: Identity, order_id: int) -> ReceiptPublic:
+    """The receipt of an order its citizen, or a traffic officer, may read."""
+    return receipt_of(session, readable_order(session, identity=identity, order_id=order_id))
+
+
+def receipt_pdf(session: Session, *, identity: Identity, order_id: int) -> tuple[str, bytes]:
+    """The receipt's file name and PDF, for whoever may read the order."""
+    receipt = payment_receipt(session, identity=identity, order_id=order_id)
+    return f"receipt-{receipt.receipt_number}.pdf", render_pdf(receipt)

@@ -15,11 +15,11 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from traffic.reconcile import reconcile_once
+from traffic.payments.provider import WechatPayClient
+from traffic.payments.reconciliation import reconcile_once
 from traffic.settings import TrafficSettings
-from traffic.wechatpay_client import WechatPayClient
 
-log = logging.getLogger("traffic.reconcile_schedule")
+log = logging.getLogger(__name__)
 
 
 async def _loop(
