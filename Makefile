@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV = $(shell scripts/ensure-uv.sh)
 VENV := .venv
 PY := $(VENV)/bin/python
-MEMBERS := libs/servicekit services/accounts services/traffic services/weather services/socialsec gateway sandbox
+MEMBERS := libs/servicekit libs/wechat services/accounts services/traffic services/weather services/socialsec gateway sandbox
 SERVICES := accounts traffic weather socialsec
 MEMBER_PYPROJECTS := $(addsuffix /pyproject.toml,$(MEMBERS))
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -31,7 +31,7 @@ seed: migrate ## Load the deterministic demo data (idempotent)
 	@for s in $(SERVICES); do ENV=dev $(PY) -m $$s seed || exit 1; done
 
 keys: install ## Generate development WeChat Pay keys under var/keys/ when none exist (never committed)
-	@$(PY) -m servicekit.wechatpay_dev var/keys
+	@$(PY) -m wechat.pay_dev var/keys
 
 run: seed keys ## Start the whole suite on SQLite (Ctrl-C stops every process)
 	@echo ""
@@ -52,7 +52,7 @@ fuzz: install ## Start the suite and fuzz every OpenAPI document with schemathes
 	$(PY) scripts/fuzz.py
 
 test-postgres: install ## Run the services' tests and migrations against PostgreSQL
-	TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest libs/servicekit/tests services
+	TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest libs/servicekit/tests libs/wechat/tests services
 
 lint: install ## ruff format check and lint
 	$(VENV)/bin/ruff format --check .

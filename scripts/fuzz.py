@@ -129,7 +129,7 @@ def main() -> int:
     args.exclude_path_regex = "" if _has_cjk_font() else NEEDS_CJK_FONT
 
     from gateway.settings import SERVICES
-    from servicekit.demo_citizens import demo_citizen
+    from wechat.demo_citizens import demo_citizen
 
     parts = [p for p in args.only.split(",") if p] or [*SERVICES, "gateway"]
     internal_secret = secrets.token_urlsafe(32)

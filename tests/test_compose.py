@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gateway.settings import SERVICES
-from servicekit.settings import ServiceSettings
+from gateway.settings import SERVICES, GatewaySettings
+from servicekit.settings import ServiceSettings, SharedSettings
 from servicekit.testing import require
+from traffic.settings import TrafficSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = (*SERVICES, "gateway", "sandbox")
@@ -152,3 +153,11 @@ def test_compose_file_is_valid() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_gateways_payment_budget_outlasts_traffics_wechat_pay_calls() -> None:
+    budgets = GatewaySettings(shared=SharedSettings(env="dev")).route_timeouts
+    wechat_pay = TrafficSettings.model_fields["wechatpay_timeout_seconds"].default
+    upstream = GatewaySettings.model_fields["upstream_timeout_seconds"].default
+    for route in ("POST traffic decisions/*/payments", "POST traffic payments/*/refunds"):
+        assert budgets[route] > wechat_pay > upstream

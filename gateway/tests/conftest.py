@@ -1,56 +1,28 @@
-"""Fixtures shared by the gateway tests: the real weather service and accounts registry as
-upstreams, the sandbox playing WeChat for the chat accounts, and Redis."""
+"""Fixtures shared by the gateway tests: fake answering services and a fake registry (chat
+configurations and menus) as upstreams, the sandbox playing WeChat for the chat accounts, and
+Redis. No service package is imported: the gateway knows the services only by their HTTP."""
 
-from collections.abc import Iterator
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import pytest
 import redis
-from sqlmodel import Session
+from fastapi import FastAPI, Header, Response
+from fastapi.responses import JSONResponse
 
-from accounts.main import create_app as create_accounts_app
-from accounts.registry_seed import seed_chat_config, seed_registry
-from accounts.settings import AccountsSettings
 from gateway.settings import WechatAccount
 from sandbox.main import create_app as create_sandbox_app
 from sandbox.settings import SandboxSettings
+from servicekit.answers import Answer, AnswerRequest, CitizenNeed, IntentCatalogue, IntentInfo
+from servicekit.errors import PROBLEM_JSON, Unauthorized
+from servicekit.identity import verify_token
 from servicekit.settings import SharedSettings
-from servicekit.testing import free_port, require, serve_in_thread, serve_seeded_service
-from traffic.main import create_app as create_traffic_app
-from traffic.seed import seed as seed_traffic
-from traffic.settings import TrafficSettings
-from weather.main import create_app as create_weather_app
-from weather.seed import seed
-from weather.settings import WeatherSettings
-
-
-@pytest.fixture(scope="session")
-def weather_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real weather service on a migrated, seeded temporary database, served on a free port."""
-    with serve_seeded_service(
-        package="weather",
-        folder=tmp_path_factory.mktemp("weather"),
-        seed=seed,
-        app_factory=lambda url: create_weather_app(
-            WeatherSettings(database_url=url, shared=SharedSettings(env="dev"))
-        ),
-    ) as base:
-        yield base
-
-
-@pytest.fixture(scope="session")
-def traffic_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real traffic service, seeded (the demo citizens' vehicles, licences and bindings
-    included), on a free port; its tests only read."""
-    with serve_seeded_service(
-        package="traffic",
-        folder=tmp_path_factory.mktemp("traffic"),
-        seed=seed_traffic,
-        app_factory=lambda url: create_traffic_app(
-            TrafficSettings(database_url=url, shared=SharedSettings(env="dev"))
-        ),
-    ) as base:
-        yield base
-
+from servicekit.testing import TEST_SECRET, free_port, require, serve_in_thread
 
 # A database of the local Redis that no other part of the suite uses; flushed around each test.
 TEST_REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -76,24 +48,6 @@ def redis_url() -> Iterator[str]:
 def no_background_menu_sync(monkeypatch: pytest.MonkeyPatch) -> None:
     """Gateways built in tests publish no menus unless a test asks (a keyword argument wins)."""
     monkeypatch.setenv("GATEWAY_WECHAT_MENU_SYNC_SECONDS", "0")
-
-
-def _registry_only(session: Session) -> str:
-    return "; ".join([seed_registry(session=session), seed_chat_config(session=session)])
-
-
-@pytest.fixture(scope="session")
-def registry_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real accounts service with the seeded registry and chat configuration (read only)."""
-    with serve_seeded_service(
-        package="accounts",
-        folder=tmp_path_factory.mktemp("registry"),
-        seed=_registry_only,
-        app_factory=lambda url: create_accounts_app(
-            AccountsSettings(database_url=url, shared=SharedSettings(env="dev"))
-        ),
-    ) as base:
-        yield base
 
 
 CHAT_ACCOUNT_CODES = ("dgjj", "dgtq", "dgsb", "gxhk", "lxdl", "dgtj")
@@ -124,3 +78,164 @@ def chat_sandbox_url(sandbox_accounts: list[WechatAccount]) -> Iterator[str]:
     )
     with serve_in_thread(create_sandbox_app(settings)) as url:
         yield url
+
+
+# -- a fake chat: answering services and the registry's chat side --------------------------------
+
+AnswerScript = Answer | Callable[[AnswerRequest, str | None], Answer]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One answer the gateway asked for: the intent's name, what it sent, and the citizen_id
+    its X-Citizen-Authorization vouched for (None without one)."""
+
+    name: str
+    request: AnswerRequest
+    citizen: str | None
+
+
+def _caller(authorization: str, audience: str, secret: str) -> str:
+    """The verified service caller of `Authorization: Bearer <service token>`."""
+    identity = verify_token(authorization.removeprefix("Bearer "), secret=secret, audience=audience)
+    if identity.kind != "service":
+        raise Unauthorized("not a service token")
+    return identity.issuer
+
+
+class FakeService:
+    """A service answering chat intents as scripted (servicekit.answers), recording each call:
+    `answers` maps an intent's name to its Answer, or to a function of (request, citizen_id)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.url = ""
+        self.secret = TEST_SECRET  # the gateway's internal token secret
+        self.intents: dict[str, CitizenNeed] = {}
+        self.answers: dict[str, AnswerScript] = {}
+        self.delay = 0.0
+        self.status = 200
+        self.catalogue_status = 200
+        self.body: bytes | None = None  # answered (with 200) instead of the scripted answer
+        self.catalogue_reads = 0
+        self.callers: list[str] = []
+        self.asked: list[Asked] = []
+
+    def serves(self, name: str, answer: AnswerScript | str, citizen: CitizenNeed = "none") -> None:
+        """Answer the intent `name` (a plain string is a text answer)."""
+        self.intents[name] = citizen
+        self.answers[name] = Answer(text=answer) if isinstance(answer, str) else answer
+
+    def app(self) -> FastAPI:
+        """The service's internal answer endpoints."""
+        app = FastAPI()
+
+        @app.get("/v1/internal/answers", response_model=None)
+        async def catalogue(
+            authorization: Annotated[str, Header()],
+        ) -> IntentCatalogue | Response:
+            self.callers.append(_caller(authorization, self.name, self.secret))
+            self.catalogue_reads += 1
+            if self.catalogue_status != 200:
+                return Response(status_code=self.catalogue_status)
+            intents = [IntentInfo(name=n, citizen=c) for n, c in self.intents.items()]
+            return IntentCatalogue(service=self.name, intents=intents)
+
+        @app.post("/v1/internal/answers/{name}", response_model=None)
+        async def answer(
+            name: str,
+            request: AnswerRequest,
+            authorization: Annotated[str, Header()],
+            x_citizen_authorization: Annotated[str | None, Header()] = None,
+        ) -> Answer | Response:
+            self.callers.append(_caller(authorization, self.name, self.secret))
+            citizen = None
+            if x_citizen_authorization is not None:
+                token = x_citizen_authorization.removeprefix("Bearer ")
+                citizen = verify_token(token, secret=self.secret, audience=self.name).subject
+            self.asked.append(Asked(name, request, citizen))
+            await asyncio.sleep(self.delay)
+            script = self.answers.get(name)
+            if script is None:
+                return Response(status_code=404)
+            if self.status != 200:
+                return Response("oops", status_code=self.status)
+            if self.body is not None:
+                return Response(self.body, media_type="application/json")
+            return script if isinstance(script, Answer) else script(request, citizen)
+
+        return app
+
+
+class FakeRegistry:
+    """The accounts registry's chat side: each account's chat configuration (`configs`), the
+    follower events it was told of, chatting citizens resolved to `citizen-<unionid>` (or
+    `citizen-<openid>` without one), and each citizen's `consents` (purpose -> status)."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.secret = TEST_SECRET
+        self.configs: dict[str, dict[str, Any]] = {}
+        self.follower_events: list[dict[str, Any]] = []
+        self.resolved: list[dict[str, Any]] = []
+        self.consents: dict[str, dict[str, str]] = {}
+
+    def app(self) -> FastAPI:
+        """The registry's endpoints the chat uses."""
+        app = FastAPI()
+
+        @app.get("/v1/accounts/{code}/chat-config", response_model=None)
+        async def chat_config(code: str) -> dict[str, Any] | Response:
+            config = self.configs.get(code)
+            if not config:
+                # As the registry answers for an account it does not know.
+                problem = {"title": "Not Found", "status": 404, "detail": f"未找到公众号 {code}。"}
+                return JSONResponse(problem, status_code=404, media_type=PROBLEM_JSON)
+            return {"account_code": code, **config}
+
+        @app.post("/v1/internal/followers/events", status_code=201)
+        async def follower_event(
+            event: dict[str, Any], authorization: Annotated[str, Header()]
+        ) -> dict[str, str]:
+            _caller(authorization, "accounts", self.secret)
+            self.follower_events.append(event)
+            return {"status": "recorded"}
+
+        @app.post("/v1/internal/citizens/resolve")
+        async def resolve(
+            body: dict[str, Any], authorization: Annotated[str, Header()]
+        ) -> dict[str, str]:
+            _caller(authorization, "accounts", self.secret)
+            self.resolved.append(body)
+            return {"citizen_id": f"citizen-{body.get('unionid') or body['openid']}"}
+
+        @app.get("/v1/me/consents")
+        async def consents(authorization: Annotated[str, Header()]) -> dict[str, list[Any]]:
+            token = authorization.removeprefix("Bearer ")
+            citizen = verify_token(token, secret=self.secret, audience="accounts").subject
+            granted = self.consents.get(citizen, {})
+            return {"items": [{"purpose": p, "status": s} for p, s in granted.items()]}
+
+        return app
+
+
+@pytest.fixture
+def fake_service() -> Iterator[Callable[[str], FakeService]]:
+    """`fake_service(name)`: a FakeService served for this test (its `url` set)."""
+    with ExitStack() as stack:
+
+        def serve(name: str) -> FakeService:
+            service = FakeService(name)
+            service.url = stack.enter_context(serve_in_thread(service.app()))
+            return service
+
+        yield serve
+
+
+@pytest.fixture
+def fake_registry() -> Iterator[FakeRegistry]:
+    """A FakeRegistry served for this test (its `url` set), with no account configured."""
+    registry = FakeRegistry()
+    with serve_in_thread(registry.app()) as url:
+        registry.url = url
+        yield registry

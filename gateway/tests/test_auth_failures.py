@@ -25,6 +25,7 @@ from gateway.auth.guard import (
 from gateway.auth.tokens import issue_public_token, token_key
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
+from gateway.state import gateway_state
 from servicekit.settings import SharedSettings
 from servicekit.testing import require, serve_in_thread
 
@@ -191,7 +192,7 @@ async def test_the_block_ends_with_its_window(upstream_url: str) -> None:
     settings = settings_for(upstream_url, auth_failure_limit=2, auth_failure_window_seconds=60)
     now = [1_800_000_000.0]
     async with running(settings) as app, client_for(app, "203.0.113.23") as client:
-        app.state.credentials.store.clock = lambda: now[0]
+        gateway_state(app).credentials.store.clock = lambda: now[0]
         for _ in range(2):
             assert_refused(await client.get(GUIDES, headers={"x-api-key": "nope"}), "ApiKey")
         now[0] += 45

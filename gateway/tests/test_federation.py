@@ -1,5 +1,5 @@
-"""REST federation end to end: the gateway and real upstream apps, each served by uvicorn on a
-free port (upstream fakes for accounts and traffic, the real weather service, socialsec down)."""
+"""REST federation end to end: the gateway and small fake upstreams (accounts, traffic and
+weather), each served by uvicorn on a free port, with socialsec down."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
+from servicekit.errors import NotFound, install_error_handlers
 from servicekit.identity import verify_token
 from servicekit.settings import SharedSettings
 from servicekit.testing import TEST_SECRET, serve_in_thread
@@ -124,6 +125,29 @@ def traffic_app() -> FastAPI:
     return app
 
 
+def weather_app() -> FastAPI:
+    """An upstream with tagged routes and the kit's problem documents, as every service has."""
+    app = FastAPI(title="weather (fake)")
+    install_error_handlers(app)
+
+    @app.get("/v1/locations", tags=["locations"], response_model=Page[str])
+    async def locations(limit: int = 20) -> Page[str]:
+        towns = ["dongguan", "humen", "changan"]
+        return Page(items=towns[:limit], total=len(towns))
+
+    @app.get("/v1/forecasts/{location_code}", tags=["forecasts"])
+    async def forecast(location_code: str) -> dict[str, str]:
+        if location_code != "dongguan":
+            raise NotFound(f"未找到地点 {location_code}。")
+        return {"location": location_code}
+
+    @app.get("/readyz")
+    async def readyz() -> dict[str, str]:
+        return {"status": "ready"}
+
+    return app
+
+
 def hung_app() -> FastAPI:
     """An upstream that accepts connections but never answers in time."""
     app = FastAPI(title="hung (fake)")
@@ -150,6 +174,12 @@ def accounts_url(internal_hits: list[str]) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def traffic_url() -> Iterator[str]:
     with serve_in_thread(traffic_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def weather_url() -> Iterator[str]:
+    with serve_in_thread(weather_app()) as url:
         yield url
 
 

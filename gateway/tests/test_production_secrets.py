@@ -16,7 +16,7 @@ from gateway.internal import create_internal_app
 from gateway.main import create_app
 from gateway.settings import DEV_STAFF_KEYS, GatewaySettings
 from servicekit.settings import DEV_INTERNAL_TOKEN_SECRET
-from servicekit.wechat_dev import DEV_ENCODING_AES_KEY, DEV_WECHAT_ACCOUNTS
+from wechat.dev import DEV_ENCODING_AES_KEY, DEV_WECHAT_ACCOUNTS
 
 INTERNAL_SECRET = "k7Qp2vXw9LmZr4Ts8Yb1Nc6Hd3Jf5Ga0"
 AUTH_SECRET = "Rb4Nw8Kd2Vs6Jq0Lx3Hz7Tc1Pm5Fy9Ge"

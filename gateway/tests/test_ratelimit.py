@@ -27,6 +27,7 @@ from gateway.ratelimit import (
     window_of,
 )
 from gateway.settings import GatewaySettings
+from gateway.state import gateway_state
 from servicekit.settings import SharedSettings
 from servicekit.testing import require, serve_in_thread
 
@@ -180,8 +181,9 @@ FROZEN_NOW = (time.time() // 60) * 60 + 30
 @asynccontextmanager
 async def running(settings: GatewaySettings) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
-    if app.state.rate_limits is not None:
-        app.state.rate_limits.limiter.clock = lambda: FROZEN_NOW
+    rate_limits = gateway_state(app).rate_limits
+    if rate_limits is not None:
+        rate_limits.limiter.clock = lambda: FROZEN_NOW
     async with app.router.lifespan_context(app):
         yield app
 

@@ -1,4 +1,4 @@
-"""`GET|POST /wechat/{account_code}` end to end, with a real weather service behind the gateway."""
+"""`GET|POST /wechat/{account_code}` end to end, with a fake weather service behind the gateway."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import asyncio
 import secrets
 import socket
 import time
-from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -19,16 +17,22 @@ from fastapi.testclient import TestClient
 from gateway.main import create_app
 from gateway.platform import text_message
 from gateway.settings import GatewaySettings, WechatAccount
+from gateway.state import gateway_state
 from gateway.wechat import routes
+from gateway.wechat.answers import APOLOGIES
 from gateway.wechat.chat_config import DGTQ_HELP
-from gateway.wechat.handlers.weather import APOLOGY
 from gateway.wechat.messages import TextMessage
 from gateway.wechat.replies import Reply, TextReply
 from gateway.wechat.router import Context, MessageRouter
 from servicekit.settings import SharedSettings
-from servicekit.wechat_crypto import sign
+from wechat.crypto import sign
+
+if TYPE_CHECKING:
+    from conftest import FakeService
 
 TOKEN = "test-token-dgtq"
+APOLOGY = APOLOGIES["weather"]
+FORECAST = "东莞市 12月3日（今天）：多云，15～23℃"
 ACCOUNTS = [
     WechatAccount(code="dgtq", appid="wxtest00000dgtq", token=TOKEN, mode="plain"),
     WechatAccount(
@@ -84,8 +88,16 @@ def gateway_client(weather_url: str) -> TestClient:
 
 
 @pytest.fixture
-def client(weather_url: str) -> Iterator[TestClient]:
-    with gateway_client(weather_url) as test_client:
+def weather(fake_service: Callable[[str], FakeService]) -> FakeService:
+    """The weather service: it answers weather.today."""
+    service = fake_service("weather")
+    service.serves("today", FORECAST)
+    return service
+
+
+@pytest.fixture
+def client(weather: FakeService) -> Iterator[TestClient]:
+    with gateway_client(weather.url) as test_client:
         yield test_client
 
 
@@ -177,22 +189,17 @@ def test_unknown_account_is_404_text(client: TestClient, method: str) -> None:
 # -- POST: routing and replies ---------------------------------------------------------------
 
 
-def test_weather_keyword_answers_todays_city_forecast(client: TestClient, weather_url: str) -> None:
-    forecast = httpx.get(f"{weather_url}/v1/forecasts/dongguan").json()
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    first = forecast["days"][0]
-    content = reply_content(post(client, text_body("天气")))
-    assert content.startswith(f"东莞市 {today.month}月{today.day}日（今天）：{first['text']}，")
-    assert f"{first['temp_min_c']}～{first['temp_max_c']}℃" in content
-    assert f"降水概率{first['rain_probability']}%" in content
-    assert first["wind_text"] in content
-    assert len(content.split("\n")) == len(forecast["days"])
-    assert len(content.encode()) <= 600
+def test_weather_keyword_answers_the_weather_services_forecast(
+    client: TestClient, weather: FakeService
+) -> None:
+    assert reply_content(post(client, text_body("天气"))) == FORECAST
+    [asked] = weather.asked
+    assert (asked.name, asked.request.account, asked.request.text) == ("today", "dgtq", "天气")
 
 
 @pytest.mark.parametrize("text", ["今天天气怎么样", "未来预报"])
 def test_weather_keyword_anywhere_in_the_text(client: TestClient, text: str) -> None:
-    assert reply_content(post(client, text_body(text))).startswith("东莞市 ")
+    assert reply_content(post(client, text_body(text))) == FORECAST
 
 
 def test_unmatched_text_answers_help(client: TestClient) -> None:
@@ -207,29 +214,26 @@ def test_weather_service_down_answers_apology(closed_port_url: str) -> None:
 
 
 def test_weather_service_too_slow_answers_success_and_the_apology_later(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, weather: FakeService
 ) -> None:
     monkeypatch.setattr(routes, "HANDLER_BUDGET_SECONDS", 0.8)
-    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never answers
+    weather.delay = 30  # its catalogue answers at once, its answers never in time
     settings = GatewaySettings(
-        weather_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
+        weather_url=weather.url,
         accounts_url=free_port_url(),
         wechat_accounts=ACCOUNTS,
         wechat_late_reply_seconds=2.0,
         shared=SharedSettings(env="dev"),
     )
-    try:
-        with TestClient(create_app(settings)) as client:
-            platform = RecordingPlatform()
-            client.app.state.wechat_late_replies.platform = platform
-            started = time.monotonic()
-            response = post(client, text_body("天气"))
-            assert (response.status_code, response.text) == (200, "success")
-            assert time.monotonic() - started < 1.5
-            # The handler gave up on the weather service within its late budget and apologised.
-            assert platform.wait_for(1, seconds=5) == [("dgtq", "o_citizen", text_message(APOLOGY))]
-    finally:
-        silent.close()
+    with TestClient(create_app(settings)) as client:
+        platform = RecordingPlatform()
+        gateway_state(client.app).late_replies.platform = platform
+        started = time.monotonic()
+        response = post(client, text_body("天气"))
+        assert (response.status_code, response.text) == (200, "success")
+        assert time.monotonic() - started < 1.5
+        # The answer gave up on the weather service within its late budget and apologised.
+        assert platform.wait_for(1, seconds=5) == [("dgtq", "o_citizen", text_message(APOLOGY))]
 
 
 @pytest.mark.parametrize(
@@ -287,7 +291,7 @@ def test_handler_past_its_budget_answers_success_and_replies_later_once(
     router.on_unmatched_text("dgtq", slow)
     client.app.dependency_overrides[routes.message_router] = lambda: router
     platform = RecordingPlatform()
-    client.app.state.wechat_late_replies.platform = platform
+    gateway_state(client.app).late_replies.platform = platform
     monkeypatch.setattr(routes, "HANDLER_BUDGET_SECONDS", 0.1)
     body = text_body("你好")
     # The first delivery, and WeChat's retry while the handler is still at work.

@@ -21,7 +21,7 @@ from gateway.wechat.replies import Reply, TextReply
 from gateway.wechat.router import Context
 from servicekit.cli import run_service_cli
 from servicekit.settings import SharedSettings
-from servicekit.wechat_crypto import (
+from wechat.crypto import (
     DecryptError,
     InvalidAesKey,
     InvalidAppId,

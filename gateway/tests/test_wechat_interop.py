@@ -26,6 +26,7 @@ from wechatpy.utils import WeChatSigner
 
 from gateway.main import create_app
 from gateway.settings import GatewaySettings, WechatAccount
+from gateway.state import gateway_state
 from gateway.wechat import routes
 from gateway.wechat.dedup import DedupStore
 from gateway.wechat.messages import (
@@ -465,7 +466,7 @@ async def _three_at_once(apps: list[FastAPI], spy: Spy, peer: WeChatPeer, xml: s
 
     spy.before_answer = until_both_wait
     for app in apps:
-        counting(app.state.wechat_dedup)
+        counting(gateway_state(app).wechat_dedup)
     clients = [
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
         for app in apps

@@ -1,6 +1,6 @@
 """Answers that miss the passive reply's deadline: `success` in time, then the real answer as a
-customer-service message. End to end with the real accounts registry, a real socialsec whose
-office lookups take 6 s, and the sandbox as the WeChat platform; and `LateReplies` on its own."""
+customer-service message. End to end with a fake registry, a fake socialsec whose answers take
+6 s, and the sandbox as the WeChat platform; and `LateReplies` on its own."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import itertools
 import logging
 import secrets
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import pytest
@@ -23,52 +22,15 @@ from gateway.settings import GatewaySettings, WechatAccount
 from gateway.wechat.late import LateReplies
 from gateway.wechat.replies import Article, NewsReply, Reply, TextReply
 from servicekit.settings import SharedSettings
-from servicekit.testing import free_port, serve_seeded_service
-from servicekit.wechat_crypto import sign
-from socialsec.main import create_app as create_socialsec_app
-from socialsec.seed import seed as seed_socialsec
-from socialsec.settings import SocialsecSettings
+from servicekit.testing import free_port
+from wechat.crypto import sign
+
+if TYPE_CHECKING:
+    from conftest import FakeRegistry, FakeService
 
 UPSTREAM_SECONDS = 6.0
+OFFICE = "大朗镇社保分局电话：83106399"
 _msg_ids = itertools.count(8_100_000_000_000_000_000)
-
-
-class SlowOfficeLookups:
-    """The real socialsec behind a delay: each office lookup (`/v1/offices/{town}`) takes 6 s."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.lookups = 0
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/v1/offices/"):
-            self.lookups += 1
-            await asyncio.sleep(UPSTREAM_SECONDS)
-        await self.app(scope, receive, send)
-
-
-@dataclass
-class SlowSocialsec:
-    url: str
-    app: SlowOfficeLookups
-
-
-@pytest.fixture(scope="module")
-def slow_socialsec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlowSocialsec]:
-    made: list[SlowOfficeLookups] = []
-
-    def factory(url: str) -> SlowOfficeLookups:
-        settings = SocialsecSettings(database_url=url, shared=SharedSettings(env="dev"))
-        made.append(SlowOfficeLookups(create_socialsec_app(settings)))
-        return made[0]
-
-    with serve_seeded_service(
-        package="socialsec",
-        folder=tmp_path_factory.mktemp("socialsec"),
-        seed=seed_socialsec,
-        app_factory=factory,
-    ) as base:
-        yield SlowSocialsec(base, made[0])
 
 
 def callback(account: WechatAccount, openid: str, text: str, msg_id: int) -> dict[str, Any]:
@@ -95,15 +57,27 @@ def wait_for_inbox(sandbox: httpx.Client, citizen: str, seconds: float) -> list[
 
 
 def test_a_6_s_upstream_answers_success_in_time_and_the_real_answer_as_a_custom_message(
-    registry_url: str,
-    slow_socialsec: SlowSocialsec,
+    fake_registry: FakeRegistry,
+    fake_service: Callable[[str], FakeService],
     chat_sandbox_url: str,
     chat_accounts: list[WechatAccount],
 ) -> None:
     lxdl = next(a for a in chat_accounts if a.code == "lxdl")
+    rule = {
+        "position": 0,
+        "match": "regex",
+        "patterns": [r"社保.*(电话|号码)"],
+        "reply_type": "intent",
+        "intent": "socialsec.office_phone",
+        "params": {"town": "dalang"},
+    }
+    fake_registry.configs["lxdl"] = {"keyword_rules": [rule]}
+    socialsec = fake_service("socialsec")
+    socialsec.serves("office_phone", OFFICE)
+    socialsec.delay = UPSTREAM_SECONDS
     settings = GatewaySettings(
-        accounts_url=registry_url,
-        socialsec_url=slow_socialsec.url,
+        accounts_url=fake_registry.url,
+        socialsec_url=socialsec.url,
         weather_url=f"http://127.0.0.1:{free_port()}",
         wechat_api_base_url=chat_sandbox_url,
         wechat_accounts=chat_accounts,
@@ -115,8 +89,7 @@ def test_a_6_s_upstream_answers_success_in_time_and_the_real_answer_as_a_custom_
     ):
         # Following opens the 48 h window for customer-service messages.
         openid = sandbox.put("/sandbox/citizens/lisi/follows/lxdl").json()["openid"]
-        lookups_before = slow_socialsec.app.lookups
-        # 荔香大朗's keyword rule sends this to socialsec's office directory (dalang).
+        # 荔香大朗's keyword rule asks socialsec for the office phone of dalang.
         request = callback(lxdl, openid, "要办社保，可是不知道电话咋办。", next(_msg_ids))
         started = time.monotonic()
         response = client.post("/wechat/lxdl", **request)
@@ -129,8 +102,8 @@ def test_a_6_s_upstream_answers_success_in_time_and_the_real_answer_as_a_custom_
         [item] = wait_for_inbox(sandbox, "lisi", seconds=UPSTREAM_SECONDS + 5)
         assert (item["kind"], item["account"], item["openid"]) == ("custom", "lxdl", openid)
         assert item["msgtype"] == "text"
-        assert "83106399" in item["content"]["content"] and "大朗" in item["content"]["content"]
-        assert slow_socialsec.app.lookups - lookups_before == 1
+        assert item["content"]["content"] == OFFICE
+        assert len(socialsec.asked) == 1
         stats = sandbox.get("/sandbox/stats").json()
         assert stats["api_calls"]["/cgi-bin/message/custom/send"] == 1
 

@@ -1,5 +1,5 @@
 """Menus published from the accounts registry: the conversion to WeChat's `menu/create` body, and
-syncs against the real registry and the sandbox (the background loop and the CLI command too)."""
+syncs against a fake registry and the sandbox (the background loop and the CLI command too)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -21,6 +21,9 @@ from gateway.upstreams import Upstreams
 from gateway.wechat.menus import InvalidMenu, MenuOutcome, MenuPublisher, wechat_menu
 from servicekit.settings import SharedSettings
 from servicekit.testing import free_port
+
+if TYPE_CHECKING:
+    from conftest import FakeRegistry
 
 # -- the conversion ------------------------------------------------------------------------------
 
@@ -104,8 +107,37 @@ def test_menus_that_cannot_be_published_are_refused(menu: dict[str, Any]) -> Non
 # -- syncing against the registry and the sandbox ------------------------------------------------
 
 CHAT_CODES = ("dgjj", "dgtq", "dgsb", "gxhk", "lxdl", "dgtj")
-# dgbj is in the registry without any chat configuration; gwtest is unknown to the registry.
+# dgbj is in the registry with a chat configuration but no menu; gwtest is unknown to it.
 NO_MENU_CODES = ("dgbj", "gwtest")
+
+
+def account_menu(code: str) -> dict[str, Any]:
+    """A menu of the account `code`, unlike any other account's."""
+    return {
+        "button": [
+            {"type": "click", "name": "今日天气", "key": f"{code.upper()}_TODAY"},
+            {
+                "name": "服务",
+                "sub_button": [
+                    {"type": "view", "name": "办事指南", "url": f"https://h5.example.cn/{code}"},
+                    {"type": "scancode_push", "name": "扫码", "key": f"{code.upper()}_SCAN"},
+                ],
+            },
+        ]
+    }
+
+
+@pytest.fixture
+def registry(fake_registry: FakeRegistry) -> FakeRegistry:
+    """The registry: a menu for each chat account; dgbj configured without one."""
+    fake_registry.configs = {code: {"menu": account_menu(code)} for code in CHAT_CODES}
+    fake_registry.configs["dgbj"] = {"welcome_text": "欢迎关注"}
+    return fake_registry
+
+
+@pytest.fixture
+def registry_url(registry: FakeRegistry) -> str:
+    return registry.url
 
 
 @pytest.fixture

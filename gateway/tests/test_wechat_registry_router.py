@@ -1,5 +1,5 @@
-"""Chat driven by the accounts registry, end to end: the real accounts, socialsec and weather
-services behind a gateway, and signed plaintext callbacks as WeChat sends them."""
+"""Chat driven by the accounts registry's chat configuration, end to end: a fake registry and
+fake answering services behind a gateway, and signed plaintext callbacks as WeChat sends them."""
 
 from __future__ import annotations
 
@@ -8,80 +8,124 @@ import itertools
 import secrets
 import time
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from defusedxml.ElementTree import fromstring
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
-from accounts.main import create_app as create_accounts_app
-from accounts.registry_seed import chat_configs, seed_chat_config, seed_registry
-from accounts.settings import AccountsSettings
 from gateway.main import create_app
 from gateway.settings import GatewaySettings, WechatAccount
-from gateway.wechat.chat_config import ChatConfig, ChatConfigs, KeywordRule
-from gateway.wechat.handlers.towns import Town, find_town
+from gateway.wechat.chat_config import GENERIC_HELP, INTENT, ChatConfig, ChatConfigs, KeywordRule
 from gateway.wechat.messages import to_message
 from gateway.wechat.replies import Article, NewsReply
 from servicekit.errors import UpstreamUnavailable
 from servicekit.settings import SharedSettings
-from servicekit.testing import serve_seeded_service
-from servicekit.wechat_crypto import sign
-from socialsec.main import create_app as create_socialsec_app
-from socialsec.seed import seed as seed_socialsec
-from socialsec.settings import SocialsecSettings
+from servicekit.testing import free_port
+from wechat.crypto import sign
 
-CHAT_ACCOUNTS = ("dgjj", "dgtq", "dgsb", "gxhk", "lxdl", "dgtj")
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from conftest import FakeRegistry, FakeService
+
+CHAT_ACCOUNTS = ("dgjj", "dgtq", "dgsb", "gxhk", "lxdl")
 ACCOUNTS = [WechatAccount(code=c, appid=f"wxtest0000{c}", token=f"tk-{c}") for c in CHAT_ACCOUNTS]
 _msg_ids = itertools.count(7_000_000_000_000_000_000)
+OFFICE = "大朗镇社保分局电话：83106399"
+FORECAST = "东莞市 12月3日（今天）：多云，15～23℃"
 
 
-def _registry_only(session: Session) -> str:
-    return "; ".join([seed_registry(session=session), seed_chat_config(session=session)])
+def rule(position: int, patterns: list[str], intent: str, **params: str) -> dict[str, Any]:
+    """A registry keyword rule (regex) answered by the service owning `intent`."""
+    return {
+        "position": position,
+        "match": "regex",
+        "patterns": patterns,
+        "reply_type": "intent",
+        "intent": intent,
+        "params": params,
+    }
 
 
-@pytest.fixture(scope="module")
-def accounts_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_seeded_service(
-        package="accounts",
-        folder=tmp_path_factory.mktemp("accounts"),
-        seed=_registry_only,
-        app_factory=lambda url: create_accounts_app(
-            AccountsSettings(database_url=url, shared=SharedSettings(env="dev"))
-        ),
-    ) as base:
-        yield base
+def text_rule(position: int, pattern: str, text: str) -> dict[str, Any]:
+    return {
+        "position": position,
+        "match": "contains",
+        "patterns": [pattern],
+        "reply_type": "text",
+        "reply_text": text,
+    }
 
 
-@pytest.fixture(scope="module")
-def socialsec_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_seeded_service(
-        package="socialsec",
-        folder=tmp_path_factory.mktemp("socialsec"),
-        seed=seed_socialsec,
-        app_factory=lambda url: create_socialsec_app(
-            SocialsecSettings(database_url=url, shared=SharedSettings(env="dev"))
-        ),
-    ) as base:
-        yield base
+CONFIGS: dict[str, dict[str, Any]] = {
+    "lxdl": {
+        "welcome_text": "欢迎关注荔香大朗！",
+        "menu": {
+            "button": [
+                {"type": "click", "name": "大朗天气", "key": "LXDL_WEATHER"},
+                {"type": "view", "name": "大朗资讯", "url": "https://example.org"},
+            ]
+        },
+        "keyword_rules": [
+            rule(0, [r"社保.*(电话|号码)"], "socialsec.office_phone", town="dalang"),
+            rule(1, ["LXDL_WEATHER", "大朗天气"], "weather.today", location="dalang"),
+            rule(2, ["天气"], "weather.today"),
+        ],
+    },
+    "dgtq": {"keyword_rules": [rule(0, ["天气|预报"], "weather.today")]},
+    "dgjj": {"keyword_rules": [rule(0, ["交罚款"], "traffic.fine_payment")]},
+    "gxhk": {
+        "welcome_text": "欢迎关注！",
+        "keyword_rules": [
+            text_rule(0, "你都知道啥", "我们传递正能量。"),
+            {
+                "position": 1,
+                "match": "exact",
+                "patterns": ["文章"],
+                "reply_type": "news",
+                "articles": [{"title": "好文", "url": "https://example.org/1"}],
+            },
+        ],
+    },
+    "dgsb": {
+        "keyword_rules": [
+            rule(0, ["公积金"], "socialsec.eligibility", rule="provident_fund"),
+            rule(1, ["(社保)?网点.*"], "socialsec.office_phone"),
+            rule(2, ["老人.*乘车"], "socialsec.eligibility", rule="free_bus"),
+        ]
+    },
+}
+
+
+@dataclass
+class Chat:
+    """A gateway over the fake registry and fake services."""
+
+    client: TestClient
+    registry: FakeRegistry
+    weather: FakeService
+    socialsec: FakeService
 
 
 @pytest.fixture
-def client(
-    accounts_url: str, socialsec_url: str, weather_url: str, traffic_url: str
-) -> Iterator[TestClient]:
+def chat(fake_registry: FakeRegistry, fake_service: Callable[[str], FakeService]) -> Iterator[Chat]:
+    fake_registry.configs.update(CONFIGS)
+    weather, socialsec, traffic = (fake_service(n) for n in ("weather", "socialsec", "traffic"))
+    weather.serves("today", FORECAST)
+    socialsec.serves("office_phone", OFFICE)
     settings = GatewaySettings(
-        accounts_url=accounts_url,
-        socialsec_url=socialsec_url,
-        weather_url=weather_url,
-        traffic_url=traffic_url,
+        accounts_url=fake_registry.url,
+        socialsec_url=socialsec.url,
+        weather_url=weather.url,
+        traffic_url=traffic.url,
         wechat_accounts=ACCOUNTS,
         shared=SharedSettings(env="dev"),
     )
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
+    with TestClient(create_app(settings)) as client:
+        yield Chat(client, fake_registry, weather, socialsec)
 
 
 def signed(account: str) -> dict[str, str]:
@@ -145,109 +189,74 @@ def text_of(response: httpx.Response) -> str:
 # -- acceptance ----------------------------------------------------------------------------------
 
 
-def test_lxdl_social_security_phone_through_the_keyword_rule(client: TestClient) -> None:
-    text = text_of(send_text(client, "lxdl", "要办社保，可是不知道电话咋办。"))
-    assert "83106399" in text and "大朗" in text
+def test_a_keyword_rule_asks_its_intent_with_the_rules_params(chat: Chat) -> None:
+    assert text_of(send_text(chat.client, "lxdl", "要办社保，可是不知道电话咋办。")) == OFFICE
+    [asked] = chat.socialsec.asked
+    assert (asked.name, asked.request.params) == ("office_phone", {"town": "dalang"})
+    assert asked.request.text == "要办社保，可是不知道电话咋办。"
+    assert not asked.request.menu_click
 
 
-def test_town_named_in_the_text_is_looked_up(client: TestClient) -> None:
-    text = text_of(send_text(client, "dgsb", "社保电话 大朗"))
-    assert "83106399" in text
-    assert "长安" in text_of(send_text(client, "dgsb", "长安的社保分局电话是多少"))
-    # No town named and none fixed by the rule: the citizen is asked which.
-    assert "镇街" in text_of(send_text(client, "dgsb", "社保电话"))
+def test_a_menu_click_asks_its_intent_as_a_click(chat: Chat) -> None:
+    assert text_of(click(chat.client, "lxdl", "LXDL_WEATHER")) == FORECAST
+    [asked] = chat.weather.asked
+    assert (asked.request.text, asked.request.menu_click) == ("LXDL_WEATHER", True)
+    assert asked.request.params == {"location": "dalang"}
 
 
-def follower_count(client: TestClient, accounts_url: str, code: str) -> int:
-    response = httpx.get(f"{accounts_url}/v1/accounts/{code}/followers")
-    assert response.status_code == 200, response.text
-    items = response.json()["items"]
-    return items[-1]["followers"] if items else 0
-
-
-def wait_for_count(client: TestClient, accounts_url: str, code: str, expected: int) -> int:
+def wait_for_events(registry: FakeRegistry, count: int) -> list[dict[str, Any]]:
     deadline = time.monotonic() + 5
-    while True:
-        count = follower_count(client, accounts_url, code)
-        if count == expected or time.monotonic() > deadline:
-            return count
+    while len(registry.follower_events) < count and time.monotonic() < deadline:
         time.sleep(0.05)
+    return registry.follower_events
 
 
-@pytest.mark.parametrize("code", CHAT_ACCOUNTS)
-def test_following_answers_the_welcome_and_counts_the_follower(
-    client: TestClient, accounts_url: str, code: str
-) -> None:
-    welcome = next(c["welcome_text"] for c in chat_configs() if c["account_code"] == code)
-    openid = f"o_follow_{code}"
-    before = follower_count(client, accounts_url, code)
-    response = post(client, code, {"MsgType": "event", "Event": "subscribe"}, openid=openid)
-    root = fromstring(response.content, forbid_dtd=True)
-    assert root.findtext("Content") == welcome
-    assert wait_for_count(client, accounts_url, code, before + 1) == before + 1
-    # Unfollowing: no reply, and the count goes back.
-    response = post(client, code, {"MsgType": "event", "Event": "unsubscribe"}, openid=openid)
+def test_following_answers_the_welcome_and_tells_the_registry(chat: Chat) -> None:
+    response = post(chat.client, "lxdl", {"MsgType": "event", "Event": "subscribe"})
+    assert fromstring(response.content, forbid_dtd=True).findtext("Content") == "欢迎关注荔香大朗！"
+    # Unfollowing: no reply, and the registry is told too.
+    response = post(chat.client, "lxdl", {"MsgType": "event", "Event": "unsubscribe"})
     assert response.text == "success"
-    assert wait_for_count(client, accounts_url, code, before) == before
+    events = wait_for_events(chat.registry, 2)
+    assert sorted((e["account_code"], e["openid"], e["event"]) for e in events) == [
+        ("lxdl", "o_citizen", "subscribe"),
+        ("lxdl", "o_citizen", "unsubscribe"),
+    ]
 
 
-def menu_keys() -> list[tuple[str, str]]:
-    keys = []
-    for config in chat_configs():
-        parsed = ChatConfig.from_json({**config, "keyword_rules": []})
-        keys += [(config["account_code"], key) for key in parsed.menu_keys()]
-    return keys
+def test_text_and_news_rules_answer_themselves_and_an_unserved_intent_is_coming_soon(
+    chat: Chat,
+) -> None:
+    assert text_of(send_text(chat.client, "gxhk", "你都知道啥")) == "我们传递正能量。"
+    assert reply(send_text(chat.client, "gxhk", "文章")) == ("news", "好文")
+    # No service answers traffic.fine_payment here: its keyword still answers politely.
+    assert "即将上线" in text_of(send_text(chat.client, "dgjj", "交罚款"))
 
 
-@pytest.mark.parametrize(("code", "key"), menu_keys())
-def test_each_menu_button_answers(client: TestClient, code: str, key: str) -> None:
-    _, text = reply(click(client, code, key))
-    assert text.strip()
-    assert "抱歉" not in text and "繁忙" not in text
-
-
-def test_dgtq_weather_keyword_answers_todays_forecast(client: TestClient) -> None:
-    text = text_of(send_text(client, "dgtq", "今天天气怎么样"))
-    assert text.startswith("东莞市 ") and "（今天）" in text.split("\n")[0]
-
-
-def test_lxdl_weather_is_dalangs(client: TestClient) -> None:
-    assert text_of(click(client, "lxdl", "LXDL_WEATHER")).startswith("大朗")
-
-
-def test_text_rule_and_coming_soon(client: TestClient) -> None:
-    assert "正能量" in text_of(send_text(client, "gxhk", "你都知道啥"))
-    # Fine payment is the next issue's: its keyword still answers politely.
-    assert "即将上线" in text_of(send_text(client, "dgjj", "交罚款"))
-
-
-def test_unmatched_text_answers_help_from_menu_and_rules(client: TestClient) -> None:
-    text = text_of(send_text(client, "lxdl", "你好"))
-    assert "“社保电话”" in text and "“大朗天气”" in text and "“天气”" in text
+def test_unmatched_text_answers_help_from_menu_and_rules(chat: Chat) -> None:
+    text = text_of(send_text(chat.client, "lxdl", "你好"))
+    assert "“大朗天气”" in text and "“天气”" in text
     assert "LXDL_" not in text
 
 
-def test_accounts_down_uses_builtin_config(weather_url: str, closed_port_url: str) -> None:
+def test_help_names_only_keywords_that_match_alone(chat: Chat) -> None:
+    text = text_of(send_text(chat.client, "dgsb", "你好"))
+    assert "“公积金”" in text and "网点" not in text and "乘车" not in text
+
+
+def test_accounts_down_uses_builtin_config(fake_service: Callable[[str], FakeService]) -> None:
+    weather = fake_service("weather")
+    weather.serves("today", FORECAST)
     settings = GatewaySettings(
-        accounts_url=closed_port_url,
-        weather_url=weather_url,
+        accounts_url=f"http://127.0.0.1:{free_port()}",
+        weather_url=weather.url,
         wechat_accounts=ACCOUNTS,
         shared=SharedSettings(env="dev"),
     )
     with TestClient(create_app(settings)) as client:
-        assert text_of(send_text(client, "dgtq", "天气")).startswith("东莞市 ")
-        assert text_of(send_text(client, "lxdl", "社保电话")).strip()
-
-
-@pytest.fixture
-def closed_port_url() -> str:
-    import socket
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return f"http://127.0.0.1:{port}"
+        assert text_of(send_text(client, "dgtq", "天气")) == FORECAST
+        assert text_of(send_text(client, "lxdl", "社保电话")) == GENERIC_HELP
+    assert [a.name for a in weather.asked] == ["today"]
 
 
 # -- units ---------------------------------------------------------------------------------------
@@ -278,14 +287,6 @@ def test_first_rule_by_position_wins() -> None:
     assert found is not None and found.position == 1
 
 
-def test_town_found_by_its_short_name() -> None:
-    towns = [Town("dalang", "大朗镇"), Town("dalingshan", "大岭山镇"), Town("songshanhu", "松山湖")]
-    assert find_town(towns, "社保电话 大朗") == towns[0]
-    assert find_town(towns, "大岭山镇社保") == towns[1]
-    assert find_town(towns, "松山湖的电话") == towns[2]
-    assert find_town(towns, "社保电话") is None
-
-
 def test_news_reply_xml() -> None:
     message = to_message(
         {"ToUserName": "gh_1", "FromUserName": "o_1", "CreateTime": "1", "MsgType": "text"}
@@ -301,11 +302,6 @@ def test_news_reply_xml() -> None:
         "https://x/1.jpg",
         "https://x/1",
     ]
-
-
-def test_help_names_only_keywords_that_match_alone(client: TestClient) -> None:
-    text = text_of(send_text(client, "dgsb", "你好"))
-    assert "“公积金”" in text and "“网点”" not in text and "“乘车”" not in text
 
 
 class FakeAccounts:
@@ -342,3 +338,19 @@ async def test_config_cache_single_flight_ttl_and_stale_fallback() -> None:
     upstream.fail = False
     assert (await configs.get("x")).welcome_text.startswith("v")
     assert (await configs.get("x")).welcome_text != "v1"
+
+
+def test_a_rule_naming_a_handler_is_read_as_an_intent() -> None:
+    legacy = KeywordRule.from_json(
+        {
+            "match": "exact",
+            "patterns": ["记分"],
+            "reply_type": "handler",
+            "handler": "traffic.points",
+        }
+    )
+    current = KeywordRule.from_json(
+        {"match": "exact", "patterns": ["记分"], "reply_type": "intent", "intent": "traffic.points"}
+    )
+    assert (legacy.reply_type, legacy.intent) == (INTENT, "traffic.points")
+    assert legacy == current

@@ -18,6 +18,8 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -34,8 +36,12 @@ from gateway.wechat.messages import ClickEvent, InboundMessage, TextMessage
 from gateway.wechat.replay import ALERT, MemoryReplayGuard, replay_ttl_seconds
 from gateway.wechat.replies import Reply, TextReply
 from gateway.wechat.router import Context
+from servicekit.answers import Answer, AnswerRequest
 from servicekit.settings import SharedSettings
-from servicekit.wechat_crypto import MessageCrypt, sign
+from wechat.crypto import MessageCrypt, sign
+
+if TYPE_CHECKING:
+    from conftest import FakeRegistry, FakeService
 
 OPENID = "oDGcitizen0000000000000001"
 OTHER_OPENID = "oDGcitizen0000000000000002"
@@ -341,36 +347,96 @@ def say(client: TestClient, account: WechatAccount, text: str) -> str:
     return fromstring(crypt.decrypt_reply(response.content)).findtext("Content") or ""
 
 
+PLATE = "违章 粤S12345 123456"
+PUBLIC = "粤S12345 近两年交通违法1条"
+
+
+def violations(request: AnswerRequest, citizen: str | None) -> Answer:
+    """traffic.violations: a plate's are public; the citizen's own need the citizen."""
+    if "粤S" in request.text:
+        return Answer(text=PUBLIC)
+    return Answer(needs_citizen=citizen is None, text=f"{citizen}的违法" if citizen else "")
+
+
+def keyword(position: int, word: str, intent: str) -> dict[str, Any]:
+    return {
+        "position": position,
+        "match": "regex",
+        "patterns": [word],
+        "reply_type": "intent",
+        "intent": intent,
+    }
+
+
+@dataclass
+class PersonalChat:
+    """A fake registry and fake traffic and socialsec answering personal and public intents."""
+
+    registry: FakeRegistry
+    traffic: FakeService
+    socialsec: FakeService
+
+    def settings(self, accounts: list[WechatAccount], **kw: Any) -> GatewaySettings:
+        """Production settings of a gateway over these fakes (development with `shared`)."""
+        urls = {
+            "accounts_url": self.registry.url,
+            "traffic_url": self.traffic.url,
+            "socialsec_url": self.socialsec.url,
+        }
+        if "shared" in kw:
+            settings = GatewaySettings(
+                wechat_accounts=accounts, wechat_api_base_url=free_port_url(), **urls, **kw
+            )
+        else:
+            settings = prod_settings(accounts, **urls)
+        for fake in (self.registry, self.traffic, self.socialsec):
+            fake.secret = settings.shared.internal_token_secret
+        return settings
+
+
+@pytest.fixture
+def personal_chat(
+    fake_registry: FakeRegistry, fake_service: Callable[[str], FakeService]
+) -> PersonalChat:
+    rules = [
+        keyword(0, "记分", "traffic.points"),
+        keyword(1, "违章", "traffic.violations"),
+        keyword(2, "余额", "socialsec.enquiry"),
+    ]
+    for code in ("dgjj", "dgsb"):
+        fake_registry.configs[code] = {"keyword_rules": rules}
+    traffic, socialsec = fake_service("traffic"), fake_service("socialsec")
+    traffic.serves("points", "记分", "required")
+    traffic.serves("violations", violations, "optional")
+    socialsec.serves("enquiry", "余额", "required")
+    return PersonalChat(fake_registry, traffic, socialsec)
+
+
 def test_outside_dev_a_plain_account_refuses_personal_answers_only(
-    registry_url: str, traffic_url: str, logs: Records
+    personal_chat: PersonalChat, logs: Records
 ) -> None:
     dgjj, dgsb, encrypted_dgtq = accounts = prod_accounts()
-    settings = prod_settings(accounts, accounts_url=registry_url, traffic_url=traffic_url)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(personal_chat.settings(accounts))) as client:
         assert say(client, dgjj, "记分") == PLAIN_MODE_REFUSAL.format(app="东莞交警应用")
         assert say(client, dgjj, "违章") == PLAIN_MODE_REFUSAL.format(app="东莞交警应用")
         assert say(client, dgsb, "余额") == PLAIN_MODE_REFUSAL.format(app="东莞社保应用")
         # A vehicle's violations by plate and VIN suffix are public: still answered.
-        assert say(client, dgjj, "违章 粤S12345 123456").startswith("粤S12345 近两年交通违法")
+        assert say(client, dgjj, PLATE) == PUBLIC
     assert [(r.account, r.records) for r in logs.alerts()] == [  # type: ignore[attr-defined]
         ("dgjj", "traffic"),
         ("dgjj", "traffic"),
         ("dgsb", "socialsec"),
     ]
+    # No citizen token ever left the gateway for a plain account.
+    asked = personal_chat.traffic.asked + personal_chat.socialsec.asked
+    assert [(a.name, a.citizen) for a in asked] == [("violations", None), ("violations", None)]
     # An encrypted account, and development, are not refused. The platform is down in both:
     # getting that far means the gate let the question through.
     dgjj = encrypted_dgtq.model_copy(update={"code": "dgjj"})
-    settings = prod_settings([dgjj], accounts_url=registry_url, traffic_url=traffic_url)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(personal_chat.settings([dgjj]))) as client:
         assert say(client, dgjj, "记分") == UNAVAILABLE
     plain = WechatAccount(code="dgjj", appid="wxdevtraffic0001", token="tk-dgjj")
-    settings = GatewaySettings(
-        wechat_accounts=[plain],
-        wechat_api_base_url=free_port_url(),
-        accounts_url=registry_url,
-        traffic_url=traffic_url,
-        shared=SharedSettings(env="dev"),
-    )
+    settings = personal_chat.settings([plain], shared=SharedSettings(env="dev"))
     with TestClient(create_app(settings)) as client:
         assert say(client, plain, "记分") == UNAVAILABLE
 

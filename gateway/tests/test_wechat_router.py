@@ -10,8 +10,8 @@ from gateway.wechat.router import Context, MessageRouter
 
 def context(code: str) -> Context:
     account = WechatAccount(code=code, appid=f"wx{code}", token="t")
-    request: Any = None  # the registry itself never touches the request
-    return Context(account=account, request=request, reply_deadline=0.0, work_deadline=0.0)
+    state: Any = None  # the registry itself never touches the gateway's state
+    return Context(account=account, state=state, reply_deadline=0.0, work_deadline=0.0)
 
 
 def message(msg_type: str, **fields: str) -> Any:

@@ -1,7 +1,7 @@
 """The callback signature (Tencent's published vector) and the replay window."""
 
 from gateway.wechat.signature import timestamp_is_fresh, verify_signature
-from servicekit.wechat_crypto import sign
+from wechat.crypto import sign
 
 VECTOR_SIGNATURE = "16120ec1b8dbb870f510d87ce6bc2463eae6ca1a"
 

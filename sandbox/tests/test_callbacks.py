@@ -14,7 +14,7 @@ from wechatpy.crypto import WeChatCrypto
 from sandbox import callbacks
 from sandbox.callbacks import InvalidReply, PassiveReply, read_reply
 from sandbox.state import Account
-from servicekit.wechat_crypto import MessageCrypt, sign
+from wechat.crypto import MessageCrypt, sign
 
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 OPENID = "oCitizen0000000000000000000"

@@ -23,7 +23,7 @@ from sandbox.settings import SandboxSettings
 from sandbox.state import SandboxState
 from servicekit.settings import SharedSettings
 from servicekit.testing import free_port, serve_in_thread
-from servicekit.wechat_crypto import MessageCrypt, sign
+from wechat.crypto import MessageCrypt, sign
 
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 TIMEOUT = 0.5

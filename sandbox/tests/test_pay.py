@@ -1,6 +1,6 @@
 """The WeChat Pay v3 simulator: signed API, orders, payer's page, notifications, refunds, bills.
 
-The merchant side here is written against `servicekit.wechatpay` (what traffic uses) and, as an
+The merchant side here is written against `wechat.pay` (what traffic uses) and, as an
 independent peer, against `wechatpayv3`: both must accept what the sandbox sends.
 """
 
@@ -27,11 +27,11 @@ from sandbox.clock import CHINA
 from sandbox.main import create_app
 from sandbox.pay.notify import RETRY_SCHEDULE_SECONDS
 from sandbox.settings import SandboxSettings
-from servicekit import wechatpay as wp
-from servicekit.demo_citizens import demo_citizen
 from servicekit.settings import SharedSettings
 from servicekit.testing import serve_in_thread
-from servicekit.wechatpay_dev import DevKeySet, ensure_dev_keys
+from wechat import pay as wp
+from wechat.demo_citizens import demo_citizen
+from wechat.pay_dev import DevKeySet, ensure_dev_keys
 
 SCALE = 0.0005  # the whole retry schedule (~25.5 h) in ~46 s; the first retries in ms
 
@@ -48,13 +48,13 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> DevKeySet:
 class Received:
     headers: dict[str, str]
     body: str
-    verified: str  # "ok" or why servicekit.wechatpay refused it
+    verified: str  # "ok" or why wechat.pay refused it
     plaintext: dict[str, Any] | None
 
 
 @dataclass
 class FakeMerchant:
-    """Verifies and decrypts what it receives with servicekit.wechatpay; answers `script` in
+    """Verifies and decrypts what it receives with wechat.pay; answers `script` in
     turn (then `default`)."""
 
     keys: DevKeySet

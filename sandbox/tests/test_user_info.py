@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from sandbox.state import SandboxState
-from servicekit.demo_citizens import demo_citizen
+from wechat.demo_citizens import demo_citizen
 
 Token = Callable[[str], str]
 Openid = Callable[[str, str], str]

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from sandbox.main import create_app
 from sandbox.settings import DEV_WECHAT_ACCOUNTS, SandboxSettings
-from servicekit.demo_citizens import DEMO_CITIZENS
 from servicekit.settings import SharedSettings
+from wechat.demo_citizens import DEMO_CITIZENS
 
 # Credentials fit for production (none published, each of WeChat's length).
 PROD_ACCOUNT = {

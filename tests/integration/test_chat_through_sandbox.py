@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from servicekit.wechat_dev import DEV_WECHAT_ACCOUNTS
+from wechat.dev import DEV_WECHAT_ACCOUNTS
 
 pytestmark = pytest.mark.integration
 

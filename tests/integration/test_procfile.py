@@ -14,7 +14,7 @@ import pytest
 
 from gateway.settings import SERVICES
 from servicekit.testing import free_port, wait_until
-from servicekit.wechatpay_dev import ensure_dev_keys
+from wechat.pay_dev import ensure_dev_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 

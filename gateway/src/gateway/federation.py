@@ -18,16 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, quote_from_bytes
 
-from fastapi import APIRouter
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from gateway.auth.citizens import citizen_authorization
-from gateway.auth.guard import Credentials
-from gateway.ratelimit import RateLimits, StrictPaths
-from gateway.settings import SERVICES, GatewaySettings
+from gateway.ratelimit import StrictPaths
+from gateway.settings import SERVICES
 from gateway.staff import staff_authorization
-from gateway.upstreams import Upstreams
+from gateway.state import GatewayState
 from servicekit.errors import NotFound, Problem
 
 PROXY_PATH = "/api/v1/{service}/{path:path}"
@@ -160,9 +158,11 @@ def _public_problem(
 
 
 class FederationProxy:
-    """The raw ASGI endpoint behind `PROXY_PATH`."""
+    """The raw ASGI endpoint behind `PROXY_PATH`, on the gateway's `state`."""
 
-    def __init__(self, services: tuple[str, ...] = SERVICES) -> None:
+    def __init__(self, state: GatewayState, services: tuple[str, ...] = SERVICES) -> None:
+        self.state = state
+        self.route_timeouts = RouteTimeouts(state.settings.route_timeouts)
         self.services = frozenset(services)
         self.raw_prefixes = {name: f"/api/v1/{name}/".encode() for name in services}
         self.labels = {name: RouteLabel(f"/api/v1/{name}/{{path}}") for name in services}
@@ -178,15 +178,14 @@ class FederationProxy:
         path: str = params["path"]
         if _is_internal(path):
             raise NotFound("未找到请求的资源。")
-        state = scope["app"].state
-        upstreams: Upstreams = state.upstreams
-        settings: GatewaySettings = state.settings
+        state = self.state
+        settings = state.settings
         method: str = scope["method"]
 
         headers, content_length, api_key, bearer, forwarded_for = self._request_headers(scope)
-        rate_limits: RateLimits | None = state.rate_limits
+        rate_limits = state.rate_limits
         client_key: str | None = None
-        credentials: Credentials = state.credentials
+        credentials = state.credentials
         if api_key is not None or bearer is not None:
             client = scope.get("client")
             address = credentials.addresses.resolve(client[0] if client else "", forwarded_for)
@@ -226,14 +225,13 @@ class FederationProxy:
         if body is None:
             return
 
-        route_timeouts: RouteTimeouts = state.route_timeouts
-        status, raw_headers, payload = await upstreams.forward(
+        status, raw_headers, payload = await state.upstreams.forward(
             service,
             method,
             self._target(scope, service, path),
             headers,
             body or None,
-            timeout=route_timeouts.budget(method, service, path),
+            timeout=self.route_timeouts.budget(method, service, path),
         )
         if status >= 400:
             payload = _public_problem(raw_headers, payload, scope["path"])
@@ -334,5 +332,6 @@ class FederationProxy:
         return headers
 
 
-router = APIRouter()
-router.routes.append(Route(PROXY_PATH, endpoint=FederationProxy(), include_in_schema=False))
+def proxy_route(state: GatewayState) -> Route:
+    """The proxy's route, forwarding through the upstreams and checks of `state`."""
+    return Route(PROXY_PATH, endpoint=FederationProxy(state), include_in_schema=False)

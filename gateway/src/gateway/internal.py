@@ -35,7 +35,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from gateway.platform import PlatformClient, PlatformError, mpnews_message
+from gateway.platform import PlatformError, mpnews_message
+from gateway.state import StateDep, gateway_state, install_state
 from gateway.wechat.body import BodyTooLarge, read_capped_body
 from servicekit.app import create_service_app
 from servicekit.errors import PROBLEM_JSON, Forbidden, NotFound, Problem
@@ -61,10 +62,10 @@ class PayloadTooLarge(Problem):
     status, title = 413, "Content Too Large"
 
 
-def internal_caller(request: Request) -> Identity:
+def internal_caller(request: Request, state: StateDep) -> Identity:
     """The calling service: a valid service token naming one of `GATEWAY_INTERNAL_CALLERS`."""
     identity = current_identity(request)  # 401 without a valid token addressed to the gateway
-    allowed = request.app.state.settings.internal_callers
+    allowed = state.settings.internal_callers
     if identity.kind != "service" or identity.issuer not in allowed:
         raise Forbidden("此接口仅供内部服务调用。")
     return identity
@@ -172,10 +173,10 @@ def _platform_refused(request: Request, account: str, exc: PlatformError) -> JSO
 
 @router.post("/wechat/{account_code}/mass-news", response_model=MassNewsOut)
 async def mass_news(
-    account_code: str, request: Request, caller: CallerDep
+    account_code: str, request: Request, caller: CallerDep, state: StateDep
 ) -> MassNewsOut | JSONResponse:
     """Mass-send one article (title, text, picture) to all followers of the account."""
-    platform: PlatformClient = request.app.state.platform
+    platform = state.platform
     if account_code not in platform.accounts:
         raise NotFound(f"网关未配置公众号 {account_code}。")
     body = await _read_body(request)
@@ -214,15 +215,16 @@ async def mass_news(
 
 
 def create_internal_app(public: FastAPI) -> FastAPI:
-    """The internal listener's app: `/internal/...` (with health and metrics) on the settings and
-    the platform client of the public app `public`.
+    """The internal listener's app: `/internal/...` (with health and metrics) on the state of the
+    public app `public` (one settings object, one platform client).
 
     It has no lifespan of its own: the public app's starts and closes the shared platform client,
     so it is served only while that lifespan runs, in the same event loop
     (`gateway.listeners.GatewayListeners`).
     """
+    state = gateway_state(public)
     app = create_service_app(
-        public.state.settings, title="guanwei gateway: internal routes", routers=[router]
+        state.settings, title="guanwei gateway: internal routes", routers=[router]
     )
-    app.state.platform = public.state.platform
+    install_state(app, state)
     return app

@@ -19,12 +19,13 @@ from gateway.ratelimit import ClientAddress, RateLimits, StrictPaths, Tier, crea
 from gateway.readiness import UpstreamReadiness
 from gateway.settings import GatewaySettings
 from gateway.staff import StaffKeys
+from gateway.state import GatewayState, install_state
 from gateway.upstreams import Upstreams
 from gateway.wechat import routes as wechat_routes
+from gateway.wechat.answers import ChatAnswers
 from gateway.wechat.chat_config import ChatConfigs
 from gateway.wechat.citizens import ChatCitizens, plain_mode_accounts, warn_plain_mode_accounts
 from gateway.wechat.dedup import create_dedup_store
-from gateway.wechat.handlers.towns import TownDirectory
 from gateway.wechat.late import LateReplies
 from gateway.wechat.menus import MenuPublisher
 from gateway.wechat.replay import create_replay_guard
@@ -78,37 +79,49 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     platform = PlatformClient(
         settings.wechat_api_base_url, settings.wechat_accounts, redis_url=settings.redis_url
     )
-    late_replies = LateReplies(platform)
-    menus = MenuPublisher(upstreams, platform, [a.code for a in settings.wechat_accounts])
+    citizens = ChatCitizens(
+        platform,
+        upstreams,
+        secret=settings.shared.internal_token_secret,
+        citizen_ttl=settings.wechat_citizen_ttl_seconds,
+        consent_rule=settings.wechat_personal_consent,
+        no_personal_answers=plain_mode_accounts(settings),
+    )
+    state = GatewayState(
+        settings=settings,
+        upstreams=upstreams,
+        rate_limits=rate_limits,
+        credentials=credentials,
+        platform=platform,
+        openapi=openapi,
+        wechat_dedup=wechat_dedup,
+        wechat_replay=wechat_replay,
+        late_replies=LateReplies(platform),
+        chat_configs=ChatConfigs(upstreams, ttl=settings.wechat_config_ttl_seconds),
+        citizens=citizens,
+        answers=ChatAnswers(
+            upstreams,
+            citizens,
+            secret=settings.shared.internal_token_secret,
+            ttl=settings.wechat_config_ttl_seconds,
+            public_base_url=settings.public_base_url,
+        ),
+        menus=MenuPublisher(upstreams, platform, [a.code for a in settings.wechat_accounts]),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await upstreams.start()
-        await wechat_dedup.start()
-        await wechat_replay.start()
-        warn_plain_mode_accounts(settings)
-        if rate_limits is not None:
-            await rate_limits.limiter.start()
-        await credentials.store.start()
-        await platform.start()
-        menu_sync = None
-        if settings.wechat_menu_sync_seconds > 0:
-            menu_sync = asyncio.create_task(menus.run(settings.wechat_menu_sync_seconds))
-        try:
-            yield
-        finally:
-            if menu_sync is not None:
-                menu_sync.cancel()
-                await asyncio.gather(menu_sync, return_exceptions=True)
-            # Before the clients close: late answers still being sent need them.
-            await late_replies.close()
-            await platform.close()
-            await credentials.store.close()
-            if rate_limits is not None:
-                await rate_limits.limiter.close()
-            await wechat_replay.close()
-            await wechat_dedup.close()
-            await upstreams.close()
+        async with state.running():
+            warn_plain_mode_accounts(settings)
+            menu_sync = None
+            if settings.wechat_menu_sync_seconds > 0:
+                menu_sync = asyncio.create_task(state.menus.run(settings.wechat_menu_sync_seconds))
+            try:
+                yield
+            finally:
+                if menu_sync is not None:
+                    menu_sync.cancel()
+                    await asyncio.gather(menu_sync, return_exceptions=True)
 
     app = create_service_app(
         settings,
@@ -119,28 +132,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         # The proxy's raw route goes ahead of all others rather than through include_router;
         # only the sign-in and sign-out routes precede it, so /api/v1/auth/... is not taken for a
         # service.
-        routes=[*signin.router.routes, *signout.router.routes, *federation.router.routes],
+        routes=[*signin.router.routes, *signout.router.routes, federation.proxy_route(state)],
         readiness=readiness.checks(),
         lifespan=lifespan,
         openapi=openapi.document,
+        collectors=[CircuitMetrics(upstreams.breakers)],
     )
-    app.state.upstreams = upstreams
-    app.state.route_timeouts = federation.RouteTimeouts(settings.route_timeouts)
-    app.state.metrics.registry.register(CircuitMetrics(upstreams.breakers))
-    app.state.wechat_dedup = wechat_dedup
-    app.state.wechat_replay = wechat_replay
-    app.state.rate_limits = rate_limits
-    app.state.credentials = credentials
-    app.state.wechat_chat_configs = ChatConfigs(upstreams, ttl=settings.wechat_config_ttl_seconds)
-    app.state.wechat_towns = TownDirectory(upstreams)
-    app.state.platform = platform
-    app.state.wechat_citizens = ChatCitizens(
-        platform,
-        upstreams,
-        secret=settings.shared.internal_token_secret,
-        citizen_ttl=settings.wechat_citizen_ttl_seconds,
-        consent_rule=settings.wechat_personal_consent,
-        no_personal_answers=plain_mode_accounts(settings),
-    )
-    app.state.wechat_late_replies = late_replies
+    install_state(app, state)
     return app

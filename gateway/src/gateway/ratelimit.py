@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 import redis.asyncio as redis
 
+from gateway.redis_client import RedisBacked
 from servicekit.errors import Problem
 
 log = logging.getLogger("gateway.ratelimit")
 
 REDIS_PREFIX = "gateway:ratelimit:"
-REDIS_TIMEOUT_SECONDS = 1.0
 TOO_MANY_DETAIL = "请求过于频繁，请稍后再试。"
 
 
@@ -192,40 +192,23 @@ def _hashed(client: str) -> str:
     return hashlib.blake2b(client.encode(), digest_size=12).hexdigest()
 
 
-class RedisRateLimiter(RateLimiter):
+class RedisRateLimiter(RedisBacked, RateLimiter):
     """Counters shared by every gateway replica: INCR and EXPIRE in one MULTI/EXEC round trip."""
 
     def __init__(self, url: str, clock: Callable[[], float] = time.time) -> None:
         super().__init__(clock)
-        self._url = url
-        self._redis: redis.Redis | None = None
-
-    async def start(self) -> None:
-        """Create the client (it connects on first use, in this event loop)."""
-        self._redis = redis.Redis.from_url(
-            self._url,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-        )
-
-    async def close(self) -> None:
-        """Close the client's connections."""
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
+        self._connect_to(url, purpose="rate limiter")
 
     async def hit(self, client: str, tiers: tuple[Tier, ...]) -> int | None:
         """Count one request of `client` in each tier: None if allowed, else Retry-After seconds.
 
         None as well when Redis cannot be reached in time (logged): the request goes through.
         """
-        if self._redis is None:
-            raise RuntimeError("the rate limiter is not started")
         now = self.clock()
         digest = _hashed(client)
         windows = [window_of(now, tier.window_seconds) for tier in tiers]
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
+            async with self._client.pipeline(transaction=True) as pipe:
                 for tier, (number, _) in zip(tiers, windows, strict=True):
                     key = f"{REDIS_PREFIX}{tier.name}:{number}:{digest}"
                     # The key names its window, so the TTL only has to outlive it.

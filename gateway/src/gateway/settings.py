@@ -6,10 +6,8 @@ import ipaddress
 from typing import ClassVar, Literal
 
 from pydantic import (
-    BaseModel,
     Field,
     PositiveFloat,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -21,8 +19,8 @@ from servicekit.settings import (
     refuse_weak_secret,
     refuse_weak_wechat_account,
 )
-from servicekit.wechat_crypto import InvalidAesKey, aes_key
-from servicekit.wechat_dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
+from wechat.accounts import WechatAccount
+from wechat.dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
 
 SERVICES = ("accounts", "traffic", "weather", "socialsec")
 ROUTE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -32,34 +30,6 @@ DEFAULT_ROUTE_TIMEOUTS = {
     "POST traffic decisions/*/payments": 25.0,
     "POST traffic payments/*/refunds": 25.0,
 }
-
-
-class WechatAccount(BaseModel):
-    """One official account the gateway answers for (an item of `GATEWAY_WECHAT_ACCOUNTS`)."""
-
-    code: str
-    appid: str
-    token: str
-    encoding_aes_key: str = ""
-    app_secret: str = ""
-    mode: Literal["plain", "compatible", "safe"] = "plain"
-
-    @field_validator("encoding_aes_key")
-    @classmethod
-    def _valid_aes_key(cls, value: str, info: ValidationInfo) -> str:
-        # A bad key would only surface at the first encrypted callback; refuse it at start-up.
-        if value:
-            try:
-                aes_key(value)
-            except InvalidAesKey as exc:
-                raise ValueError(f"account {info.data.get('code')}: {exc}") from None
-        return value
-
-    @model_validator(mode="after")
-    def _key_for_encrypted_modes(self) -> WechatAccount:
-        if self.mode != "plain" and not self.encoding_aes_key:
-            raise ValueError(f"account {self.code}: mode {self.mode} needs an encoding_aes_key")
-        return self
 
 
 DEV_WECHAT_ACCOUNTS = [WechatAccount(**account) for account in DEV_ACCOUNT_SETTINGS]
@@ -300,14 +270,7 @@ class GatewaySettings(ServiceSettings):
         if self.auth_token_secret:
             refuse_weak_secret("GATEWAY_AUTH_TOKEN_SECRET", self.auth_token_secret)
         for account in self.wechat_accounts:
-            refuse_weak_wechat_account(
-                "GATEWAY_WECHAT_ACCOUNTS",
-                account.code,
-                appid=account.appid,
-                token=account.token,
-                encoding_aes_key=account.encoding_aes_key,
-                app_secret=account.app_secret,
-            )
+            refuse_weak_wechat_account("GATEWAY_WECHAT_ACCOUNTS", account)
         return self
 
     @model_validator(mode="after")

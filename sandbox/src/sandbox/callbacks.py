@@ -21,8 +21,8 @@ from defusedxml.ElementTree import fromstring
 
 from sandbox.conversation import FAILURE_NOTICE, ChatEntry
 from sandbox.state import Account, SandboxState
-from servicekit.demo_citizens import DemoCitizen
-from servicekit.wechat_crypto import CryptoError, MessageCrypt, sign
+from wechat.crypto import CryptoError, MessageCrypt, sign
+from wechat.demo_citizens import DemoCitizen
 
 Value = str | int | float
 NO_REPLY = b"success"

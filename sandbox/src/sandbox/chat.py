@@ -19,9 +19,9 @@ from sandbox.callbacks import Callback
 from sandbox.conversation import ChatEntry, Direction, EntryKind
 from sandbox.introspection import StateDep, account_or_404, citizen_or_404
 from sandbox.state import Account, SandboxState
-from servicekit.demo_citizens import DemoCitizen
 from servicekit.deps import Page, PageDep
 from servicekit.errors import Conflict
+from wechat.demo_citizens import DemoCitizen
 
 router = APIRouter(prefix="/sandbox", tags=["模拟平台（测试与演示）"])
 

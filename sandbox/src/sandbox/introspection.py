@@ -16,9 +16,9 @@ from pydantic import BaseModel, Field
 
 from sandbox import callbacks
 from sandbox.state import Account, DeliveryKind, InboxMessage, MassSend, SandboxState
-from servicekit.demo_citizens import DemoCitizen
 from servicekit.deps import Page, PageDep
 from servicekit.errors import Conflict, NotFound
+from wechat.demo_citizens import DemoCitizen
 
 router = APIRouter(prefix="/sandbox", tags=["模拟平台（测试与演示）"])
 

@@ -1,4 +1,5 @@
-"""Custom menu validation with WeChat's limits and error codes (the limits are settings)."""
+"""Custom menu validation with WeChat's limits and error codes (the limits are settings whose
+defaults are `wechat.menus`)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,7 @@ from typing import Any
 from sandbox import errcodes
 from sandbox.errcodes import WechatError
 from sandbox.settings import SandboxSettings
-
-# What each button type must carry besides its name.
-_REQUIRED = {
-    "click": ("key",),
-    "scancode_push": ("key",),
-    "scancode_waitmsg": ("key",),
-    "pic_sysphoto": ("key",),
-    "pic_photo_or_album": ("key",),
-    "pic_weixin": ("key",),
-    "location_select": ("key",),
-    "view": ("url",),
-    "miniprogram": ("url", "appid", "pagepath"),
-    "media_id": ("media_id",),
-    "view_limited": ("media_id",),
-}
+from wechat.menus import FIELDS_BY_TYPE
 
 
 @dataclass(frozen=True)
@@ -91,9 +78,9 @@ def _check_name(button: dict[str, Any], level: _Level) -> None:
 
 def _check_action(button: dict[str, Any], level: _Level, settings: SandboxSettings) -> None:
     kind = button.get("type")
-    if kind not in _REQUIRED:
+    if kind not in FIELDS_BY_TYPE:
         raise WechatError(level.type_code, f"invalid {level.label} type")
-    for name in _REQUIRED[kind]:
+    for name in FIELDS_BY_TYPE[kind]:
         size = _byte_length(button.get(name))
         if name == "key" and not 1 <= size <= settings.menu_key_max_bytes:
             raise WechatError(level.key_code, f"invalid {level.label} key size")

@@ -17,7 +17,7 @@ from sandbox import errcodes
 from sandbox.errcodes import WechatError, ok
 from sandbox.menus import validate_menu
 from sandbox.state import Account, MassSend, Media, MediaKind, SandboxState
-from servicekit.demo_citizens import DemoCitizen
+from wechat.demo_citizens import DemoCitizen
 
 router = APIRouter(tags=["微信公众平台接口（模拟）"])
 

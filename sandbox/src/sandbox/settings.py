@@ -14,21 +14,12 @@ from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, model_validat
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings, refuse_weak_wechat_account
-from servicekit.wechat_dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
-from servicekit.wechatpay_dev import ensure_dev_keys
+from wechat import menus
+from wechat.accounts import WechatAccount
+from wechat.dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
+from wechat.pay_dev import ensure_dev_keys
 
 AccountKind = Literal["subscription", "service"]
-
-
-class WechatAccount(BaseModel):
-    """One official account (an item of `GATEWAY_WECHAT_ACCOUNTS`, the shape of DESIGN §4)."""
-
-    code: str
-    appid: str
-    token: str
-    encoding_aes_key: str = ""
-    app_secret: str = ""
-    mode: Literal["plain", "compatible", "safe"] = "plain"
 
 
 class AccountProfile(BaseModel):
@@ -102,12 +93,12 @@ class SandboxSettings(ServiceSettings):
     service_mass_sends_per_follower_per_month: PositiveInt = 4
     oauth_code_ttl_seconds: PositiveInt = 300
     oauth_token_ttl_seconds: PositiveInt = 7200
-    menu_max_buttons: PositiveInt = 3
-    menu_max_sub_buttons: PositiveInt = 5
-    menu_name_max_bytes: PositiveInt = 16
-    menu_sub_name_max_bytes: PositiveInt = 60
-    menu_key_max_bytes: PositiveInt = 128
-    menu_url_max_bytes: PositiveInt = 1024
+    menu_max_buttons: PositiveInt = menus.MAX_BUTTONS
+    menu_max_sub_buttons: PositiveInt = menus.MAX_SUB_BUTTONS
+    menu_name_max_bytes: PositiveInt = menus.TOP_NAME_BYTES
+    menu_sub_name_max_bytes: PositiveInt = menus.SUB_NAME_BYTES
+    menu_key_max_bytes: PositiveInt = menus.KEY_BYTES
+    menu_url_max_bytes: PositiveInt = menus.URL_BYTES
     media_content_image_max_bytes: PositiveInt = Field(
         default=1024 * 1024, description="media/uploadimg: a picture for article content (jpg/png)"
     )
@@ -172,14 +163,7 @@ class SandboxSettings(ServiceSettings):
         elif self.shared.env != "dev":
             # The same accounts as the gateway's: refused on the same grounds.
             for account in self.wechat_accounts:
-                refuse_weak_wechat_account(
-                    "GATEWAY_WECHAT_ACCOUNTS",
-                    account.code,
-                    appid=account.appid,
-                    token=account.token,
-                    encoding_aes_key=account.encoding_aes_key,
-                    app_secret=account.app_secret,
-                )
+                refuse_weak_wechat_account("GATEWAY_WECHAT_ACCOUNTS", account)
         self._wechatpay_defaults()
         return self
 

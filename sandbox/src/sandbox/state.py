@@ -17,7 +17,7 @@ from sandbox.clock import Clock
 from sandbox.conversation import ChatEntry, Direction, EntryKind, summarize
 from sandbox.settings import AccountKind, SandboxSettings
 from sandbox.tokens import TokenRegistry
-from servicekit.demo_citizens import DEMO_CITIZENS, DemoCitizen
+from wechat.demo_citizens import DEMO_CITIZENS, DemoCitizen
 
 DeliveryKind = Literal["custom", "template", "mass"]
 # image / thumb: permanent material (add_material); content_image: a picture for article content

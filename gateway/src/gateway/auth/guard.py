@@ -31,13 +31,13 @@ import redis.asyncio as redis
 
 from gateway.auth.tokens import PublicToken, TokenExpired, verify_public_token
 from gateway.ratelimit import ClientAddress
+from gateway.redis_client import RedisBacked
 from gateway.staff import Staff, StaffKeys
 from servicekit.errors import Problem, TooManyRequests, Unauthorized, UpstreamUnavailable
 
 log = logging.getLogger("gateway.auth")
 
 REDIS_PREFIX = "gateway:auth:"
-REDIS_TIMEOUT_SECONDS = 1.0
 TOO_MANY_FAILURES = "登录凭证错误次数过多，请稍后再试。"
 CANNOT_CHECK = "暂时无法核验登录凭证，请稍后再试。"
 CANNOT_REVOKE = "暂时无法退出登录，请稍后再试。"
@@ -147,7 +147,7 @@ class MemoryGuardStore(GuardStore):
         self._revoked[jti] = until
 
 
-class RedisGuardStore(GuardStore):
+class RedisGuardStore(RedisBacked, GuardStore):
     """State shared by every gateway replica; each call is one round trip."""
 
     def __init__(
@@ -159,27 +159,7 @@ class RedisGuardStore(GuardStore):
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(limit=limit, window_seconds=window_seconds, clock=clock)
-        self._url = url
-        self._redis: redis.Redis | None = None
-
-    async def start(self) -> None:
-        """Create the client (it connects on first use, in this event loop)."""
-        self._redis = redis.Redis.from_url(
-            self._url,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-        )
-
-    async def close(self) -> None:
-        """Close the client's connections."""
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
-
-    def _client(self) -> redis.Redis:
-        if self._redis is None:
-            raise RuntimeError("the credential guard is not started")
-        return self._redis
+        self._connect_to(url, purpose="credential guard")
 
     async def admit(self, client: str, jti: str | None = None) -> Admission:
         """Whether `client` is blocked and, for a token, whether `jti` is revoked.
@@ -188,7 +168,7 @@ class RedisGuardStore(GuardStore):
         """
         key = f"{REDIS_PREFIX}fail:{_hashed(client)}"
         try:
-            async with self._client().pipeline(transaction=False) as pipe:
+            async with self._client.pipeline(transaction=False) as pipe:
                 pipe.get(key).ttl(key)
                 if jti is not None:
                     pipe.exists(f"{REDIS_PREFIX}revoked:{jti}")
@@ -207,7 +187,7 @@ class RedisGuardStore(GuardStore):
         """Count one failure of `client`: Retry-After seconds if it was blocked already."""
         key = f"{REDIS_PREFIX}fail:{_hashed(client)}"
         try:
-            async with self._client().pipeline(transaction=True) as pipe:
+            async with self._client.pipeline(transaction=True) as pipe:
                 # The window starts at the first failure; later ones leave its expiry alone.
                 pipe.set(key, 0, ex=self.window_seconds, nx=True).incr(key).ttl(key)
                 _, count, ttl = await pipe.execute()
@@ -221,7 +201,7 @@ class RedisGuardStore(GuardStore):
         """Refuse the token `jti` until the epoch second `until` (503 when Redis fails)."""
         seconds = _seconds_until(until, self.clock())
         try:
-            await self._client().set(f"{REDIS_PREFIX}revoked:{jti}", 1, ex=seconds)
+            await self._client.set(f"{REDIS_PREFIX}revoked:{jti}", 1, ex=seconds)
         except (redis.RedisError, OSError, TimeoutError) as exc:
             log.error("token not revoked, Redis failed: %s", exc)
             raise UpstreamUnavailable(CANNOT_REVOKE) from None

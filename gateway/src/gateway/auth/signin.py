@@ -37,7 +37,7 @@ from gateway.auth.tokens import (
     token_key,
 )
 from gateway.platform.errors import PlatformError, PlatformUnavailable
-from gateway.settings import GatewaySettings
+from gateway.state import GatewayState, StateDep
 from servicekit.errors import BadRequest, NotFound, UpstreamUnavailable, ValidationFailed
 
 log = logging.getLogger("gateway.auth")
@@ -90,13 +90,14 @@ def redirect_allowed(redirect: str, allowlist: list[str]) -> bool:
 )
 async def authorize(
     request: Request,
+    gateway: StateDep,
     account: str = Query(description="公众号代码，如 dgtq"),
     redirect: str | None = Query(
         default=None, description="登录后返回的应用地址；省略时回调以 JSON 返回令牌"
     ),
 ) -> Response:
     """Redirect to the platform's authorisation page with a `state` bound to this browser."""
-    settings: GatewaySettings = request.app.state.settings
+    settings = gateway.settings
     acc = settings.wechat_account(account)
     if acc is None:
         raise NotFound(f"未找到公众号 {account}。")
@@ -126,7 +127,7 @@ async def authorize(
     response.headers.update(NO_STORE)
     response.set_cookie(
         STATE_COOKIE,
-        seal_state(pending, key=state_key(request.app.state.internal_token_secret)),
+        seal_state(pending, key=state_key(gateway.internal_token_secret)),
         max_age=ttl,
         path=COOKIE_PATH,
         httponly=True,
@@ -147,12 +148,13 @@ async def authorize(
         400: {"description": "state 不符、缺失或过期；code 无效"},
     },
 )
-async def callback(request: Request, code: str = "", state: str = "") -> Response:
+async def callback(
+    request: Request, gateway: StateDep, code: str = "", state: str = ""
+) -> Response:
     """Check `state` against this browser's cookie, exchange `code` and issue a bearer token."""
-    app_state = request.app.state
-    settings: GatewaySettings = app_state.settings
+    settings = gateway.settings
     cookie = request.cookies.get(STATE_COOKIE, "")
-    pending = open_state(cookie, key=state_key(app_state.internal_token_secret)) if cookie else None
+    pending = open_state(cookie, key=state_key(gateway.internal_token_secret)) if cookie else None
     if pending is None or not state or not hmac.compare_digest(state, pending.state):
         raise BadRequest("登录请求无效或已过期，请从应用重新发起登录。")
     if not code:  # the citizen refused on the platform's page
@@ -161,7 +163,7 @@ async def callback(request: Request, code: str = "", state: str = "") -> Respons
         raise BadRequest("你已拒绝授权，未能登录。")
 
     try:
-        identity = await app_state.platform.oauth_exchange_code(pending.account, code)
+        identity = await gateway.platform.oauth_exchange_code(pending.account, code)
     except PlatformUnavailable as exc:
         log.warning("oauth code exchange for %s failed: %s", pending.account, exc)
         raise UpstreamUnavailable("微信平台暂时无法访问，请稍后再试。") from exc
@@ -169,11 +171,11 @@ async def callback(request: Request, code: str = "", state: str = "") -> Respons
         log.info("oauth code refused for %s: %s", pending.account, exc.errcode)
         raise BadRequest("微信授权码无效或已过期，请重新登录。") from exc
 
-    citizen_id = await _resolve_citizen(request, pending.account, identity.openid, identity.unionid)
+    citizen_id = await _resolve_citizen(gateway, pending.account, identity.openid, identity.unionid)
     ttl = settings.auth_token_ttl_seconds
     token = issue_public_token(
         key=token_key(
-            internal_secret=app_state.internal_token_secret,
+            internal_secret=gateway.internal_token_secret,
             configured=settings.auth_token_secret,
         ),
         citizen_id=citizen_id,
@@ -194,13 +196,14 @@ def _finish(location: str) -> Response:
     return response
 
 
-async def _resolve_citizen(request: Request, account: str, openid: str, unionid: str | None) -> str:
+async def _resolve_citizen(
+    state: GatewayState, account: str, openid: str, unionid: str | None
+) -> str:
     """The citizen_id accounts holds for this WeChat identity (created on first sight)."""
-    app_state = request.app.state
     try:
         return await resolve_citizen(
-            app_state.upstreams,
-            secret=app_state.internal_token_secret,
+            state.upstreams,
+            secret=state.internal_token_secret,
             account=account,
             openid=openid,
             unionid=unionid,

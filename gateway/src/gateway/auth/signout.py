@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.auth.guard import Credentials
+from gateway.state import StateDep
 from servicekit.errors import Unauthorized
 
 router = APIRouter(prefix="/api/v1/auth", tags=["登录"])
@@ -36,9 +37,9 @@ def _client_address(request: Request, credentials: Credentials) -> str:
         429: {"description": "该地址凭证错误次数过多，稍后再试"},
     },
 )
-async def signout(request: Request) -> Response:
+async def signout(request: Request, state: StateDep) -> Response:
     """Revoke the bearer token of this request until it would have expired."""
-    credentials: Credentials = request.app.state.credentials
+    credentials = state.credentials
     authorization = request.headers.get("authorization")
     if authorization is None:
         raise Unauthorized("请先登录。", headers={"WWW-Authenticate": "Bearer"})

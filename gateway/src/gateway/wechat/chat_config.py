@@ -8,7 +8,6 @@ short help text.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -18,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gateway.upstreams import Upstreams
+from gateway.wechat.flights import Flights
 from servicekit.errors import UpstreamUnavailable
 
 log = logging.getLogger("gateway.wechat.config")
@@ -30,6 +30,8 @@ MAX_HELP_KEYWORDS = 8
 # A pattern shown in help must be a plain word: no regex syntax, and not a menu key like WEATHER_X.
 _PLAIN_WORD = re.compile(r"^[\w\u4e00-\u9fff]{1,12}$")
 _MENU_KEY = re.compile(r"^[A-Z0-9_]+$")
+# The reply type of a rule answered by a service's intent.
+INTENT = "intent"
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,10 @@ class KeywordRule:
     position: int
     match: str  # exact | contains | regex
     patterns: tuple[str, ...]
-    reply_type: str  # text | news | handler
+    reply_type: str  # text | news | intent (formerly "handler")
     reply_text: str | None = None
     articles: tuple[dict[str, Any], ...] = ()
-    handler: str | None = None
+    intent: str | None = None  # `<service>.<name>`, answered by that service
     params: dict[str, str] = field(default_factory=dict)
 
     def matches(self, text: str) -> bool:
@@ -63,14 +65,16 @@ class KeywordRule:
     @classmethod
     def from_json(cls, rule: dict[str, Any]) -> KeywordRule:
         """A rule of the chat-config document."""
+        reply_type = str(rule.get("reply_type") or "")
         return cls(
             position=int(rule.get("position") or 0),
             match=str(rule.get("match") or ""),
             patterns=tuple(str(p) for p in rule.get("patterns") or ()),
-            reply_type=str(rule.get("reply_type") or ""),
+            reply_type=INTENT if reply_type == "handler" else reply_type,
             reply_text=rule.get("reply_text"),
             articles=tuple(rule.get("articles") or ()),
-            handler=rule.get("handler"),
+            # The registry named intents `handler` before they moved to the services.
+            intent=rule.get("intent") or rule.get("handler"),
             params={str(k): str(v) for k, v in (rule.get("params") or {}).items()},
         )
 
@@ -165,8 +169,8 @@ def builtin_config(account_code: str) -> ChatConfig:
             position=0,
             match="regex",
             patterns=("天气|预报",),
-            reply_type="handler",
-            handler="weather.today",
+            reply_type=INTENT,
+            intent="weather.today",
         )
         return ChatConfig("dgtq", keyword_rules=(rule,), builtin=True, help_text=DGTQ_HELP)
     return ChatConfig(account_code, builtin=True, help_text=GENERIC_HELP)
@@ -193,20 +197,14 @@ class ChatConfigs:
         self.ttl = ttl
         self.clock = clock
         self._entries: dict[str, _Entry] = {}
-        self._inflight: dict[str, asyncio.Task[ChatConfig]] = {}
+        self._flights: Flights[str, ChatConfig] = Flights()
 
     async def get(self, account_code: str, *, timeout: float = FETCH_TIMEOUT_SECONDS) -> ChatConfig:
         """The account's configuration: cached, fetched (once for all callers), or a fallback."""
         entry = self._entries.get(account_code)
         if entry is not None and self.clock() < entry.expires:
             return entry.config
-        task = self._inflight.get(account_code)
-        if task is None:
-            task = asyncio.create_task(self._refresh(account_code, timeout))
-            self._inflight[account_code] = task
-            task.add_done_callback(lambda _: self._inflight.pop(account_code, None))
-        # Shielded: a caller running out of time must not cancel the fetch the others wait for.
-        return await asyncio.shield(task)
+        return await self._flights.join(account_code, lambda: self._refresh(account_code, timeout))
 
     def invalidate(self, account_code: str | None = None) -> None:
         """Forget the cached configuration of one account, or of all."""

@@ -155,6 +155,10 @@ class ChatCitizens:
             citizen_ttl, clock=clock
         )
 
+    def gives_personal_answers(self, account: str) -> bool:
+        """Whether `account`'s chat may show a citizen's records (not in plain mode outside dev)."""
+        return account not in self.no_personal_answers
+
     async def unionid(self, account: str, openid: str, *, timeout: float) -> str | None:
         """The openid's unionid (None when the account has no open-platform owner)."""
         found, unionid = self._unionids.get((account, openid))
@@ -208,7 +212,7 @@ class ChatCitizens:
     ) -> ChatIdentity:
         """The citizen behind `openid`, with their consent for `service`'s records checked and
         the token to call it with; NotIdentified (with the answer to give) otherwise."""
-        if account in self.no_personal_answers:
+        if not self.gives_personal_answers(account):
             log.error(
                 "personal answer refused: the account runs in plain mode",
                 extra={"alert": ALERT, "account": account, "records": service},

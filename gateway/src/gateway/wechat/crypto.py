@@ -1,6 +1,6 @@
 """Safe-mode envelopes of the gateway's passive replies, on the shared message crypto.
 
-The cipher, signatures and Tencent's error codes are `servicekit.wechat_crypto` (the sandbox
+The cipher, signatures and Tencent's error codes are `wechat.crypto` (the sandbox
 plays WeChat with the same code); this adds the reply envelope the gateway writes and, for
 tests and peers, reads.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from gateway.wechat.messages import MalformedMessage, parse_xml
 from gateway.wechat.replies import cdata
-from servicekit.wechat_crypto import InvalidXml, MessageCrypt
+from wechat.crypto import InvalidXml, MessageCrypt
 
 
 class WXBizMsgCrypt(MessageCrypt):

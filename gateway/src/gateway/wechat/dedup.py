@@ -27,8 +27,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-import redis.asyncio as redis
-
+from gateway.redis_client import RedisBacked
 from gateway.wechat.messages import EventMessage, InboundMessage
 from gateway.wechat.replies import NO_REPLY
 
@@ -36,7 +35,6 @@ REDIS_PREFIX = "gateway:wechat:dedup:"
 # Redis value of a claimed key whose handling has not finished; a body never starts with NUL.
 _PENDING = b"\x00pending"
 REDIS_POLL_SECONDS = 0.05
-REDIS_TIMEOUT_SECONDS = 1.0
 
 
 def dedup_key(account_code: str, message: InboundMessage) -> str:
@@ -164,34 +162,13 @@ class MemoryDedupStore(DedupStore):
         return entry.body
 
 
-class RedisDedupStore(DedupStore):
+class RedisDedupStore(RedisBacked, DedupStore):
     """The store shared by every gateway worker, in Redis."""
 
     def __init__(self, url: str, ttl_seconds: float) -> None:
         super().__init__(ttl_seconds)
-        self._url = url
+        self._connect_to(url, purpose="de-duplication store")
         self._ttl_ms = max(1, round(ttl_seconds * 1000))
-        self._redis: redis.Redis | None = None
-
-    @property
-    def _client(self) -> redis.Redis:
-        if self._redis is None:
-            raise RuntimeError("the de-duplication store is not started")
-        return self._redis
-
-    async def start(self) -> None:
-        """Create the client (it connects on first use, in this event loop)."""
-        self._redis = redis.Redis.from_url(
-            self._url,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-        )
-
-    async def close(self) -> None:
-        """Close the client's connections."""
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
 
     async def claim(self, key: str) -> bool:
         """True for the first delivery of `key`, which must handle it and then `complete` it."""

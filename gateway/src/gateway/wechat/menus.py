@@ -33,25 +33,10 @@ from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
 from gateway.wechat.chat_config import fetch_chat_config
 from servicekit.errors import UpstreamTimeout, UpstreamUnavailable
+from wechat.menus import FIELDS_BY_TYPE
 
 log = logging.getLogger("gateway.wechat.menus")
 
-# The fields each leaf button type carries besides `type` and `name` (WeChat's menu/create).
-FIELDS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "click": ("key",),
-    "view": ("url",),
-    "miniprogram": ("url", "appid", "pagepath"),
-    "scancode_push": ("key",),
-    "scancode_waitmsg": ("key",),
-    "pic_sysphoto": ("key",),
-    "pic_photo_or_album": ("key",),
-    "pic_weixin": ("key",),
-    "location_select": ("key",),
-    "media_id": ("media_id",),
-    "view_limited": ("media_id",),
-    "article_id": ("article_id",),
-    "article_view_limited": ("article_id",),
-}
 REGISTRY_TIMEOUT_SECONDS = 5.0
 FIRST_SYNC_DELAY_SECONDS = 2.0
 RETRY_SECONDS = 5.0

@@ -5,7 +5,7 @@
 - unsubscribe: a follower event, no reply;
 - text (and a voice message's transcript): the first keyword rule that matches, by position;
 - click, scancode_*, pic_*, location_select: the rule matching the button's key like a text;
-- a rule answers its text, its articles, or a named handler (handlers/registry.py);
+- a rule answers its text, its articles, or an intent the owning service answers (answers.py);
 - text no rule matches: a short help built from the menu's buttons and the rules' keywords.
 """
 
@@ -15,8 +15,7 @@ import asyncio
 import json
 import logging
 
-from gateway.wechat.chat_config import ChatConfig, ChatConfigs, KeywordRule
-from gateway.wechat.handlers.registry import HandlerCall, run_handler
+from gateway.wechat.chat_config import INTENT, ChatConfig, KeywordRule
 from gateway.wechat.messages import (
     ClickEvent,
     InboundMessage,
@@ -38,16 +37,6 @@ FOLLOWER_EVENT_TIMEOUT_SECONDS = 5.0
 # Menu buttons whose event carries the button's key.
 KEYED_EVENTS = (ClickEvent, ScanCodeEvent, PicEvent, LocationSelectEvent)
 SORRY = "抱歉，暂时无法回答，请稍后再试。"
-
-
-def chat_configs(context: Context) -> ChatConfigs:
-    """The app's chat configuration cache (created on first use when the app has none)."""
-    state = context.request.app.state
-    configs = getattr(state, "wechat_chat_configs", None)
-    if configs is None:
-        ttl = float(getattr(state.settings, "wechat_config_ttl_seconds", 30.0))
-        configs = state.wechat_chat_configs = ChatConfigs(context.upstreams, ttl=ttl)
-    return configs
 
 
 class RegistryRouter:
@@ -82,7 +71,7 @@ class RegistryRouter:
 
     async def _config(self, context: Context) -> ChatConfig:
         timeout = min(1.0, max(0.1, context.remaining() / 4))
-        return await chat_configs(context).get(context.account.code, timeout=timeout)
+        return await context.state.chat_configs.get(context.account.code, timeout=timeout)
 
     async def _answer(
         self,
@@ -106,14 +95,15 @@ class RegistryRouter:
                     for a in rule.articles
                 )
             )
-        if rule.reply_type == "handler":
-            call = HandlerCall(context, message, text, dict(rule.params), config)
+        if rule.reply_type == INTENT:
             try:
-                return await run_handler(rule.handler, call)
+                return await context.answers.answer(
+                    context, message, text, rule.intent, rule.params
+                )
             except (asyncio.CancelledError, TimeoutError):
                 raise
             except Exception:
-                log.exception("chat handler %s failed", rule.handler)
+                log.exception("chat answer %s failed", rule.intent)
                 return TextReply(SORRY)
         log.warning("keyword rule %s of %s cannot answer", rule.position, config.account_code)
         return TextReply(config.help())
@@ -131,7 +121,7 @@ class RegistryRouter:
         event_key = getattr(message, "event_key", "")
         if event_key:
             payload["event_key"] = event_key[:128]
-        secret = context.request.app.state.internal_token_secret
+        secret = context.state.internal_token_secret
         task = asyncio.create_task(self._post_follower_event(context, payload, secret))
         self._background.add(task)
         task.add_done_callback(self._background.discard)

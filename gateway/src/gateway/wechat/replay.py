@@ -29,10 +29,9 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable
 
-import redis.asyncio as redis
+from gateway.redis_client import RedisBacked
 
 REDIS_PREFIX = "gateway:wechat:replay:"
-REDIS_TIMEOUT_SECONDS = 1.0
 # The `alert` field of the chat's alert log lines (replays, personal answers refused): someone
 # must look.
 ALERT = "wechat_alert"
@@ -105,34 +104,13 @@ class MemoryReplayGuard(ReplayGuard):
         return True
 
 
-class RedisReplayGuard(ReplayGuard):
+class RedisReplayGuard(RedisBacked, ReplayGuard):
     """The guard shared by every gateway worker, in Redis."""
 
     def __init__(self, url: str, ttl_seconds: float) -> None:
         super().__init__(ttl_seconds)
-        self._url = url
+        self._connect_to(url, purpose="replay guard")
         self._ttl_ms = max(1, round(ttl_seconds * 1000))
-        self._redis: redis.Redis | None = None
-
-    @property
-    def _client(self) -> redis.Redis:
-        if self._redis is None:
-            raise RuntimeError("the replay guard is not started")
-        return self._redis
-
-    async def start(self) -> None:
-        """Create the client (it connects on first use, in this event loop)."""
-        self._redis = redis.Redis.from_url(
-            self._url,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-        )
-
-    async def close(self) -> None:
-        """Close the client's connections."""
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
 
     async def bind(self, signature: str, message: str) -> bool:
         """Bind `signature` to `message` on its first use; False when it carried another one."""

@@ -12,17 +12,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from starlette.requests import Request
-
 from gateway.settings import WechatAccount
+from gateway.state import GatewayState
 from gateway.upstreams import Upstreams
+from gateway.wechat.answers import ChatAnswers
 from gateway.wechat.messages import InboundMessage, TextMessage
 from gateway.wechat.replies import Reply
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a handler may use: the account, the HTTP request, and the deadlines of its answer.
+    """What a handler may use: the account, the gateway's state (upstreams, chat configs,
+    citizens, answers, settings...), and the deadlines of its answer.
 
     Deadlines are event-loop times (loop.time()). The passive reply waits until `reply_deadline`;
     a handler still running then goes on in the background until `work_deadline`, and its answer
@@ -31,14 +32,19 @@ class Context:
     """
 
     account: WechatAccount
-    request: Request
+    state: GatewayState
     reply_deadline: float
     work_deadline: float
 
     @property
     def upstreams(self) -> Upstreams:
         """The gateway's pooled clients to the services."""
-        return self.request.app.state.upstreams
+        return self.state.upstreams
+
+    @property
+    def answers(self) -> ChatAnswers:
+        """The services' chat answers (intents of the keyword rules)."""
+        return self.state.answers
 
     def remaining(self) -> float:
         """Seconds left before the work deadline (never negative)."""

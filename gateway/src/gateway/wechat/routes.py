@@ -24,10 +24,10 @@ from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
 
 from gateway.settings import GatewaySettings, WechatAccount
+from gateway.state import StateDep
 from gateway.wechat.body import BodyTooLarge, read_capped_body
 from gateway.wechat.crypto import WXBizMsgCrypt
-from gateway.wechat.dedup import DedupStore, dedup_key, handle_once
-from gateway.wechat.late import LateReplies
+from gateway.wechat.dedup import dedup_key, handle_once
 from gateway.wechat.messages import (
     Fields,
     InboundMessage,
@@ -40,7 +40,7 @@ from gateway.wechat.replay import ALERT, ReplayGuard, signature_key
 from gateway.wechat.replies import NO_REPLY, Reply
 from gateway.wechat.router import Context, Dispatcher
 from gateway.wechat.signature import timestamp_is_fresh, verify_signature
-from servicekit.wechat_crypto import CryptoError, InvalidAppId, InvalidSignature
+from wechat.crypto import CryptoError, InvalidAppId, InvalidSignature
 
 log = logging.getLogger("gateway.wechat")
 
@@ -81,11 +81,6 @@ def _text(content: str, status_code: int = 200) -> PlainTextResponse:
     return PlainTextResponse(content, status_code=status_code)
 
 
-def _account(request: Request, code: str) -> WechatAccount | None:
-    settings: GatewaySettings = request.app.state.settings
-    return settings.wechat_account(code)
-
-
 def _signed(request: Request, account: WechatAccount) -> bool:
     query = request.query_params
     return verify_signature(
@@ -103,9 +98,9 @@ def _signed(request: Request, account: WechatAccount) -> bool:
     description="Query `signature`, `timestamp`, `nonce`, `echostr`; a valid signature echoes "
     "`echostr`.",
 )
-async def verify_url(account_code: str, request: Request) -> Response:
+async def verify_url(account_code: str, request: Request, state: StateDep) -> Response:
     """Answer WeChat's URL verification handshake."""
-    account = _account(request, account_code)
+    account = state.settings.wechat_account(account_code)
     if account is None:
         return _text("unknown account", 404)
     if not _signed(request, account):
@@ -141,10 +136,11 @@ class Inbound:
 async def receive(
     account_code: str,
     request: Request,
+    state: StateDep,
     routes: Annotated[Dispatcher, Depends(message_router)],
 ) -> Response:
     """Check, parse and route one callback; answer a passive reply or `success`."""
-    settings: GatewaySettings = request.app.state.settings
+    settings = state.settings
     account = settings.wechat_account(account_code)
     if account is None:
         return _text("unknown account", 404)
@@ -152,14 +148,14 @@ async def receive(
     try:
         inbound = await _checked(request, account, settings)
         key = dedup_key(account.code, inbound.message)
-        await _bound_to_its_message(request, account, key)
+        await _bound_to_its_message(request, state.wechat_replay, account, key)
     except Refused as refusal:
         log.warning("callback refused: %s", refusal, extra=extra)
         return _text(refusal.answer, refusal.status_code)
     now = asyncio.get_running_loop().time()
     context = Context(
         account,
-        request,
+        state,
         reply_deadline=now + HANDLER_BUDGET_SECONDS,
         work_deadline=now + settings.wechat_late_reply_seconds,
     )
@@ -172,8 +168,9 @@ async def receive(
         finally:
             if not answering.done():
                 # Past the deadline (or this request was cancelled): the answer goes out later.
-                late: LateReplies = request.app.state.wechat_late_replies
-                late.deliver_when_done(answering, account.code, inbound.message.from_user_name)
+                state.late_replies.deliver_when_done(
+                    answering, account.code, inbound.message.from_user_name
+                )
                 log.warning(
                     "handler passed its reply budget; answering success, replying later",
                     extra=extra,
@@ -182,10 +179,11 @@ async def receive(
             return NO_REPLY
         return _render(answering.result(), inbound)
 
-    store: DedupStore = request.app.state.wechat_dedup
     # A retry waits at most its own reply budget; by then the first delivery has stored its body
     # (`success` when its handler went past the reply deadline).
-    body = await handle_once(store, key, handle, wait_seconds=context.reply_remaining())
+    body = await handle_once(
+        state.wechat_dedup, key, handle, wait_seconds=context.reply_remaining()
+    )
     if body is None:
         log.warning("a retry's wait for the first delivery's reply ran out; answering success")
         body = NO_REPLY
@@ -251,7 +249,9 @@ def _decrypted(crypto: WXBizMsgCrypt, envelope: Fields, request: Request) -> Fie
         raise Refused(400, "invalid message", f"decrypted {exc}") from exc
 
 
-async def _bound_to_its_message(request: Request, account: WechatAccount, message: str) -> None:
+async def _bound_to_its_message(
+    request: Request, guard: ReplayGuard, account: WechatAccount, message: str
+) -> None:
     """Refuse a signed query already used for another message (see replay.py)."""
     query = request.query_params
     signature = signature_key(
@@ -260,7 +260,6 @@ async def _bound_to_its_message(request: Request, account: WechatAccount, messag
         query.get("nonce", ""),
         query.get("signature", ""),
     )
-    guard: ReplayGuard = request.app.state.wechat_replay
     if not await guard.bind(signature, message):
         # Keys only: the message's sender and content are personal data.
         log.error(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from servicekit.wechat_crypto import sign
+from wechat.crypto import sign
 
 
 def verify_signature(token: str, timestamp: str, nonce: str, signature: str) -> bool:

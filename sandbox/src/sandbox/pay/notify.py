@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sandbox.pay.knobs import Knobs
 from sandbox.pay.model import Attempt, Notification, new_notification_id, wechat_time
 from sandbox.pay.protocol import dumps
-from servicekit import wechatpay
+from wechat import pay as wechatpay
 
 log = logging.getLogger("sandbox.pay")
 

@@ -27,7 +27,8 @@ from sandbox.pay.errors import PayError
 from sandbox.pay.model import PAID_STATES, Order
 from sandbox.pay.store import PayState
 from sandbox.state import SandboxState
-from servicekit import wechatpay
+from servicekit.money import yuan
+from wechat import pay as wechatpay
 
 router = APIRouter(tags=["模拟微信支付（测试与演示）"])
 
@@ -38,10 +39,6 @@ _CSP = (
 )
 _HEADERS = {"Content-Security-Policy": _CSP, "X-Content-Type-Options": "nosniff"}
 _KEPT = ("appId", "timeStamp", "nonceStr", "package", "signType", "paySign", "return_url")
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 def _when(at: float) -> str:
@@ -105,7 +102,7 @@ def _render(request: Request, prepay_id: str, notice: str = "") -> HTMLResponse:
         order, valid = None, False
     if order is not None:
         values["description"] = escape(order.description)
-        values["amount"] = _yuan(order.total)
+        values["amount"] = yuan(order.total, grouped=False)
         rows = [
             ("付款人", _payer(sandbox, order)),
             ("商户订单号", order.out_trade_no),

@@ -27,7 +27,8 @@ from sandbox.pay.model import new_transaction_id as _new_transaction_id
 from sandbox.pay.notify import Notifier
 from sandbox.pay.protocol import refund_notification, transaction
 from sandbox.settings import SandboxSettings
-from servicekit import wechatpay
+from servicekit.money import yuan
+from wechat import pay as wechatpay
 
 FEE_RATE = Decimal("0.006")  # 0.60%, the common rate, shown in the bill
 
@@ -410,12 +411,12 @@ class PayState:
         lines.append(BILL_SUMMARY_HEADER)
         summary = [
             str(len(rows)),
-            _yuan(paid_total),
-            _yuan(refund_total),
+            yuan(paid_total, grouped=False),
+            yuan(refund_total, grouped=False),
             "0.00",
             f"{fee_total:.5f}",
-            _yuan(paid_total),
-            _yuan(refund_total),
+            yuan(paid_total, grouped=False),
+            yuan(refund_total, grouped=False),
         ]
         lines.append(",".join("`" + value for value in summary))
         return ("\r\n".join(lines) + "\r\n").encode()
@@ -436,11 +437,11 @@ class PayState:
             "REFUND" if refund else "SUCCESS",
             "OTHERS",
             order.currency,
-            "0.00" if refund else _yuan(order.total),
+            "0.00" if refund else yuan(order.total, grouped=False),
             "0.00",
             refund.refund_id if refund else "0",
             refund.out_refund_no if refund else "0",
-            _yuan(refund.refund) if refund else "0.00",
+            yuan(refund.refund, grouped=False) if refund else "0.00",
             "0.00",
             "ORIGINAL" if refund else "",
             refund.status if refund else "",
@@ -448,8 +449,8 @@ class PayState:
             order.attach or "",
             f"{fee:.5f}",
             "0.60%",
-            "0.00" if refund else _yuan(order.total),
-            _yuan(refund.refund) if refund else "0.00",
+            "0.00" if refund else yuan(order.total, grouped=False),
+            yuan(refund.refund, grouped=False) if refund else "0.00",
             "",
         ]
 
@@ -463,10 +464,6 @@ BILL_HEADER = (
 BILL_SUMMARY_HEADER = (
     "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
 )
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 def _fee(fen: int) -> Decimal:
