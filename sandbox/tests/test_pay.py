@@ -644,7 +644,8 @@ def test_delay_and_reorder(shop: Merchant, merchant: FakeMerchant) -> None:
     ]  # fmt: skip
 
     # Without an explicit release, the window lets them go by itself, newest first.
-    shop.client.put("/sandbox/pay/knobs", json={"reorder": True, "reorder_window_seconds": 0.3})
+    # A window long enough for both payments to be held even on a busy machine.
+    shop.client.put("/sandbox/pay/knobs", json={"reorder": True, "reorder_window_seconds": 2})
     for n in (5, 6):
         paid(shop, merchant, f"FINE2026000{n}")
     received = merchant.wait(6)
