@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 DGSB = "dgsb"
 LXDL = "lxdl"
-# The demo citizens' fixed identifiers (services/socialsec/src/socialsec/population.py).
+# The demo citizens' fixed identifiers (services/socialsec/src/socialsec/population_tables.py).
 UNMASKED = ("441900199001011231", "441900198505203523", "44190019950808064X", "S19950808")
 
 
