@@ -25,23 +25,25 @@ def publish_menus_command(settings: GatewaySettings) -> None:
         sys.exit(1)
 
 
+COMMANDS = {
+    "publish-menus": CliCommand(
+        help="publish each account's menu from the accounts registry (when changed)",
+        run=publish_menus_command,
+    )
+}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """The gateway's command line."""
+    # `serve` is looked up at each call: tests replace it so that nothing ever listens.
     run_service_cli(
-        package="gateway",
-        settings_factory=GatewaySettings,
-        app_factory=create_app,
-        seed=None,
-        default_port=8000,
+        "gateway",
+        GatewaySettings,
+        create_app,
         database=False,
         argv=argv,
         serve=serve,
-        extra_commands={
-            "publish-menus": CliCommand(
-                help="publish each account's menu from the accounts registry (when changed)",
-                run=publish_menus_command,
-            )
-        },
+        extra_commands=COMMANDS,
     )
 
 

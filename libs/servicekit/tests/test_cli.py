@@ -5,7 +5,7 @@ from typing import ClassVar
 import pytest
 from fastapi import FastAPI
 
-from servicekit.cli import CliCommand, run_service_cli
+from servicekit.cli import PORTS, CliCommand, run_service_cli
 from servicekit.settings import ServiceSettings, SharedSettings
 
 
@@ -17,33 +17,39 @@ def settings_factory() -> CliSettings:
     return CliSettings(database_url="sqlite://", shared=SharedSettings(env="dev"))
 
 
+@pytest.fixture(autouse=True)
+def clidemo_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`clidemo` is a part of the suite, serving on 8999 unless told otherwise."""
+    monkeypatch.setitem(PORTS, "clidemo", 8999)
+
+
 def no_app(_: ServiceSettings) -> FastAPI:
     raise AssertionError("serve must not run")
 
 
 def test_an_extra_command_runs_with_the_settings() -> None:
     seen: list[ServiceSettings] = []
+    commands = {"deliver-everything": CliCommand(help="demo", run=seen.append)}
     run_service_cli(
-        package="clidemo",
-        settings_factory=settings_factory,
-        app_factory=no_app,
-        seed=None,
-        default_port=8999,
-        database=False,
-        argv=["deliver-everything"],
-        extra_commands={"deliver-everything": CliCommand(help="demo", run=seen.append)},
+        "clidemo", settings_factory, no_app, argv=["deliver-everything"], extra_commands=commands
     )
     assert len(seen) == 1 and isinstance(seen[0], CliSettings)
 
 
 def test_without_extra_commands_they_are_unknown() -> None:
     with pytest.raises(SystemExit):
-        run_service_cli(
-            package="clidemo",
-            settings_factory=settings_factory,
-            app_factory=no_app,
-            seed=None,
-            default_port=8999,
-            database=False,
-            argv=["deliver-everything"],
-        )
+        run_service_cli("clidemo", settings_factory, no_app, argv=["deliver-everything"])
+
+
+def test_serve_listens_on_the_part_s_port_unless_told() -> None:
+    ports: list[int] = []
+
+    def serve(_: ServiceSettings, host: str, port: int) -> None:
+        ports.append(port)
+
+    run_service_cli("clidemo", settings_factory, no_app, argv=["serve"], serve=serve)
+    run_service_cli("clidemo", settings_factory, no_app, argv=["serve", "--port", "1"], serve=serve)
+    run_service_cli(
+        "clidemo", settings_factory, no_app, argv=["serve"], default_port=2, serve=serve
+    )
+    assert ports == [8999, 1, 2]

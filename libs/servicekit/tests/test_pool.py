@@ -17,6 +17,7 @@ from servicekit.db import DatabaseGate, make_engine
 from servicekit.deps import SessionDep
 from servicekit.errors import ServiceBusy
 from servicekit.settings import ServiceSettings, SharedSettings
+from servicekit.state import database_of
 
 
 class PoolSettings(ServiceSettings):
@@ -94,7 +95,7 @@ def test_an_exhausted_pool_is_a_503_problem_with_retry_after(busy_client: TestCl
 def test_sessions_wait_for_a_place_and_are_turned_away_when_none_frees(
     busy_client: TestClient,
 ) -> None:
-    gate = busy_client.app.state.db_gate
+    gate = database_of(busy_client.app).gate
     assert gate.size == 1 and busy_client.get("/one").json() == 1
 
     async def hold_the_only_place() -> None:

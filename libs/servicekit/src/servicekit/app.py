@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute
 
-from servicekit.db import DatabaseGate, make_engine
 from servicekit.docs import install_docs
 from servicekit.errors import install_error_handlers
 from servicekit.health import ReadinessCheck, database_check, install_health
@@ -19,10 +18,28 @@ from servicekit.logging import configure_logging
 from servicekit.metrics import Metrics, install_metrics
 from servicekit.middleware import RequestContextMiddleware
 from servicekit.settings import ServiceSettings
+from servicekit.state import Database, ServiceState, keep
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 OpenAPIProvider = Callable[[FastAPI], Awaitable[dict[str, Any]]]
 OPENAPI_URL = "/openapi.json"
+
+
+def _closing(state: ServiceState, lifespan: Lifespan | None) -> Lifespan:
+    """The app's lifespan: `lifespan` (if any), then the database's connections closed."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    yield
+        finally:
+            state.close()
+
+    return run
 
 
 def create_service_app(
@@ -41,8 +58,8 @@ def create_service_app(
 ) -> FastAPI:
     """Build an app with errors, health, metrics, docs, request ids and JSON logs installed.
 
-    With `package`, the app owns a database: an engine on `settings.database_url` is put on
-    `app.state.engine` and `/readyz` checks it is reachable and migrated to head.
+    With `package`, the app owns a database: an engine on `settings.database_url` (read it with
+    `servicekit.state.engine_of`) and `/readyz` checks it is reachable and migrated to head.
     `routes` are plain Starlette routes matched before any other (the gateway's proxy: raw ASGI,
     and first so that its hot path does not try every other route).
     With `openapi`, `/openapi.json` (and so `/docs`) serves the document it returns instead of
@@ -51,52 +68,22 @@ def create_service_app(
     """
     name = settings.service_name
     configure_logging(name, settings.log_level)
-    engine = (
-        make_engine(
-            settings.database_url,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_timeout=settings.db_wait_seconds,
-        )
-        if package
-        else None
-    )
+    state = ServiceState(settings, Database.open(settings) if package else None)
     checks = dict(readiness or {})
-    if engine is not None and package is not None:
-        checks["database"] = database_check(package, engine)
-
-    @asynccontextmanager
-    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-        try:
-            if lifespan is None:
-                yield
-            else:
-                async with lifespan(app):
-                    yield
-        finally:
-            if engine is not None:
-                engine.dispose()
-
+    if state.database is not None and package is not None:
+        checks["database"] = database_check(package, state.database.engine)
     app = FastAPI(
         title=title,
         description=description,
         version="1.0.0",
         docs_url=None,
         redoc_url=None,
-        lifespan=_lifespan,
+        lifespan=_closing(state, lifespan),
         openapi_tags=openapi_tags,
         openapi_url=None if openapi is not None else OPENAPI_URL,
         routes=list(routes),
     )
-    # The one place settings are kept: read them through servicekit.deps (SettingsDep,
-    # settings_dependency, app_settings), never from app.state.
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.db_gate = (
-        DatabaseGate(settings.db_pool_size, wait_seconds=settings.db_wait_seconds)
-        if engine is not None
-        else None
-    )
+    keep(app, ServiceState, state)
     metrics = Metrics(name)
     for collector in collectors:
         metrics.registry.register(collector)

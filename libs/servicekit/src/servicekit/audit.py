@@ -12,7 +12,7 @@ writes with `AuditEntry.record(...)`, names its writers with `staff_actor(role)`
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypedDict, Unpack
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, field_validator
@@ -61,6 +61,15 @@ def field_changes(*, old: dict[str, Any], new: dict[str, Any]) -> dict[str, list
     }
 
 
+class AuditedWrite(TypedDict):
+    """What one staff write did: its action, on which entity and record, with which changes."""
+
+    action: str
+    entity: str
+    entity_id: str
+    changes: dict[str, Any]
+
+
 class AuditEntryBase(SQLModel):
     """The columns of one staff write: who did what to which record, when, under which request."""
 
@@ -74,26 +83,9 @@ class AuditEntryBase(SQLModel):
     changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
 
     @classmethod
-    def record(
-        cls,
-        *,
-        session: Session,
-        actor: Actor,
-        action: str,
-        entity: str,
-        entity_id: str,
-        changes: dict[str, Any],
-    ) -> Self:
+    def record(cls, *, session: Session, actor: Actor, **write: Unpack[AuditedWrite]) -> Self:
         """Add an entry to `session`; it commits (or rolls back) with the write it describes."""
-        entry = cls(
-            at=utcnow(),
-            actor=actor.subject,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            request_id=actor.request_id,
-            changes=changes,
-        )
+        entry = cls(at=utcnow(), actor=actor.subject, request_id=actor.request_id, **write)
         session.add(entry)
         return entry
 

@@ -71,6 +71,13 @@ def missing_glyphs(font: Path, text: str) -> set[str]:
         return _drawn(text)
 
 
+def require_glyphs(font: Path, text: str) -> None:
+    """Raise ValueError naming the characters of `text` that `font` cannot draw, if any."""
+    missing = missing_glyphs(font, text)
+    if missing:
+        raise ValueError(f"{font} has no glyph for {''.join(sorted(missing))}")
+
+
 def _fontconfig_fonts() -> list[Path]:
     """Font files fontconfig says support Chinese; empty when fontconfig is not installed."""
     fc_list = shutil.which("fc-list")

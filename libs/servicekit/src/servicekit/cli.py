@@ -28,13 +28,25 @@ class CliCommand:
     run: Callable[[Any], None]
 
 
+# The port each part serves on unless `serve --port` says otherwise (the gateway's default
+# upstream URLs point at them).
+PORTS = {
+    "gateway": 8000,
+    "accounts": 8001,
+    "traffic": 8002,
+    "weather": 8003,
+    "socialsec": 8004,
+    "sandbox": 8009,
+}
+
+
 def run_service_cli(
-    *,
     package: str,
     settings_factory: Callable[[], ServiceSettings],
     app_factory: Callable[[ServiceSettings], FastAPI],
-    seed: Callable[[Session], str] | None,
-    default_port: int,
+    *,
+    seed: Callable[[Session], str] | None = None,
+    default_port: int | None = None,
     database: bool = True,
     argv: Sequence[str] | None = None,
     extra_commands: Mapping[str, CliCommand] | None = None,
@@ -42,8 +54,10 @@ def run_service_cli(
 ) -> None:
     """Parse the command line and run one of the service's commands.
 
-    `serve(settings, host, port)` replaces the one uvicorn server of `serve` (the gateway runs
-    its internal listener beside the public one)."""
+    `serve` listens on `default_port` (by default the package's port in PORTS) unless `--port`
+    says otherwise; `seed` adds the `seed` command, `database=False` drops `migrate` and
+    `downgrade`. `serve(settings, host, port)` replaces the one uvicorn server of `serve` (the
+    gateway runs its internal listener beside the public one)."""
     parser = argparse.ArgumentParser(prog=f"python -m {package}")
     sub = parser.add_subparsers(dest="command", required=True)
     if database:
@@ -54,7 +68,8 @@ def run_service_cli(
         sub.add_parser("seed", help="load the deterministic demo data (idempotent)")
     serve_parser = sub.add_parser("serve", help="serve the HTTP API")
     serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=default_port)
+    port = PORTS[package] if default_port is None else default_port
+    serve_parser.add_argument("--port", type=int, default=port)
     extras = dict(extra_commands or {})
     for name, command in extras.items():
         sub.add_parser(name, help=command.help)

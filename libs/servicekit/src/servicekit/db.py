@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import registry
 from sqlmodel import Session, SQLModel, create_engine
 
-from servicekit.errors import BUSY_RETRY_AFTER, ServiceBusy
+from servicekit.errors import ServiceBusy
 
 # Connections held for requests (the gate admits this many requests at once), and the extra
 # ones the pool may open for work outside requests (outbox, reconciliation, webhooks).
@@ -130,7 +130,7 @@ class DatabaseGate:
             await limiter.acquire_on_behalf_of(holder)
             admitted = True
         if not admitted:
-            raise ServiceBusy("服务繁忙，请稍后再试。", headers={"Retry-After": BUSY_RETRY_AFTER})
+            raise ServiceBusy()
         try:
             yield
         finally:

@@ -14,6 +14,7 @@ from sqlmodel.sql.expression import Select
 from starlette.applications import Starlette
 
 from servicekit.settings import ServiceSettings
+from servicekit.state import database_of, engine_of, service_state
 
 MAX_LIMIT = 100
 # Every table's id is an INTEGER, 32-bit on PostgreSQL, so no id, row count or offset exceeds it;
@@ -26,7 +27,7 @@ S = TypeVar("S", bound=ServiceSettings)
 
 def app_settings(app: Starlette, kind: type[S]) -> S:
     """The settings `create_service_app` stored on `app`, checked to be a `kind`."""
-    settings = app.state.settings
+    settings = service_state(app).settings
     if not isinstance(settings, kind):
         raise TypeError(f"the app's settings are a {type(settings).__name__}, not {kind.__name__}")
     return settings
@@ -46,7 +47,7 @@ SettingsDep = Annotated[ServiceSettings, Depends(settings_dependency(ServiceSett
 
 async def database_place(request: Request) -> AsyncIterator[None]:
     """Wait, off the threadpool, for one of the app's database places (503 when none frees)."""
-    async with request.app.state.db_gate.admit():
+    async with database_of(request.app).gate.admit():
         yield
 
 
@@ -55,7 +56,7 @@ def get_session(
 ) -> Iterator[Session]:
     """One session on the app's engine per request, opened only once the request is admitted
     and closed (its connection returned) before the place is given up."""
-    with Session(request.app.state.engine) as session:
+    with Session(engine_of(request.app)) as session:
         yield session
 
 

@@ -39,10 +39,20 @@ T = TypeVar("T")
 
 
 class Problem(Exception):
-    """An error with an HTTP status and a human-readable detail (Chinese for citizens)."""
+    """An error with an HTTP status and a human-readable detail (Chinese for citizens).
+
+    A subclass names its status in its bases, `class NotFound(Problem, status=404)`, and gets
+    the status's standard phrase as its title unless it names one."""
 
     status: int = 500
     title: str = "Internal Server Error"
+
+    def __init_subclass__(cls, *, status: int | None = None, title: str | None = None) -> None:
+        """Give the subclass `status` and `title` (by default the status's phrase)."""
+        super().__init_subclass__()
+        if status is not None:
+            cls.status = status
+            cls.title = title or HTTPStatus(status).phrase
 
     def __init__(
         self,
@@ -58,45 +68,72 @@ class Problem(Exception):
         self.headers = headers
         self.type = type_
 
-
-class BadRequest(Problem):
-    status, title = 400, "Bad Request"
-
-
-class Unauthorized(Problem):
-    status, title = 401, "Unauthorized"
-
-
-class Forbidden(Problem):
-    status, title = 403, "Forbidden"
-
-
-class NotFound(Problem):
-    status, title = 404, "Not Found"
-
-
-class Conflict(Problem):
-    status, title = 409, "Conflict"
+    def response(self, instance: str) -> JSONResponse:
+        """This problem as an application/problem+json response about `instance`."""
+        body: dict[str, Any] = {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "instance": instance,
+        }
+        if self.errors is not None:
+            body["errors"] = self.errors
+        return JSONResponse(
+            body, status_code=self.status, media_type=PROBLEM_JSON, headers=self.headers
+        )
 
 
-class ValidationFailed(Problem):
-    status, title = 422, "Unprocessable Content"
+class BadRequest(Problem, status=400):
+    """The request as a whole cannot be served as sent."""
 
 
-class TooManyRequests(Problem):
-    status, title = 429, "Too Many Requests"
+class Unauthorized(Problem, status=401):
+    """No valid identity token came with the request."""
 
 
-class ServiceBusy(Problem):
-    status, title = 503, "Service Unavailable"
+class Forbidden(Problem, status=403):
+    """The caller is known but may not do this."""
 
 
-class UpstreamUnavailable(Problem):
-    status, title = 503, "Service Unavailable"
+class NotFound(Problem, status=404):
+    """The resource does not exist (or is not the caller's to see)."""
 
 
-class UpstreamTimeout(Problem):
-    status, title = 504, "Gateway Timeout"
+class Conflict(Problem, status=409):
+    """The request contradicts the resource's current state."""
+
+
+# RFC 9110's name for 422 (Python 3.11's HTTPStatus still says "Unprocessable Entity").
+class ValidationFailed(Problem, status=422, title="Unprocessable Content"):
+    """A request that is well-formed but wrong, with per-field `errors`."""
+
+
+class TooManyRequests(Problem, status=429):
+    """The caller sent too many requests; it may try again later."""
+
+
+class ServiceBusy(Problem, status=503):
+    """No database place or connection freed in time: the client is asked to come back soon."""
+
+    def __init__(self, detail: str = "服务繁忙，请稍后再试。") -> None:
+        super().__init__(detail, headers={"Retry-After": BUSY_RETRY_AFTER})
+
+
+class UpstreamUnavailable(Problem, status=503):
+    """An upstream part is down or cannot be reached."""
+
+
+class UpstreamTimeout(Problem, status=504):
+    """An upstream part did not answer in time."""
+
+
+class _StatusProblem(Problem):
+    """A problem of any status (titled with its phrase), for errors raised outside our code."""
+
+    def __init__(self, status: int, detail: str, **options: Any) -> None:
+        super().__init__(detail, **options)
+        self.status, self.title = status, HTTPStatus(status).phrase
 
 
 class InvalidIdentifier(ValueError):
@@ -115,29 +152,6 @@ def valid(field: str, location: str, check: Callable[[], T]) -> T:
                 {"field": field, "in": location, "message": message, "type": "invalid_identifier"}
             ],
         ) from None
-
-
-def problem_response(
-    *,
-    status: int,
-    detail: str,
-    instance: str,
-    title: str | None = None,
-    type_: str = "about:blank",
-    errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    """Render one problem document."""
-    body: dict[str, Any] = {
-        "type": type_,
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 _STATUS_DETAIL = {
@@ -166,23 +180,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
-            status=exc.status,
-            title=exc.title,
-            detail=exc.detail,
-            instance=request.url.path,
-            type_=exc.type,
-            errors=exc.errors,
-            headers=exc.headers,
-        )
+        return exc.response(request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _field_errors(exc)
         names = "、".join(sorted({e["field"] for e in errors}))
-        return problem_response(
-            status=422, detail=f"请求参数无效：{names}", errors=errors, instance=request.url.path
-        )
+        problem = _StatusProblem(422, f"请求参数无效：{names}", errors=errors)
+        return problem.response(request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -192,27 +197,16 @@ def install_error_handlers(app: FastAPI) -> None:
             and exc.detail not in (HTTPStatus(exc.status_code).phrase,)
             else _STATUS_DETAIL.get(exc.status_code, HTTPStatus(exc.status_code).phrase)
         )
-        return problem_response(
-            status=exc.status_code,
-            detail=detail,
-            instance=request.url.path,
-            headers=getattr(exc, "headers", None),
-        )
+        problem = _StatusProblem(exc.status_code, detail, headers=getattr(exc, "headers", None))
+        return problem.response(request.url.path)
 
     @app.exception_handler(PoolTimeout)
     async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
         # Every connection stayed busy for the whole checkout wait: overloaded, not broken.
         log.warning("database pool exhausted on %s %s", request.method, request.url.path)
-        return problem_response(
-            status=503,
-            detail="服务繁忙，请稍后再试。",
-            instance=request.url.path,
-            headers={"Retry-After": BUSY_RETRY_AFTER},
-        )
+        return ServiceBusy().response(request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            status=500, detail="服务内部错误，请稍后再试。", instance=request.url.path
-        )
+        return Problem("服务内部错误，请稍后再试。").response(request.url.path)

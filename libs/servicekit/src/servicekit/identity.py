@@ -10,8 +10,9 @@ accepted only from the gateway.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -24,6 +25,8 @@ ISSUER = "gateway"
 ISSUERS = ("gateway", "accounts", "traffic", "weather", "socialsec")
 ALGORITHM = "HS256"
 MAX_TTL_SECONDS = 60
+# The registered claims every token of the suite must carry.
+REQUIRED_CLAIMS = ("exp", "iat", "sub", "aud", "iss")
 
 
 @dataclass(frozen=True)
@@ -60,17 +63,21 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+def decode_claims(
+    token: str, key: str, *, audience: str, issuer: str | Sequence[str], also: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The claims of an HS256 `token` signed with `key`, for `audience`, by `issuer` (or one of
+    them), unexpired and carrying REQUIRED_CLAIMS and `also`; jwt.PyJWTError otherwise."""
+    required = {"require": [*REQUIRED_CLAIMS, *also]}
+    return jwt.decode(
+        token, key, algorithms=[ALGORITHM], audience=audience, issuer=issuer, options=required
+    )
+
+
 def verify_token(token: str, *, secret: str, audience: str) -> Identity:
     """Check signature, issuer, audience and expiry; raise Unauthorized otherwise."""
     try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=[ALGORITHM],
-            audience=audience,
-            issuer=ISSUERS,
-            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
-        )
+        claims = decode_claims(token, secret, audience=audience, issuer=ISSUERS)
     except jwt.PyJWTError as exc:
         raise Unauthorized("身份令牌无效或已过期。") from exc
     if claims["exp"] - claims["iat"] > MAX_TTL_SECONDS:

@@ -6,17 +6,11 @@ from accounts.seed import seed
 from accounts.settings import AccountsSettings
 from servicekit.cli import CliCommand, run_service_cli
 
-if __name__ == "__main__":
-    run_service_cli(
-        package="accounts",
-        settings_factory=AccountsSettings,
-        app_factory=create_app,
-        seed=seed,
-        default_port=8001,
-        extra_commands={
-            "deliver-outbox": CliCommand(
-                help="deliver the outbox messages due now, once (for cron)",
-                run=deliver_outbox_command,
-            )
-        },
+COMMANDS = {
+    "deliver-outbox": CliCommand(
+        help="deliver the outbox messages due now, once (for cron)", run=deliver_outbox_command
     )
+}
+
+if __name__ == "__main__":
+    run_service_cli("accounts", AccountsSettings, create_app, seed=seed, extra_commands=COMMANDS)

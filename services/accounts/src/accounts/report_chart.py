@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accounts.reports import OperationsReport
-from servicekit.cjk import find_cjk_font, missing_glyphs
+from servicekit.cjk import find_cjk_font, require_glyphs
 
 DEFAULT_TOP = 10
 
@@ -49,9 +49,7 @@ def find_chart_font(text: ChartText) -> Path:
 
 def render_png(text: ChartText, *, font: Path) -> bytes:
     """The chart as PNG bytes, labels drawn with `font` (which must cover them all)."""
-    missing = missing_glyphs(font, text.all_text())
-    if missing:
-        raise ValueError(f"{font} has no glyph for {''.join(sorted(missing))}")
+    require_glyphs(font, text.all_text())
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties

@@ -6,10 +6,4 @@ from socialsec.seed import seed
 from socialsec.settings import SocialsecSettings
 
 if __name__ == "__main__":
-    run_service_cli(
-        package="socialsec",
-        settings_factory=SocialsecSettings,
-        app_factory=create_app,
-        seed=seed,
-        default_port=8004,
-    )
+    run_service_cli("socialsec", SocialsecSettings, create_app, seed=seed)

@@ -32,17 +32,12 @@ def reconcile(settings: TrafficSettings) -> None:
         raise SystemExit(1)
 
 
-if __name__ == "__main__":
-    run_service_cli(
-        package="traffic",
-        settings_factory=TrafficSettings,
-        app_factory=create_app,
-        seed=seed,
-        default_port=8002,
-        extra_commands={
-            "reconcile": CliCommand(
-                help="query WeChat Pay about open orders and the trade bill; repair our state",
-                run=reconcile,
-            )
-        },
+COMMANDS = {
+    "reconcile": CliCommand(
+        help="query WeChat Pay about open orders and the trade bill; repair our state",
+        run=reconcile,
     )
+}
+
+if __name__ == "__main__":
+    run_service_cli("traffic", TrafficSettings, create_app, seed=seed, extra_commands=COMMANDS)

@@ -15,8 +15,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from servicekit.cjk import find_cjk_font, missing_glyphs
+from fastapi import Depends, Request
+from starlette.applications import Starlette
+
+from servicekit.cjk import find_cjk_font, require_glyphs
+from servicekit.state import keep, kept
 from weather.serving import ServedForecast
 
 WEEKDAYS = "一二三四五六日"
@@ -104,9 +109,7 @@ def find_chart_font(text: ChartText) -> Path:
 
 def render_png(text: ChartText, *, font: Path) -> bytes:
     """The chart as PNG bytes, every string drawn with `font` (which must cover them all)."""
-    missing = missing_glyphs(font, text.all_text())
-    if missing:
-        raise ValueError(f"{font} has no glyph for {''.join(sorted(missing))}")
+    require_glyphs(font, text.all_text())
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
@@ -192,6 +195,24 @@ class ChartCache:
             if len(self._items) > self.size:
                 self._items.popitem(last=False)
             return png
+
+
+def install_charts(app: Starlette) -> None:
+    """Give `app` the one chart cache its routes and its bulletin push share."""
+    keep(app, ChartCache, ChartCache())
+
+
+def app_charts(app: Starlette) -> ChartCache:
+    """The chart cache `install_charts` gave `app`."""
+    return kept(app, ChartCache)
+
+
+def get_charts(request: Request) -> ChartCache:
+    """The app's chart cache, as a FastAPI dependency."""
+    return app_charts(request.app)
+
+
+ChartsDep = Annotated[ChartCache, Depends(get_charts)]
 
 
 def chart_png(served: ServedForecast, charts: ChartCache) -> bytes:
