@@ -31,7 +31,7 @@ from gateway.auth.tokens import issue_public_token, token_key
 from gateway.internal import article_content, create_internal_app, default_digest
 from gateway.listeners import GatewayListeners
 from gateway.main import create_app as create_gateway_app
-from gateway.platform import PlatformClient, PlatformError
+from gateway.platform import PlatformClient, PlatformError, Upload
 from gateway.settings import GatewaySettings, WechatAccount
 from servicekit.identity import issue_token, service_token
 from servicekit.settings import SharedSettings
@@ -463,8 +463,8 @@ async def platform(
 async def test_media_calls_of_the_platform_client(
     platform: PlatformClient, chat_sandbox_url: str
 ) -> None:
-    url = await platform.upload_image("dgtq", CHART)
-    material = await platform.add_material("dgtq", "image", CHART, filename="chart.png")
+    url = await platform.upload_image("dgtq", Upload(CHART))
+    material = await platform.add_material("dgtq", "image", Upload(CHART, "chart.png"))
     async with httpx.AsyncClient() as http:
         assert (await http.get(url)).content == CHART
         assert (await http.get(material.url)).content == CHART
@@ -475,13 +475,13 @@ async def test_media_calls_of_the_platform_client(
         await platform.upload_news("dgtq", [{**article, "thumb_media_id": "nope"}])
     assert unknown.value.errcode == 40007
     with pytest.raises(PlatformError) as wrong_type:
-        await platform.add_material("dgtq", "thumb", CHART)  # a thumb must be a jpg
+        await platform.add_material("dgtq", "thumb", Upload(CHART))  # a thumb must be a jpg
     assert wrong_type.value.errcode == 40005
     with pytest.raises(PlatformError) as bad_kind:
-        await platform.add_material("dgtq", "voice", CHART)
+        await platform.add_material("dgtq", "voice", Upload(CHART))
     assert bad_kind.value.errcode == 40004
     # A refused token is refetched and the upload (a new multipart form) sent again.
     async with httpx.AsyncClient(base_url=chat_sandbox_url) as http:
         appid = platform.account("dgtq").appid
         (await http.post(f"/sandbox/tokens/{appid}/invalidate")).raise_for_status()
-    assert await platform.upload_image("dgtq", CHART)
+    assert await platform.upload_image("dgtq", Upload(CHART))

@@ -320,6 +320,15 @@ async def test_a_service_down_answers_its_apology(chat: Chat) -> None:
     assert await chat.ask("weather.today", "天气") == TextReply(APOLOGIES["weather"])
 
 
+def test_each_service_apologises_by_its_own_name() -> None:
+    assert APOLOGIES == {
+        "traffic": "交通管理服务暂时繁忙，请稍后再试。",
+        "socialsec": "社保服务暂时繁忙，请稍后再试。",
+        "weather": "天气服务暂时繁忙，请稍后再试。",
+        "accounts": "暂时还没有最近推送的文章，敬请关注。",
+    }
+
+
 async def test_a_late_answer_is_cut_to_the_budget_with_the_apology(
     chat: Chat, traffic: FakeService
 ) -> None:

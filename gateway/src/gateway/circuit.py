@@ -20,6 +20,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import KW_ONLY, dataclass, field
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -45,39 +46,29 @@ class CircuitOpen(UpstreamUnavailable):
             f"上游服务 {service} 连续调用失败，已暂停访问，请 {retry_after} 秒后再试。",
             headers={"Retry-After": str(retry_after)},
         )
-        self.service = service
-        self.retry_after = retry_after
 
 
+@dataclass(eq=False)
 class CircuitBreaker:
     """The breaker of one upstream; not thread-safe, used from the event loop only."""
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        failure_threshold: int,
-        open_seconds: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.name = name
-        self.failure_threshold = failure_threshold
-        self.open_seconds = open_seconds
-        self._clock = clock
-        self._state = CircuitState.CLOSED
-        self._failures = 0
-        self._opened_at = 0.0
-        self._trial_in_flight = False
-        self.short_circuited = 0
-        self.opened = 0
+    name: str
+    _: KW_ONLY
+    failure_threshold: int
+    open_seconds: float
+    clock: Callable[[], float] = time.monotonic
+    # What CircuitMetrics exports besides the state.
+    short_circuited: int = field(default=0, init=False)
+    opened: int = field(default=0, init=False)
+    _state: CircuitState = field(default=CircuitState.CLOSED, init=False)
+    _failures: int = field(default=0, init=False)
+    _opened_at: float = field(default=0.0, init=False)
+    _trial_in_flight: bool = field(default=False, init=False)
 
     @property
     def state(self) -> CircuitState:
         """The state now: an open circuit whose cool-down has passed is half-open."""
-        if (
-            self._state is CircuitState.OPEN
-            and self._clock() - self._opened_at >= self.open_seconds
-        ):
+        if self._state is CircuitState.OPEN and self.clock() - self._opened_at >= self.open_seconds:
             return CircuitState.HALF_OPEN
         return self._state
 
@@ -93,7 +84,7 @@ class CircuitBreaker:
             return True
         self.short_circuited += 1
         if state is CircuitState.OPEN:
-            wait = self._opened_at + self.open_seconds - self._clock()
+            wait = self._opened_at + self.open_seconds - self.clock()
         else:  # the trial is in flight: its answer decides soon
             wait = 1.0
         raise CircuitOpen(self.name, max(1, math.ceil(wait)))
@@ -124,7 +115,7 @@ class CircuitBreaker:
 
     def _open(self) -> None:
         self._state = CircuitState.OPEN
-        self._opened_at = self._clock()
+        self._opened_at = self.clock()
         self._failures = 0
         self.opened += 1
         log.warning(

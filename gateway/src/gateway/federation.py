@@ -26,7 +26,8 @@ from gateway.ratelimit import StrictPaths
 from gateway.settings import SERVICES
 from gateway.staff import staff_authorization
 from gateway.state import GatewayState
-from servicekit.errors import NotFound, Problem
+from gateway.wechat.body import PayloadTooLarge
+from servicekit.errors import NotFound
 
 PROXY_PATH = "/api/v1/{service}/{path:path}"
 
@@ -66,10 +67,6 @@ RESPONSE_DROPPED = HOP_BY_HOP | {b"content-length", b"date", b"server"}
 _BODYLESS_STATUSES = frozenset({204, 304})
 # Characters left as they are when percent-encoding a query string that holds raw bytes.
 _QUERY_SAFE = "/?:@!$&'()*+,;=%"
-
-
-class PayloadTooLarge(Problem):
-    status, title = 413, "Content Too Large"
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from gateway.platform import PlatformError, mpnews_message
+from gateway.platform import PlatformError, Upload, mpnews_message
 from gateway.state import StateDep, gateway_state, install_state
-from gateway.wechat.body import BodyTooLarge, read_capped_body
+from gateway.wechat.body import BodyTooLarge, PayloadTooLarge, read_capped_body
 from servicekit.app import create_service_app
-from servicekit.errors import PROBLEM_JSON, Forbidden, NotFound, Problem
+from servicekit.errors import PROBLEM_JSON, Forbidden, NotFound
 from servicekit.identity import Identity, current_identity
 
 log = logging.getLogger("gateway.internal")
@@ -56,10 +56,6 @@ CLIENTMSGID_MAX = 64
 TITLE_MAX = 64
 AUTHOR_MAX = 8
 DIGEST_MAX = 120
-
-
-class PayloadTooLarge(Problem):
-    status, title = 413, "Content Too Large"
 
 
 def internal_caller(request: Request, state: StateDep) -> Identity:
@@ -182,12 +178,9 @@ async def mass_news(
     body = await _read_body(request)
     picture = decode_png(body.image_png_base64)
     try:
-        cover = await platform.add_material(
-            account_code, "image", picture, filename="picture.png", content_type="image/png"
-        )
-        inline_url = await platform.upload_image(
-            account_code, picture, filename="picture.png", content_type="image/png"
-        )
+        png = Upload(picture, filename="picture.png")
+        cover = await platform.add_material(account_code, "image", png)
+        inline_url = await platform.upload_image(account_code, png)
         article = {
             "thumb_media_id": cover.media_id,
             "title": body.title,

@@ -24,12 +24,44 @@ from gateway.upstreams import Upstreams
 from gateway.wechat import routes as wechat_routes
 from gateway.wechat.answers import ChatAnswers
 from gateway.wechat.chat_config import ChatConfigs
-from gateway.wechat.citizens import ChatCitizens, plain_mode_accounts, warn_plain_mode_accounts
+from gateway.wechat.citizens import ChatCitizens, warn_plain_mode_accounts
 from gateway.wechat.dedup import create_dedup_store
 from gateway.wechat.late import LateReplies
 from gateway.wechat.menus import MenuPublisher
 from gateway.wechat.replay import create_replay_guard
 from servicekit.app import create_service_app
+
+
+def _rate_limits(settings: GatewaySettings) -> RateLimits | None:
+    """The rate limits of the federation path; None when they are turned off."""
+    if not settings.rate_limit_enabled:
+        return None
+    window = settings.rate_limit_window_seconds
+    return RateLimits(
+        create_rate_limiter(settings.redis_url),
+        general=Tier("general", settings.rate_limit_general, window),
+        strict=Tier("strict", settings.rate_limit_strict, window),
+        strict_paths=StrictPaths(settings.rate_limit_strict_paths),
+        addresses=ClientAddress(settings.rate_limit_trusted_proxies),
+    )
+
+
+def _credentials(settings: GatewaySettings) -> Credentials:
+    """The staff keys, the public bearer tokens' key and the guard against guessing them."""
+    return Credentials(
+        create_guard_store(
+            settings.redis_url,
+            limit=settings.auth_failure_limit,
+            window_seconds=settings.auth_failure_window_seconds,
+        ),
+        staff_keys=StaffKeys(settings.staff_keys),
+        token_key=token_key(
+            internal_secret=settings.shared.internal_token_secret,
+            configured=settings.auth_token_secret,
+        ),
+        token_ttl=settings.auth_token_ttl_seconds,
+        addresses=ClientAddress(settings.rate_limit_trusted_proxies),
+    )
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -46,56 +78,23 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     openapi = FederatedOpenAPI(
         upstreams, timeout=settings.openapi_timeout_seconds, ttl=settings.openapi_cache_seconds
     )
-    wechat_dedup = create_dedup_store(
-        settings.redis_url, ttl_seconds=settings.wechat_dedup_ttl_seconds
-    )
-    wechat_replay = create_replay_guard(
-        settings.redis_url, window_seconds=settings.wechat_timestamp_window_seconds
-    )
-    rate_limits = None
-    if settings.rate_limit_enabled:
-        window = settings.rate_limit_window_seconds
-        rate_limits = RateLimits(
-            create_rate_limiter(settings.redis_url),
-            general=Tier("general", settings.rate_limit_general, window),
-            strict=Tier("strict", settings.rate_limit_strict, window),
-            strict_paths=StrictPaths(settings.rate_limit_strict_paths),
-            addresses=ClientAddress(settings.rate_limit_trusted_proxies),
-        )
-    credentials = Credentials(
-        create_guard_store(
-            settings.redis_url,
-            limit=settings.auth_failure_limit,
-            window_seconds=settings.auth_failure_window_seconds,
-        ),
-        staff_keys=StaffKeys(settings.staff_keys),
-        token_key=token_key(
-            internal_secret=settings.shared.internal_token_secret,
-            configured=settings.auth_token_secret,
-        ),
-        token_ttl=settings.auth_token_ttl_seconds,
-        addresses=ClientAddress(settings.rate_limit_trusted_proxies),
-    )
     platform = PlatformClient(
         settings.wechat_api_base_url, settings.wechat_accounts, redis_url=settings.redis_url
     )
-    citizens = ChatCitizens(
-        platform,
-        upstreams,
-        secret=settings.shared.internal_token_secret,
-        citizen_ttl=settings.wechat_citizen_ttl_seconds,
-        consent_rule=settings.wechat_personal_consent,
-        no_personal_answers=plain_mode_accounts(settings),
-    )
+    citizens = ChatCitizens(platform, upstreams, settings)
     state = GatewayState(
         settings=settings,
         upstreams=upstreams,
-        rate_limits=rate_limits,
-        credentials=credentials,
+        rate_limits=_rate_limits(settings),
+        credentials=_credentials(settings),
         platform=platform,
         openapi=openapi,
-        wechat_dedup=wechat_dedup,
-        wechat_replay=wechat_replay,
+        wechat_dedup=create_dedup_store(
+            settings.redis_url, ttl_seconds=settings.wechat_dedup_ttl_seconds
+        ),
+        wechat_replay=create_replay_guard(
+            settings.redis_url, window_seconds=settings.wechat_timestamp_window_seconds
+        ),
         late_replies=LateReplies(platform),
         chat_configs=ChatConfigs(upstreams, ttl=settings.wechat_config_ttl_seconds),
         citizens=citizens,

@@ -19,23 +19,20 @@ import ipaddress
 import logging
 import math
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import redis.asyncio as redis
 
 from gateway.redis_client import RedisBacked
-from servicekit.errors import Problem
+from gateway.stores import InMemory, Store
+from servicekit.errors import TooManyRequests
 
 log = logging.getLogger("gateway.ratelimit")
 
 REDIS_PREFIX = "gateway:ratelimit:"
 TOO_MANY_DETAIL = "请求过于频繁，请稍后再试。"
-
-
-class TooManyRequests(Problem):
-    status, title = 429, "Too Many Requests"
 
 
 @dataclass(frozen=True)
@@ -133,26 +130,18 @@ class ClientAddress:
 # -- limiters ----------------------------------------------------------------------------------
 
 
-class RateLimiter(ABC):
+class RateLimiter(Store):
     """Counts requests per client and tier; `hit` says whether one more is allowed."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
 
     @abstractmethod
-    async def start(self) -> None:
-        """Open connections (in the event loop that will use them)."""
-
-    @abstractmethod
-    async def close(self) -> None:
-        """Close connections."""
-
-    @abstractmethod
     async def hit(self, client: str, tiers: tuple[Tier, ...]) -> int | None:
         """Count one request of `client` in each tier: None if allowed, else Retry-After seconds."""
 
 
-class MemoryRateLimiter(RateLimiter):
+class MemoryRateLimiter(InMemory, RateLimiter):
     """The counters of one process (the default, when no Redis is configured).
 
     Each tier keeps the counters of its current window only: they are all dropped when the
@@ -163,12 +152,6 @@ class MemoryRateLimiter(RateLimiter):
         super().__init__(clock)
         self._windows: dict[str, int] = {}
         self._counts: dict[str, dict[str, int]] = {}
-
-    async def start(self) -> None:
-        """Nothing to open."""
-
-    async def close(self) -> None:
-        """Nothing to close."""
 
     async def hit(self, client: str, tiers: tuple[Tier, ...]) -> int | None:
         """Count one request of `client` in each tier: None if allowed, else Retry-After seconds."""

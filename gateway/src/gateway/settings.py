@@ -24,6 +24,8 @@ from wechat.dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
 
 SERVICES = ("accounts", "traffic", "weather", "socialsec")
 ROUTE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+# Settings whose keys (or items) name upstream services: a misspelt name would silently not apply.
+SERVICE_KEYED_SETTINGS = ("upstream_timeouts", "rate_limit_strict_paths", "internal_callers")
 # Traffic calls WeChat Pay for up to WECHATPAY_TIMEOUT_SECONDS (10 s) per call, and creating a
 # payment may first close the decision's earlier order there: two calls, plus margin.
 DEFAULT_ROUTE_TIMEOUTS = {
@@ -54,7 +56,9 @@ DEV_AUTH_REDIRECT_ALLOWLIST = ["http://127.0.0.1:*", "http://localhost:*"]
 class GatewaySettings(ServiceSettings):
     """Settings of the gateway."""
 
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", env_file=".env", extra="ignore", use_attribute_docstrings=True
+    )
     service_name: ClassVar[str] = "gateway"
 
     accounts_url: str = "http://127.0.0.1:8001"
@@ -62,178 +66,113 @@ class GatewaySettings(ServiceSettings):
     weather_url: str = "http://127.0.0.1:8003"
     socialsec_url: str = "http://127.0.0.1:8004"
     connect_timeout_seconds: float = Field(default=1.0, gt=0)
-    upstream_timeout_seconds: float = Field(
-        default=5.0, gt=0, description="whole-request budget per upstream call"
-    )
-    upstream_timeouts: dict[str, PositiveFloat] = Field(
-        default_factory=dict,
-        description='per-upstream override of upstream_timeout_seconds, e.g. {"traffic": 10}',
-    )
+    upstream_timeout_seconds: float = Field(default=5.0, gt=0)
+    """whole-request budget per upstream call"""
+    upstream_timeouts: dict[str, PositiveFloat] = Field(default_factory=dict)
+    """per-upstream override of upstream_timeout_seconds, e.g. {"traffic": 10}"""
     route_timeouts: dict[str, PositiveFloat] = Field(
-        default_factory=lambda: dict(DEFAULT_ROUTE_TIMEOUTS),
-        description="whole-request budget of particular routes, keyed `METHOD service path` "
-        "(path relative to the service's /v1/, `*` one segment); each must outlast the "
-        "service's own outbound calls on that route, or the app sees a 504 for work that was "
-        "done (it then retries with the same Idempotency-Key)",
+        default_factory=lambda: dict(DEFAULT_ROUTE_TIMEOUTS)
     )
-    circuit_failure_threshold: int = Field(
-        default=5,
-        ge=1,
-        description="consecutive connection failures or timeouts that open an upstream's "
-        "circuit (calls then answer 503 at once)",
-    )
-    circuit_open_seconds: float = Field(
-        default=10.0,
-        gt=0,
-        description="how long an open circuit refuses calls before one trial call",
-    )
-    readiness_timeout_seconds: float = Field(
-        default=1.0, gt=0, description="deadline of each upstream's /readyz probe"
-    )
-    openapi_timeout_seconds: float = Field(
-        default=2.0, gt=0, description="deadline of each upstream's /openapi.json fetch"
-    )
-    openapi_cache_seconds: float = Field(
-        default=30.0, ge=0, description="how long the merged OpenAPI document is reused"
-    )
-    max_body_bytes: int = Field(
-        default=10 * 1024 * 1024, gt=0, description="largest request body forwarded upstream"
-    )
-    redis_url: str = Field(
-        default="",
-        description="Redis for state shared by replicas (rate limits, WeChat de-duplication, "
-        "platform tokens); empty = in memory, one replica only",
-    )
-    rate_limit_enabled: bool = Field(
-        default=True,
-        description="limit /api/v1/... requests per client (the signed-in citizen, else the IP "
-        "address); staff calls with X-Api-Key and WeChat callbacks are never limited",
-    )
-    rate_limit_window_seconds: int = Field(
-        default=60, gt=0, description="length of the fixed windows both tiers count in"
-    )
-    rate_limit_general: int = Field(
-        default=600, gt=0, description="requests per window per client to any /api/v1/... path"
-    )
-    rate_limit_strict: int = Field(
-        default=20,
-        gt=0,
-        description="requests per window per client to the sensitive public lookups of "
-        "rate_limit_strict_paths (they count against the general tier too)",
-    )
+    """whole-request budget of particular routes, keyed `METHOD service path` (path relative to
+    the service's /v1/, `*` one segment); each must outlast the service's own outbound calls on
+    that route, or the app sees a 504 for work that was done (it then retries with the same
+    Idempotency-Key)"""
+    circuit_failure_threshold: int = Field(default=5, ge=1)
+    """consecutive connection failures or timeouts that open an upstream's circuit (calls then
+    answer 503 at once)"""
+    circuit_open_seconds: float = Field(default=10.0, gt=0)
+    """how long an open circuit refuses calls before one trial call"""
+    readiness_timeout_seconds: float = Field(default=1.0, gt=0)
+    """deadline of each upstream's /readyz probe"""
+    openapi_timeout_seconds: float = Field(default=2.0, gt=0)
+    """deadline of each upstream's /openapi.json fetch"""
+    openapi_cache_seconds: float = Field(default=30.0, ge=0)
+    """how long the merged OpenAPI document is reused"""
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    """largest request body forwarded upstream"""
+    redis_url: str = ""
+    """Redis for state shared by replicas (rate limits, WeChat de-duplication, platform tokens);
+    empty = in memory, one replica only"""
+    rate_limit_enabled: bool = True
+    """limit /api/v1/... requests per client (the signed-in citizen, else the IP address); staff
+    calls with X-Api-Key and WeChat callbacks are never limited"""
+    rate_limit_window_seconds: int = Field(default=60, gt=0)
+    """length of the fixed windows both tiers count in"""
+    rate_limit_general: int = Field(default=600, gt=0)
+    """requests per window per client to any /api/v1/... path"""
+    rate_limit_strict: int = Field(default=20, gt=0)
+    """requests per window per client to the sensitive public lookups of rate_limit_strict_paths
+    (they count against the general tier too)"""
     rate_limit_strict_paths: dict[str, list[str]] = Field(
         default_factory=lambda: {
             "traffic": ["violations", "decisions/*"],
             "socialsec": ["certificates/*"],
-        },
-        description="per service, paths under its /v1/ limited by rate_limit_strict; `*` stands "
-        'for one segment, e.g. {"traffic": ["violations", "decisions/*"]}',
+        }
     )
-    rate_limit_trusted_proxies: list[str] = Field(
-        default_factory=list,
-        description="addresses or CIDR networks of proxies in front of the gateway whose "
-        "X-Forwarded-For is believed for the client address (empty: the peer address is the "
-        "client, e.g. when uvicorn's --forwarded-allow-ips already resolved it)",
-    )
-    wechat_api_base_url: str = Field(
-        default="",
-        description="WeChat platform API, https://api.weixin.qq.com in production; "
-        "required unless ENV=dev, where it defaults to the sandbox",
-    )
+    """per service, paths under its /v1/ limited by rate_limit_strict; `*` stands for one
+    segment, e.g. {"traffic": ["violations", "decisions/*"]}"""
+    rate_limit_trusted_proxies: list[str] = Field(default_factory=list)
+    """addresses or CIDR networks of proxies in front of the gateway whose X-Forwarded-For is
+    believed for the client address (empty: the peer address is the client, e.g. when uvicorn's
+    --forwarded-allow-ips already resolved it)"""
+    wechat_api_base_url: str = ""
+    """WeChat platform API, https://api.weixin.qq.com in production; required unless ENV=dev,
+    where it defaults to the sandbox"""
     wechat_accounts: list[WechatAccount] = Field(default_factory=list)
     wechat_timestamp_window_seconds: int = 300
-    wechat_config_ttl_seconds: float = Field(
-        default=30.0, ge=0, description="how long an account's chat configuration is reused"
-    )
-    wechat_dedup_ttl_seconds: int = Field(
-        default=300,
-        ge=30,
-        description="how long a callback's reply is kept for WeChat's retries (within 15 s); "
-        "as long as the timestamp window, so a replayed callback is never handled twice",
-    )
-    wechat_late_reply_seconds: float = Field(
-        default=30.0,
-        gt=0,
-        description="how long a chat handler may work in all; one still running after the "
-        "passive reply's 4 s answers as a customer-service message (4 or less: never late)",
-    )
-    wechat_menu_sync_seconds: float = Field(
-        default=300.0,
-        ge=0,
-        description="how often each account's menu is published from the registry when it "
-        "changed (first shortly after start); 0 turns the background sync off",
-    )
-    wechat_citizen_ttl_seconds: float = Field(
-        default=300.0,
-        ge=0,
-        description="how long chat reuses the citizen_id accounts resolved for an openid "
-        "(the openid's unionid from the platform is kept for a day)",
-    )
-    wechat_personal_consent: Literal["unless_withdrawn", "granted"] = Field(
-        default="unless_withdrawn",
-        description="when chat shows a citizen's personal records (bindings gate them anyway): "
-        "unless_withdrawn = not while their consent for the purpose is withdrawn; granted = "
-        "only with consent recorded in accounts",
-    )
-    public_base_url: str = Field(
-        default="",
-        description="the gateway's public origin, for links in chat replies (e.g. the road map "
-        "PNG at {public_base_url}/api/v1/traffic/road-conditions/map.png); defaults to "
-        "http://127.0.0.1:8000 when ENV=dev; elsewhere, when unset, replies carry no links",
-    )
+    wechat_config_ttl_seconds: float = Field(default=30.0, ge=0)
+    """how long an account's chat configuration is reused"""
+    wechat_dedup_ttl_seconds: int = Field(default=300, ge=30)
+    """how long a callback's reply is kept for WeChat's retries (within 15 s); as long as the
+    timestamp window, so a replayed callback is never handled twice"""
+    wechat_late_reply_seconds: float = Field(default=30.0, gt=0)
+    """how long a chat handler may work in all; one still running after the passive reply's 4 s
+    answers as a customer-service message (4 or less: never late)"""
+    wechat_menu_sync_seconds: float = Field(default=300.0, ge=0)
+    """how often each account's menu is published from the registry when it changed (first
+    shortly after start); 0 turns the background sync off"""
+    wechat_citizen_ttl_seconds: float = Field(default=300.0, ge=0)
+    """how long chat reuses the citizen_id accounts resolved for an openid (the openid's unionid
+    from the platform is kept for a day)"""
+    wechat_personal_consent: Literal["unless_withdrawn", "granted"] = "unless_withdrawn"
+    """when chat shows a citizen's personal records (bindings gate them anyway):
+    unless_withdrawn = not while their consent for the purpose is withdrawn; granted = only with
+    consent recorded in accounts"""
+    public_base_url: str = ""
+    """the gateway's public origin, for links in chat replies (e.g. the road map PNG at
+    {public_base_url}/api/v1/traffic/road-conditions/map.png); defaults to
+    http://127.0.0.1:8000 when ENV=dev; elsewhere, when unset, replies carry no links"""
     staff_keys: dict[str, list[str]] = Field(default_factory=dict)
-    internal_port: int = Field(
-        default=8010,
-        ge=1,
-        le=65535,
-        description="port of the internal listener serving /internal/... to services (`python -m "
-        "gateway serve` runs it beside the public port, on the same host); never publish it",
-    )
-    internal_callers: list[str] = Field(
-        default_factory=lambda: ["weather"],
-        description="services whose service token (INTERNAL_TOKEN_SECRET, aud=gateway) may call "
-        "the gateway's /internal/... endpoints, e.g. a mass send on behalf of an account",
-    )
-    auth_redirect_allowlist: list[str] = Field(
-        default_factory=list,
-        description="origins an app sign-in may return to, e.g. https://h5.example.cn; "
-        "`:*` allows any port (http://localhost:*)",
-    )
-    auth_token_secret: str = Field(
-        default="",
-        description="key of the public bearer tokens; derived from INTERNAL_TOKEN_SECRET if unset",
-    )
-    auth_token_ttl_seconds: int = Field(
-        default=7200,
-        gt=0,
-        le=86400,
-        description="lifetime of public bearer tokens, counted from their iat whatever their exp",
-    )
-    auth_failure_limit: int = Field(
-        default=10,
-        gt=0,
-        description="unknown X-Api-Key values and forged or revoked bearer tokens a client "
-        "address may present per window; past it, every credentialed request from there is 429",
-    )
-    auth_failure_window_seconds: int = Field(
-        default=300,
-        gt=0,
-        description="how long an address's credential failures count, from the first of them",
-    )
-    auth_state_ttl_seconds: int = Field(
-        default=600, gt=0, description="how long a started sign-in may take to come back"
-    )
-    wechat_oauth_base_url: str = Field(
-        default="",
-        description="WeChat's OAuth2 page host, https://open.weixin.qq.com in production; "
-        "defaults to wechat_api_base_url (the sandbox serves both)",
-    )
+    internal_port: int = Field(default=8010, ge=1, le=65535)
+    """port of the internal listener serving /internal/... to services (`python -m gateway serve`
+    runs it beside the public port, on the same host); never publish it"""
+    internal_callers: list[str] = Field(default_factory=lambda: ["weather"])
+    """services whose service token (INTERNAL_TOKEN_SECRET, aud=gateway) may call the gateway's
+    /internal/... endpoints, e.g. a mass send on behalf of an account"""
+    auth_redirect_allowlist: list[str] = Field(default_factory=list)
+    """origins an app sign-in may return to, e.g. https://h5.example.cn; `:*` allows any port
+    (http://localhost:*)"""
+    auth_token_secret: str = ""
+    """key of the public bearer tokens; derived from INTERNAL_TOKEN_SECRET if unset"""
+    auth_token_ttl_seconds: int = Field(default=7200, gt=0, le=86400)
+    """lifetime of public bearer tokens, counted from their iat whatever their exp"""
+    auth_failure_limit: int = Field(default=10, gt=0)
+    """unknown X-Api-Key values and forged or revoked bearer tokens a client address may present
+    per window; past it, every credentialed request from there is 429"""
+    auth_failure_window_seconds: int = Field(default=300, gt=0)
+    """how long an address's credential failures count, from the first of them"""
+    auth_state_ttl_seconds: int = Field(default=600, gt=0)
+    """how long a started sign-in may take to come back"""
+    wechat_oauth_base_url: str = ""
+    """WeChat's OAuth2 page host, https://open.weixin.qq.com in production; defaults to
+    wechat_api_base_url (the sandbox serves both)"""
 
     @model_validator(mode="after")
-    def _known_upstream_timeouts(self) -> GatewaySettings:
-        unknown = set(self.upstream_timeouts) - set(SERVICES)
-        if unknown:
-            raise ValueError(f"upstream_timeouts names unknown services: {sorted(unknown)}")
+    def _known_services(self) -> GatewaySettings:
+        for name in SERVICE_KEYED_SETTINGS:
+            unknown = set(getattr(self, name)) - set(SERVICES)
+            if unknown:
+                raise ValueError(f"{name} names unknown services: {sorted(unknown)}")
         return self
 
     @field_validator("route_timeouts")
@@ -281,13 +220,6 @@ class GatewaySettings(ServiceSettings):
                 raise ValueError(f"staff_keys names unknown roles: {sorted(unknown)}")
         return self
 
-    @model_validator(mode="after")
-    def _known_rate_limit_services(self) -> GatewaySettings:
-        unknown = set(self.rate_limit_strict_paths) - set(SERVICES)
-        if unknown:
-            raise ValueError(f"rate_limit_strict_paths names unknown services: {sorted(unknown)}")
-        return self
-
     @field_validator("rate_limit_trusted_proxies")
     @classmethod
     def _valid_proxies(cls, value: list[str]) -> list[str]:
@@ -297,13 +229,6 @@ class GatewaySettings(ServiceSettings):
             except ValueError:
                 raise ValueError(f"rate_limit_trusted_proxies: not an address: {proxy}") from None
         return value
-
-    @model_validator(mode="after")
-    def _known_internal_callers(self) -> GatewaySettings:
-        unknown = set(self.internal_callers) - set(SERVICES)
-        if unknown:
-            raise ValueError(f"internal_callers names unknown services: {sorted(unknown)}")
-        return self
 
     @model_validator(mode="after")
     def _public_base_url_default(self) -> GatewaySettings:

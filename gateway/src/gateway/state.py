@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from starlette.applications import Starlette
@@ -84,8 +84,7 @@ def install_state(app: Starlette, state: GatewayState) -> None:
 
 def gateway_state(app: Starlette) -> GatewayState:
     """The state `install_state` gave `app`."""
-    state: GatewayState = app.state.gateway
-    return state
+    return cast(GatewayState, app.state.gateway)
 
 
 def request_state(request: Request) -> GatewayState:

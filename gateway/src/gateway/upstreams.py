@@ -49,6 +49,18 @@ class UpstreamResponse:
         return json.loads(self.body)
 
 
+@dataclass(frozen=True)
+class _Outbound:
+    """One request on its way to an upstream; `timeout` replaces the upstream's budget."""
+
+    service: str
+    method: str
+    url: URL
+    headers: list[tuple[str, str]]
+    body: bytes | None
+    timeout: float | None
+
+
 class Upstreams:
     """Pooled HTTP clients, one per upstream service."""
 
@@ -114,7 +126,7 @@ class Upstreams:
         """
         # encoded=True: the caller's encoding is forwarded byte for byte, never re-quoted.
         url = URL(self.urls[service] + target, encoded=True)
-        return await self._send(service, method, url, headers, body, timeout)
+        return await self._send(_Outbound(service, method, url, headers, body, timeout))
 
     async def request(
         self,
@@ -131,9 +143,8 @@ class Upstreams:
         """Send one request to `service`; raise UpstreamUnavailable / UpstreamTimeout on failure
         (CircuitOpen at once while its circuit is open, unless `breaker` is False)."""
         url = URL(self.urls[service] + path + (f"?{query}" if query else ""))
-        status, raw, payload = await self._send(
-            service, method, url, headers or [], body, timeout, breaker=breaker
-        )
+        outbound = _Outbound(service, method, url, headers or [], body, timeout)
+        status, raw, payload = await self._send(outbound, breaker=breaker)
         decoded = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
         return UpstreamResponse(status, decoded, payload)
 
@@ -153,25 +164,18 @@ class Upstreams:
         return resp.status, resp.json()
 
     async def _send(
-        self,
-        service: str,
-        method: str,
-        url: URL,
-        headers: list[tuple[str, str]],
-        body: bytes | None,
-        timeout: float | None,
-        *,
-        breaker: bool = True,
+        self, outbound: _Outbound, *, breaker: bool = True
     ) -> tuple[int, RawHeaders, bytes]:
         if not breaker:
-            return await self._call(service, method, url, headers, body, timeout)
-        circuit = self.breakers[service]
+            return await self._call(outbound)
+        circuit = self.breakers[outbound.service]
         trial = circuit.acquire()
         # A deadline shorter than a connection may take says nothing about the upstream's health
         # (chat handlers call with what is left of WeChat's 5 s).
+        timeout = outbound.timeout
         telling = timeout is None or timeout >= self.connect_timeout
         try:
-            answer = await self._call(service, method, url, headers, body, timeout)
+            answer = await self._call(outbound)
         except (UpstreamUnavailable, UpstreamTimeout):
             if telling:
                 circuit.failed(trial=trial)
@@ -184,24 +188,21 @@ class Upstreams:
         circuit.succeeded()
         return answer
 
-    async def _call(
-        self,
-        service: str,
-        method: str,
-        url: URL,
-        headers: list[tuple[str, str]],
-        body: bytes | None,
-        timeout: float | None,
-    ) -> tuple[int, RawHeaders, bytes]:
-        session = self.sessions[service]
+    async def _call(self, outbound: _Outbound) -> tuple[int, RawHeaders, bytes]:
+        service, timeout = outbound.service, outbound.timeout
         kwargs: dict[str, Any] = {}
         if timeout is not None:
             kwargs["timeout"] = aiohttp.ClientTimeout(
                 total=timeout, sock_connect=min(timeout, self.connect_timeout)
             )
         try:
-            async with session.request(
-                method, url, headers=headers, data=body, allow_redirects=False, **kwargs
+            async with self.sessions[service].request(
+                outbound.method,
+                outbound.url,
+                headers=outbound.headers,
+                data=outbound.body,
+                allow_redirects=False,
+                **kwargs,
             ) as resp:
                 payload = await resp.read()
                 return resp.status, resp.raw_headers, payload
@@ -210,7 +211,9 @@ class Upstreams:
             log.warning("upstream %s unreachable: %r", service, exc)
             raise UpstreamUnavailable(f"上游服务 {service} 暂时不可用，请稍后再试。") from exc
         except TimeoutError as exc:
-            log.warning("upstream %s timed out on %s %s", service, method, url.path)
+            log.warning(
+                "upstream %s timed out on %s %s", service, outbound.method, outbound.url.path
+            )
             raise UpstreamTimeout(f"上游服务 {service} 响应超时，请稍后再试。") from exc
         except aiohttp.ClientError as exc:
             log.warning("upstream %s failed: %r", service, exc)

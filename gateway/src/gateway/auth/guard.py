@@ -22,7 +22,7 @@ import hashlib
 import logging
 import math
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
@@ -33,6 +33,7 @@ from gateway.auth.tokens import PublicToken, TokenExpired, verify_public_token
 from gateway.ratelimit import ClientAddress
 from gateway.redis_client import RedisBacked
 from gateway.staff import Staff, StaffKeys
+from gateway.stores import InMemory, Store
 from servicekit.errors import Problem, TooManyRequests, Unauthorized, UpstreamUnavailable
 
 log = logging.getLogger("gateway.auth")
@@ -66,7 +67,7 @@ def _hashed(client: str) -> str:
     return hashlib.blake2b(client.encode(), digest_size=12).hexdigest()
 
 
-class GuardStore(ABC):
+class GuardStore(Store):
     """Failure counters per client address and the denylist of signed-out tokens."""
 
     def __init__(
@@ -75,14 +76,6 @@ class GuardStore(ABC):
         self.limit = limit
         self.window_seconds = window_seconds
         self.clock = clock
-
-    @abstractmethod
-    async def start(self) -> None:
-        """Open connections (in the event loop that will use them)."""
-
-    @abstractmethod
-    async def close(self) -> None:
-        """Close connections."""
 
     @abstractmethod
     async def admit(self, client: str, jti: str | None = None) -> Admission:
@@ -97,7 +90,7 @@ class GuardStore(ABC):
         """Refuse the token `jti` until the epoch second `until`."""
 
 
-class MemoryGuardStore(GuardStore):
+class MemoryGuardStore(InMemory, GuardStore):
     """The state of one process (the default, when no Redis is configured)."""
 
     def __init__(
@@ -107,12 +100,6 @@ class MemoryGuardStore(GuardStore):
         self._failures: dict[str, tuple[int, float]] = {}  # client -> (count, window end)
         self._revoked: dict[str, float] = {}  # jti -> until
         self._next_sweep = 0.0
-
-    async def start(self) -> None:
-        """Nothing to open."""
-
-    async def close(self) -> None:
-        """Nothing to close."""
 
     def _sweep(self, now: float) -> None:
         # Once a window: memory then holds about one window's addresses and the live revocations.

@@ -11,9 +11,10 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from redis.asyncio import Redis
 from yarl import URL
 
@@ -44,41 +45,47 @@ class MassSendResult:
     duplicate: bool
 
 
-@dataclass(frozen=True)
-class Material:
+class _Answer(BaseModel):
+    """A successful answer of the platform, read by WeChat's field names."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Material(_Answer):
     """Permanent material the platform stored: its media_id and the picture's URL."""
 
-    media_id: str
-    url: str
+    media_id: str = Field(min_length=1)
+    url: str = ""
 
 
-@dataclass(frozen=True)
-class NewsMedia:
+class NewsMedia(_Answer):
     """Articles uploaded for a mass send (`media/uploadnews`; the platform keeps them 3 days)."""
 
-    media_id: str
-    created_at: int
+    media_id: str = Field(min_length=1)
+    created_at: int = 0
+
+
+class OAuthIdentity(_Answer):
+    """Who signed in through OAuth2: the openid with this account and, when bound, the unionid."""
+
+    openid: str
+    unionid: str | None = None
+    scope: str = ""
+    access_token: str
+    expires_in: int
+    refresh_token: str = ""
+
+
+AnswerT = TypeVar("AnswerT", bound=_Answer)
 
 
 @dataclass(frozen=True)
 class Upload:
-    """A file sent as the multipart part `media`."""
+    """A file sent as the multipart part `media` (a PNG picture unless said otherwise)."""
 
     data: bytes
-    filename: str
-    content_type: str
-
-
-@dataclass(frozen=True)
-class OAuthIdentity:
-    """Who signed in through OAuth2: the openid with this account and, when bound, the unionid."""
-
-    openid: str
-    unionid: str | None
-    scope: str
-    access_token: str
-    expires_in: int
-    refresh_token: str
+    filename: str = "image.png"
+    content_type: str = "image/png"
 
 
 @dataclass(frozen=True)
@@ -206,47 +213,25 @@ class PlatformClient:
             int(answer["msg_id"]), None if data_id is None else int(data_id), duplicate=False
         )
 
-    async def upload_image(
-        self,
-        account: str,
-        data: bytes,
-        *,
-        filename: str = "image.png",
-        content_type: str = "image/png",
-    ) -> str:
+    async def upload_image(self, account: str, picture: Upload) -> str:
         """Upload a picture for use inside article content (jpg/png, at most 1 MB); its URL."""
-        answer = await self._call(
-            account,
-            "/cgi-bin/media/uploadimg",
-            upload=Upload(data, filename, content_type),
-        )
-        return _field(answer, "url", "/cgi-bin/media/uploadimg")
+        path = "/cgi-bin/media/uploadimg"
+        answer = await self._call(account, path, upload=picture)
+        return _field(answer, "url", path)
 
-    async def add_material(
-        self,
-        account: str,
-        media_type: str,
-        data: bytes,
-        *,
-        filename: str = "image.png",
-        content_type: str = "image/png",
-    ) -> Material:
+    async def add_material(self, account: str, media_type: str, material: Upload) -> Material:
         """Add permanent material: `media_type` image (bmp/png/jpeg/gif, 10 MB) or thumb (jpg,
         64 KB); either can be an article's cover (`thumb_media_id`)."""
         path = "/cgi-bin/material/add_material"
-        answer = await self._call(
-            account, path, upload=Upload(data, filename, content_type), query={"type": media_type}
-        )
-        return Material(media_id=_field(answer, "media_id", path), url=str(answer.get("url", "")))
+        answer = await self._call(account, path, upload=material, query={"type": media_type})
+        return _parsed(Material, answer, path)
 
     async def upload_news(self, account: str, articles: Sequence[Mapping[str, Any]]) -> NewsMedia:
         """Upload 1-8 articles (`thumb_media_id`, `title`, `content`, `digest`, `author`,
         `content_source_url`, `show_cover_pic`) for a mass send (`mpnews_message`)."""
         path = "/cgi-bin/media/uploadnews"
         answer = await self._call(account, path, {"articles": list(articles)})
-        return NewsMedia(
-            media_id=_field(answer, "media_id", path), created_at=int(answer.get("created_at", 0))
-        )
+        return _parsed(NewsMedia, answer, path)
 
     async def publish_menu(self, account: str, menu: Mapping[str, Any]) -> None:
         """Publish the account's custom menu (`{"button": [...]}` as WeChat's JSON)."""
@@ -281,9 +266,10 @@ class PlatformClient:
     async def oauth_exchange_code(self, account: str, code: str) -> OAuthIdentity:
         """Exchange an OAuth2 `code` for the citizen's openid and unionid (40029/42003 if bad)."""
         acc = self.account(account)
+        path = "/sns/oauth2/access_token"
         answer = await self._request(
             "GET",
-            "/sns/oauth2/access_token",
+            path,
             {
                 "appid": acc.appid,
                 "secret": acc.app_secret,
@@ -291,14 +277,7 @@ class PlatformClient:
                 "grant_type": "authorization_code",
             },
         )
-        return OAuthIdentity(
-            openid=answer["openid"],
-            unionid=answer.get("unionid"),
-            scope=answer.get("scope", ""),
-            access_token=answer["access_token"],
-            expires_in=int(answer["expires_in"]),
-            refresh_token=answer.get("refresh_token", ""),
-        )
+        return _parsed(OAuthIdentity, answer, path)
 
     async def _call(
         self,
@@ -390,6 +369,16 @@ class PlatformClient:
         if errcode != 0:
             raise PlatformError(int(errcode), str(answer.get("errmsg", "")), answer)
         return answer
+
+
+def _parsed(kind: type[AnswerT], answer: Mapping[str, Any], path: str) -> AnswerT:
+    """A successful answer read as a `kind`; PlatformUnavailable when a field is missing or
+    malformed."""
+    try:
+        return kind.model_validate(answer)
+    except ValidationError as exc:
+        names = sorted({str(error["loc"][0]) for error in exc.errors() if error["loc"]})
+        raise PlatformUnavailable(f"{path} answered without a valid {', '.join(names)}") from None
 
 
 def _field(answer: Mapping[str, Any], name: str, path: str) -> str:

@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import KW_ONLY, dataclass
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -76,24 +77,17 @@ class MemoryTokenCache:
         return token
 
 
+@dataclass(eq=False)
 class RedisTokenCache:
     """Tokens in Redis, shared by every worker; refreshed by one worker at a time."""
 
-    def __init__(
-        self,
-        redis: Redis,
-        *,
-        margin: float = DEFAULT_MARGIN_SECONDS,
-        lock_seconds: float = 15.0,
-        poll_seconds: float = 0.05,
-        prefix: str = "guanwei:wechat",
-    ) -> None:
-        self.redis = redis
-        self.margin = margin
-        # Longer than one fetch may take, so the lock outlives its holder only if it died.
-        self.lock_seconds = lock_seconds
-        self.poll_seconds = poll_seconds
-        self.prefix = prefix
+    redis: Redis
+    _: KW_ONLY
+    margin: float = DEFAULT_MARGIN_SECONDS
+    # Longer than one fetch may take, so the lock outlives its holder only if it died.
+    lock_seconds: float = 15.0
+    poll_seconds: float = 0.05
+    prefix: str = "guanwei:wechat"
 
     def _key(self, appid: str) -> str:
         return f"{self.prefix}:access_token:{appid}"

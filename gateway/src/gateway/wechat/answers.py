@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -22,7 +23,7 @@ from pydantic import ValidationError
 
 from gateway.upstreams import Upstreams
 from gateway.wechat.citizens import UNAVAILABLE, ChatCitizens, NotIdentified
-from gateway.wechat.flights import Flights
+from gateway.wechat.flights import Refreshed
 from gateway.wechat.messages import InboundMessage
 from gateway.wechat.replies import Article, NewsReply, Reply, TextReply
 from servicekit.answers import CITIZEN_HEADER, Answer, AnswerRequest, CitizenNeed, IntentCatalogue
@@ -42,23 +43,14 @@ REPLY_MARGIN_SECONDS = 0.3
 IDENTIFY_SHARE = 0.6
 # A catalogue read leaves at least half of the budget to the answer itself.
 CATALOGUE_TIMEOUT_SECONDS = 2.0
-# After a failed catalogue read the last one read is used this long before asking again.
-RETRY_AFTER_FAILURE_SECONDS = 5.0
 
 COMING_SOON = "该功能即将上线，敬请期待。您也可以点击菜单使用其他服务。"
 SORRY = "抱歉，暂时无法回答，请稍后再试。"
-APOLOGIES = {
-    "traffic": "交通管理服务暂时繁忙，请稍后再试。",
-    "socialsec": "社保服务暂时繁忙，请稍后再试。",
-    "weather": "天气服务暂时繁忙，请稍后再试。",
-    # Accounts answers the latest articles only; when it could not, chat said there were none.
-    "accounts": "暂时还没有最近推送的文章，敬请关注。",
-}
-
-
-def apology(service: str) -> str:
-    """The short apology when `service` cannot answer now."""
-    return APOLOGIES.get(service, SORRY)
+# A service that cannot answer now apologises by the name citizens know it by.
+SERVICE_NAMES = {"traffic": "交通管理服务", "socialsec": "社保服务", "weather": "天气服务"}
+APOLOGIES = {service: f"{name}暂时繁忙，请稍后再试。" for service, name in SERVICE_NAMES.items()}
+# Accounts answers the latest articles only; when it could not, chat said there were none.
+APOLOGIES["accounts"] = "暂时还没有最近推送的文章，敬请关注。"
 
 
 @dataclass(frozen=True)
@@ -82,79 +74,25 @@ class _NotServed(Exception):
     """The service answered 404: it does not serve the intent."""
 
 
-@dataclass
-class _Entry:
-    intents: dict[str, CitizenNeed]
-    expires: float
-
-
-class Catalogues:
-    """Each service's intents (name -> citizen need), cached for `ttl` seconds per service, one
-    read in flight per service. After a failure the last catalogue read is kept a while; without
-    one the next message asks again (the upstream's circuit breaker spares a service that is down).
-    """
-
-    def __init__(
-        self,
-        upstreams: Upstreams,
-        *,
-        secret: str,
-        ttl: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.upstreams = upstreams
-        self.secret = secret
-        self.ttl = ttl
-        self.clock = clock
-        self._entries: dict[str, _Entry] = {}
-        self._flights: Flights[str, dict[str, CitizenNeed] | None] = Flights()
-
-    async def get(self, service: str, *, timeout: float) -> dict[str, CitizenNeed] | None:
-        """The service's intents, or None when its catalogue cannot be read (nor was before)."""
-        entry = self._entries.get(service)
-        if entry is not None and self.clock() < entry.expires:
-            return entry.intents
-        return await self._flights.join(service, lambda: self._refresh(service, timeout))
-
-    def forget(self, service: str) -> None:
-        """Read the service's catalogue again next time (it answered against it)."""
-        self._entries.pop(service, None)
-
-    async def _refresh(self, service: str, timeout: float) -> dict[str, CitizenNeed] | None:
-        try:
-            intents = await self._fetch(service, timeout)
-        except (UpstreamUnavailable, UpstreamTimeout, ValidationError) as exc:
-            previous = self._entries.get(service)
-            log.warning(
-                "answer catalogue of %s unavailable (%s)%s",
-                service,
-                type(exc).__name__,
-                "; using the last one read" if previous is not None else "",
-            )
-            if previous is None:
-                return None
-            retry = min(self.ttl, RETRY_AFTER_FAILURE_SECONDS)
-            self._entries[service] = _Entry(previous.intents, self.clock() + retry)
-            return previous.intents
-        self._entries[service] = _Entry(intents, self.clock() + self.ttl)
-        return intents
-
-    async def _fetch(self, service: str, timeout: float) -> dict[str, CitizenNeed]:
-        token = service_token(secret=self.secret, caller="gateway", audience=service)
-        response = await self.upstreams.request(
-            service,
-            "GET",
-            ANSWERS_PATH,
-            headers=[("Authorization", f"Bearer {token}")],
-            timeout=timeout,
-        )
-        if response.status == 404:
-            # A service without chat answers serves no intent.
-            return {}
-        if response.status != 200:
-            raise UpstreamUnavailable(f"{service} answered {response.status}")
-        catalogue = IntentCatalogue.model_validate_json(response.body)
-        return {intent.name: intent.citizen for intent in catalogue.intents}
+async def read_catalogue(
+    upstreams: Upstreams, secret: str, service: str, timeout: float
+) -> dict[str, CitizenNeed] | None:
+    """Each intent `service` answers (name -> citizen need), read from its catalogue now."""
+    token = service_token(secret=secret, caller="gateway", audience=service)
+    response = await upstreams.request(
+        service,
+        "GET",
+        ANSWERS_PATH,
+        headers=[("Authorization", f"Bearer {token}")],
+        timeout=timeout,
+    )
+    if response.status == 404:
+        # A service without chat answers serves no intent.
+        return {}
+    if response.status != 200:
+        raise UpstreamUnavailable(f"{service} answered {response.status}")
+    catalogue = IntentCatalogue.model_validate_json(response.body)
+    return {intent.name: intent.citizen for intent in catalogue.intents}
 
 
 def render(answer: Answer) -> Reply | None:
@@ -170,24 +108,29 @@ def render(answer: Answer) -> Reply | None:
     return None
 
 
+@dataclass(eq=False)
 class ChatAnswers:
     """Answers a keyword rule's intent by calling the service that owns it."""
 
-    def __init__(
-        self,
-        upstreams: Upstreams,
-        citizens: ChatCitizens,
-        *,
-        secret: str,
-        ttl: float,
-        public_base_url: str = "",
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.upstreams = upstreams
-        self.citizens = citizens
-        self.secret = secret
-        self.public_base_url = public_base_url
-        self.catalogues = Catalogues(upstreams, secret=secret, ttl=ttl, clock=clock)
+    upstreams: Upstreams
+    citizens: ChatCitizens
+    _: KW_ONLY
+    secret: str
+    ttl: float
+    public_base_url: str = ""
+    clock: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        # Each service's catalogue is read again after `ttl` s. One that cannot be read (nor was
+        # before) is not kept: its intents get an apology and the next message asks again.
+        self.catalogues: Refreshed[str, dict[str, CitizenNeed] | None] = Refreshed(
+            partial(read_catalogue, self.upstreams, self.secret),
+            fallback=lambda _: None,
+            ttl=self.ttl,
+            what="answer catalogue",
+            failures=(UpstreamUnavailable, UpstreamTimeout, ValidationError),
+            clock=self.clock,
+        )
 
     async def answer(
         self,
@@ -202,7 +145,7 @@ class ChatAnswers:
         if target is None or target.service not in self.upstreams.urls:
             log.warning("a keyword rule names an intent no service answers: %s", intent)
             return TextReply(COMING_SOON)
-        sorry = TextReply(apology(target.service))
+        sorry = TextReply(APOLOGIES.get(target.service, SORRY))
         budget = context.remaining() - REPLY_MARGIN_SECONDS
         if budget <= 0:
             return sorry

@@ -17,15 +17,13 @@ from typing import Any
 from urllib.parse import quote
 
 from gateway.upstreams import Upstreams
-from gateway.wechat.flights import Flights
+from gateway.wechat.flights import Refreshed
 from servicekit.errors import UpstreamUnavailable
 
 log = logging.getLogger("gateway.wechat.config")
 
 # A configuration fetch leaves most of the handler budget to the handler.
 FETCH_TIMEOUT_SECONDS = 1.0
-# After a failed fetch the fallback is reused this long before the registry is asked again.
-RETRY_AFTER_FAILURE_SECONDS = 5.0
 MAX_HELP_KEYWORDS = 8
 # A pattern shown in help must be a plain word: no regex syntax, and not a menu key like WEATHER_X.
 _PLAIN_WORD = re.compile(r"^[\w\u4e00-\u9fff]{1,12}$")
@@ -176,63 +174,26 @@ def builtin_config(account_code: str) -> ChatConfig:
     return ChatConfig(account_code, builtin=True, help_text=GENERIC_HELP)
 
 
-@dataclass
-class _Entry:
-    config: ChatConfig
-    expires: float
-    good: bool
-
-
 class ChatConfigs:
-    """Chat configurations read from accounts, cached for `ttl` seconds per account."""
+    """Chat configurations read from accounts, cached for `ttl` seconds per account; while one
+    cannot be read, the last good one serves, else the built-in one."""
 
     def __init__(
-        self,
-        upstreams: Upstreams,
-        *,
-        ttl: float,
-        clock: Callable[[], float] = time.monotonic,
+        self, upstreams: Upstreams, *, ttl: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.upstreams = upstreams
-        self.ttl = ttl
-        self.clock = clock
-        self._entries: dict[str, _Entry] = {}
-        self._flights: Flights[str, ChatConfig] = Flights()
+        # Any failure falls back: the callback must still answer.
+        self._configs: Refreshed[str, ChatConfig] = Refreshed(
+            self._fetch, fallback=builtin_config, ttl=ttl, what="chat config", clock=clock
+        )
 
     async def get(self, account_code: str, *, timeout: float = FETCH_TIMEOUT_SECONDS) -> ChatConfig:
         """The account's configuration: cached, fetched (once for all callers), or a fallback."""
-        entry = self._entries.get(account_code)
-        if entry is not None and self.clock() < entry.expires:
-            return entry.config
-        return await self._flights.join(account_code, lambda: self._refresh(account_code, timeout))
+        return await self._configs.get(account_code, timeout=timeout)
 
     def invalidate(self, account_code: str | None = None) -> None:
         """Forget the cached configuration of one account, or of all."""
-        if account_code is None:
-            self._entries.clear()
-        else:
-            self._entries.pop(account_code, None)
-
-    async def _refresh(self, account_code: str, timeout: float) -> ChatConfig:
-        try:
-            config = await self._fetch(account_code, timeout)
-        except Exception as exc:  # any failure falls back; the callback must still answer
-            previous = self._entries.get(account_code)
-            log.warning(
-                "chat config of %s unavailable (%s); using %s",
-                account_code,
-                type(exc).__name__,
-                "the last good one" if previous and previous.good else "the built-in one",
-            )
-            if previous is not None and previous.good:
-                config, good = previous.config, True
-            else:
-                config, good = builtin_config(account_code), False
-            retry = min(self.ttl, RETRY_AFTER_FAILURE_SECONDS)
-            self._entries[account_code] = _Entry(config, self.clock() + retry, good)
-            return config
-        self._entries[account_code] = _Entry(config, self.clock() + self.ttl, True)
-        return config
+        self._configs.forget(account_code)
 
     async def _fetch(self, account_code: str, timeout: float) -> ChatConfig:
         config = await fetch_chat_config(self.upstreams, account_code, timeout=timeout)

@@ -136,23 +136,20 @@ class ChatCitizens:
         self,
         platform: PlatformClient,
         upstreams: Upstreams,
+        settings: GatewaySettings,
         *,
-        secret: str,
-        citizen_ttl: float = 300.0,
-        consent_rule: str = "unless_withdrawn",
-        no_personal_answers: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.platform = platform
-        self.no_personal_answers = no_personal_answers
         self.upstreams = upstreams
-        self.secret = secret
-        self.consent_rule = consent_rule
+        self.secret = settings.shared.internal_token_secret
+        self.consent_rule = settings.wechat_personal_consent
+        self.no_personal_answers = plain_mode_accounts(settings)
         self._unionids: TtlCache[tuple[str, str], str | None] = TtlCache(
             UNIONID_TTL_SECONDS, clock=clock
         )
         self._citizens: TtlCache[tuple[str, str, str | None], str] = TtlCache(
-            citizen_ttl, clock=clock
+            settings.wechat_citizen_ttl_seconds, clock=clock
         )
 
     def gives_personal_answers(self, account: str) -> bool:

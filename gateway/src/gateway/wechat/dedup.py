@@ -22,12 +22,13 @@ import asyncio
 import hashlib
 import json
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from gateway.redis_client import RedisBacked
+from gateway.stores import InMemory, Store
 from gateway.wechat.messages import EventMessage, InboundMessage
 from gateway.wechat.replies import NO_REPLY
 
@@ -53,19 +54,11 @@ def dedup_key(account_code: str, message: InboundMessage) -> str:
     return f"{account_code}:{digest}"
 
 
-class DedupStore(ABC):
+class DedupStore(Store):
     """Claims on message keys, and the response body stored for each, kept for `ttl_seconds`."""
 
     def __init__(self, ttl_seconds: float) -> None:
         self.ttl_seconds = ttl_seconds
-
-    @abstractmethod
-    async def start(self) -> None:
-        """Open connections (in the event loop that will use them)."""
-
-    @abstractmethod
-    async def close(self) -> None:
-        """Close connections."""
 
     @abstractmethod
     async def claim(self, key: str) -> bool:
@@ -106,7 +99,7 @@ class _Entry:
     body: str | None = None
 
 
-class MemoryDedupStore(DedupStore):
+class MemoryDedupStore(InMemory, DedupStore):
     """The store of one process (the default, when no Redis is configured)."""
 
     def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -121,12 +114,6 @@ class MemoryDedupStore(DedupStore):
             if first.expires > now:
                 break
             self._entries.popitem(last=False)
-
-    async def start(self) -> None:
-        """Nothing to open."""
-
-    async def close(self) -> None:
-        """Nothing to close."""
 
     async def claim(self, key: str) -> bool:
         """True for the first delivery of `key`, which must handle it and then `complete` it."""

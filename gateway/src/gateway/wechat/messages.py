@@ -9,7 +9,7 @@ for an unknown event) and logged, never refused.
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -82,18 +82,28 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 # WeChat sends numbers as text, sometimes empty: empty means absent.
 OptionalInt = Annotated[int | None, BeforeValidator(_blank_to_none)]
 OptionalFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
+_PartT = TypeVar("_PartT", bound=BaseModel)
+# A nested element WeChat may send empty (`<ScanCodeInfo></ScanCodeInfo>`): empty means absent.
+OptionalPart = Annotated[_PartT | None, BeforeValidator(_blank_to_none)]
 
 
 class _Part(BaseModel):
-    """A nested element of a message."""
+    """Fields of a body or of a nested element: read-only, by WeChat's names or ours."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
 
-class InboundMessage(BaseModel):
+class _Location(_Part):
+    """A location chosen in the chat or through a location button (Location_X is the latitude)."""
+
+    latitude: OptionalFloat = Field(default=None, alias="Location_X")
+    longitude: OptionalFloat = Field(default=None, alias="Location_Y")
+    scale: OptionalInt = Field(default=None, alias="Scale")
+    label: str = Field(default="", alias="Label")
+
+
+class InboundMessage(_Part):
     """Fields common to every callback; `raw` keeps every leaf field for type-specific use."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
     to_user_name: NonEmpty = Field(alias="ToUserName", description="the account's original id")
     from_user_name: NonEmpty = Field(alias="FromUserName", description="the sender's openid")
@@ -138,13 +148,8 @@ class ShortVideoMessage(VideoMessage):
     """A short video (小视频); handled wherever videos are."""
 
 
-class LocationMessage(InboundMessage):
+class LocationMessage(InboundMessage, _Location):
     """A location the follower shared in the chat."""
-
-    latitude: OptionalFloat = Field(default=None, alias="Location_X")
-    longitude: OptionalFloat = Field(default=None, alias="Location_Y")
-    scale: OptionalInt = Field(default=None, alias="Scale")
-    label: str = Field(default="", alias="Label")
 
 
 class LinkMessage(InboundMessage):
@@ -172,10 +177,14 @@ class EventMessage(InboundMessage):
 QR_SCENE_PREFIX = "qrscene_"
 
 
-class SubscribeEvent(EventMessage):
-    """A follow; through a parametric QR code when EventKey is `qrscene_<scene>`."""
+class _QrCodeEvent(EventMessage):
+    """An event that may come from a parametric QR code, whose ticket it then carries."""
 
     ticket: str = Field(default="", alias="Ticket")
+
+
+class SubscribeEvent(_QrCodeEvent):
+    """A follow; through a parametric QR code when EventKey is `qrscene_<scene>`."""
 
     @property
     def scene(self) -> str | None:
@@ -189,10 +198,8 @@ class UnsubscribeEvent(EventMessage):
     """An unfollow."""
 
 
-class ScanEvent(EventMessage):
+class ScanEvent(_QrCodeEvent):
     """A follower scanned a parametric QR code; EventKey is its scene."""
-
-    ticket: str = Field(default="", alias="Ticket")
 
 
 class LocationEvent(EventMessage):
@@ -207,16 +214,18 @@ class ClickEvent(EventMessage):
     """A click on a menu button; EventKey is the button's key."""
 
 
-class ViewEvent(EventMessage):
+class _MenuOpenEvent(EventMessage):
+    """A menu button opened something; MenuId is the menu (personalised menus differ)."""
+
+    menu_id: str = Field(default="", alias="MenuId")
+
+
+class ViewEvent(_MenuOpenEvent):
     """A menu button opened a web page; EventKey is its URL."""
 
-    menu_id: str = Field(default="", alias="MenuId")
 
-
-class ViewMiniprogramEvent(EventMessage):
+class ViewMiniprogramEvent(_MenuOpenEvent):
     """A menu button opened a mini program; EventKey is its page path."""
-
-    menu_id: str = Field(default="", alias="MenuId")
 
 
 class ScanCodeInfo(_Part):
@@ -229,9 +238,7 @@ class ScanCodeInfo(_Part):
 class ScanCodeEvent(EventMessage):
     """A scan button (scancode_push or scancode_waitmsg) and what it scanned."""
 
-    scan_code_info: Annotated[ScanCodeInfo | None, BeforeValidator(_blank_to_none)] = Field(
-        default=None, alias="ScanCodeInfo"
-    )
+    scan_code_info: OptionalPart[ScanCodeInfo] = Field(default=None, alias="ScanCodeInfo")
 
 
 class PicItem(_Part):
@@ -252,41 +259,37 @@ class SendPicsInfo(_Part):
 class PicEvent(EventMessage):
     """A picture button (pic_sysphoto, pic_photo_or_album or pic_weixin) and what was sent."""
 
-    send_pics_info: Annotated[SendPicsInfo | None, BeforeValidator(_blank_to_none)] = Field(
-        default=None, alias="SendPicsInfo"
-    )
+    send_pics_info: OptionalPart[SendPicsInfo] = Field(default=None, alias="SendPicsInfo")
 
 
-class SendLocationInfo(_Part):
+class SendLocationInfo(_Location):
     """The location chosen through a location button."""
 
-    latitude: OptionalFloat = Field(default=None, alias="Location_X")
-    longitude: OptionalFloat = Field(default=None, alias="Location_Y")
-    scale: OptionalInt = Field(default=None, alias="Scale")
-    label: str = Field(default="", alias="Label")
     poiname: str = Field(default="", alias="Poiname")
 
 
 class LocationSelectEvent(EventMessage):
     """A location button and the location chosen."""
 
-    send_location_info: Annotated[SendLocationInfo | None, BeforeValidator(_blank_to_none)] = Field(
+    send_location_info: OptionalPart[SendLocationInfo] = Field(
         default=None, alias="SendLocationInfo"
     )
 
 
-class TemplateSendJobFinishEvent(EventMessage):
-    """The outcome of a template message; `sent_msg_id` is the msgid the send call returned."""
+class _JobFinishEvent(EventMessage):
+    """The outcome of a send job; `sent_msg_id` is the id the send call returned."""
 
     sent_msg_id: OptionalInt = Field(default=None, alias="MsgID")
     status: str = Field(default="", alias="Status")
 
 
-class MassSendJobFinishEvent(EventMessage):
-    """The outcome of a mass send; `sent_msg_id` is the msg_id the send call returned."""
+class TemplateSendJobFinishEvent(_JobFinishEvent):
+    """The outcome of a template message (the send call's `msgid`)."""
 
-    sent_msg_id: OptionalInt = Field(default=None, alias="MsgID")
-    status: str = Field(default="", alias="Status")
+
+class MassSendJobFinishEvent(_JobFinishEvent):
+    """The outcome of a mass send (the send call's `msg_id`)."""
+
     total_count: OptionalInt = Field(default=None, alias="TotalCount")
     filter_count: OptionalInt = Field(default=None, alias="FilterCount")
     sent_count: OptionalInt = Field(default=None, alias="SentCount")

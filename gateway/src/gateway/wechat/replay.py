@@ -25,11 +25,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable
 
 from gateway.redis_client import RedisBacked
+from gateway.stores import InMemory, Store
 
 REDIS_PREFIX = "gateway:wechat:replay:"
 # The `alert` field of the chat's alert log lines (replays, personal answers refused): someone
@@ -51,26 +52,18 @@ def replay_ttl_seconds(window_seconds: int) -> float:
     return float(2 * max(1, window_seconds))
 
 
-class ReplayGuard(ABC):
+class ReplayGuard(Store):
     """The message each signature was first used for, kept for `ttl_seconds`."""
 
     def __init__(self, ttl_seconds: float) -> None:
         self.ttl_seconds = ttl_seconds
 
     @abstractmethod
-    async def start(self) -> None:
-        """Open connections (in the event loop that will use them)."""
-
-    @abstractmethod
-    async def close(self) -> None:
-        """Close connections."""
-
-    @abstractmethod
     async def bind(self, signature: str, message: str) -> bool:
         """Bind `signature` to `message` on its first use; False when it carried another one."""
 
 
-class MemoryReplayGuard(ReplayGuard):
+class MemoryReplayGuard(InMemory, ReplayGuard):
     """The guard of one process (the default, when no Redis is configured)."""
 
     def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -85,12 +78,6 @@ class MemoryReplayGuard(ReplayGuard):
             if expires > now:
                 break
             self._bindings.popitem(last=False)
-
-    async def start(self) -> None:
-        """Nothing to open."""
-
-    async def close(self) -> None:
-        """Nothing to close."""
 
     async def bind(self, signature: str, message: str) -> bool:
         """Bind `signature` to `message` on its first use; False when it carried another one."""
