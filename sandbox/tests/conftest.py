@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sandbox.main import create_app
 from sandbox.settings import SandboxSettings
 from sandbox.state import SandboxState
+from sandbox.wiring import sandbox_of
 from servicekit.settings import SharedSettings
 from servicekit.testing import free_port
 
@@ -60,7 +61,7 @@ def client(
 @pytest.fixture
 def state(client: TestClient) -> SandboxState:
     """The sandbox's state (to move its clock)."""
-    return client.app.state.sandbox
+    return sandbox_of(client.app)
 
 
 @pytest.fixture

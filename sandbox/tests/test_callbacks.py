@@ -25,7 +25,7 @@ def account(mode: str = "plain") -> Account:
     return Account(
         code="dgtq",
         appid="wxtest0000000dgtq",
-        secret="s",
+        app_secret="s",
         name="东莞天气",
         kind="subscription",
         token="t-dgtq",
@@ -42,7 +42,9 @@ def test_the_original_id_is_stable_and_shaped_like_wechats() -> None:
     original = account().original_id
     assert re.fullmatch(r"gh_[0-9a-f]{12}", original)
     assert original == account("safe").original_id
-    other = Account("dgjj", "wxtest0000000dgjj", "s", "东莞交警", "service")
+    other = Account(
+        code="dgjj", appid="wxtest0000000dgjj", token="t-dgjj", name="东莞交警", kind="service"
+    )
     assert other.original_id != original
 
 

@@ -27,6 +27,7 @@ from sandbox.clock import CHINA
 from sandbox.main import create_app
 from sandbox.pay.notify import RETRY_SCHEDULE_SECONDS
 from sandbox.settings import SandboxSettings
+from sandbox.wiring import sandbox_of
 from servicekit.settings import SharedSettings
 from servicekit.testing import serve_in_thread
 from wechat import pay as wp
@@ -459,10 +460,10 @@ def test_close_cancel_fail_and_expiry(shop: Merchant, merchant: FakeMerchant, sa
     expire = (datetime.now(CHINA) + timedelta(minutes=30)).isoformat(timespec="seconds")
     shop.create("FINE20260003", notify, time_expire=expire)
     first = shop.create("FINE20260004", notify).json()["prepay_id"]
-    sandbox.app.state.sandbox.clock.advance(3600)
+    sandbox_of(sandbox.app).clock.advance(3600)
     assert shop.query("FINE20260003").json()["trade_state"] == "CLOSED"
     assert shop.create("FINE20260004", notify).json()["prepay_id"] == first
-    sandbox.app.state.sandbox.clock.advance(3601)
+    sandbox_of(sandbox.app).clock.advance(3601)
     expired = shop.client.post(f"/sandbox/pay/{first}/confirm")
     assert expired.status_code == 409 and "过期" in expired.json()["detail"]
     second = shop.create("FINE20260004", notify).json()["prepay_id"]

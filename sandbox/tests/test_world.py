@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from sandbox.main import create_app
 from sandbox.settings import DEV_WECHAT_ACCOUNTS, SandboxSettings
+from sandbox.wiring import sandbox_of
 from servicekit.settings import SharedSettings
 from wechat.demo_citizens import DEMO_CITIZENS
 
@@ -47,7 +48,7 @@ def test_citizens_have_one_unionid_and_an_openid_per_account(client: TestClient)
     assert len(set(unionids)) == body["total"]
     assert all(len(i) == 28 and i.startswith("o") for i in openids + unionids)
     # Deterministic: another sandbox derives the very same ids.
-    with TestClient(create_app(client.app.state.settings)) as other:
+    with TestClient(create_app(sandbox_of(client.app).settings)) as other:
         assert other.get("/sandbox/citizens").json() == body
     assert client.get("/sandbox/citizens", params={"limit": 1, "offset": 1}).json() == {
         "items": [body["items"][1]],

@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 
 from sandbox import callbacks
 from sandbox.callbacks import Callback
-from sandbox.conversation import ChatEntry, Direction, EntryKind
-from sandbox.introspection import StateDep, account_or_404, citizen_or_404
+from sandbox.conversation import Direction, EntryKind
+from sandbox.introspection import account_or_404, citizen_or_404, page_of, stamped
 from sandbox.state import Account, SandboxState
+from sandbox.wiring import SandboxDep
 from servicekit.deps import Page, PageDep
 from servicekit.errors import Conflict
 from wechat.demo_citizens import DemoCitizen
@@ -92,19 +93,6 @@ class MenuOut(BaseModel):
     button: list[dict[str, Any]] = Field(description="与 menu/create 相同的结构；未发布时为空")
 
 
-def entry_out(state: SandboxState, entry: ChatEntry) -> ChatEntryOut:
-    """The API shape of a conversation line."""
-    return ChatEntryOut(
-        id=entry.id,
-        at=state.clock.local(entry.at),
-        direction=entry.direction,
-        kind=entry.kind,
-        msgtype=entry.msgtype,
-        content=entry.content,
-        summary=entry.summary,
-    )
-
-
 def _button_name(state: SandboxState, account: Account, field: str, value: str) -> str:
     """The name of the published button whose `field` is `value` (what the chat shows)."""
     for button in state.menus.get(account.appid, {}).get("button", []):
@@ -142,7 +130,7 @@ def _callback(
     status_code=201,
     summary="以市民身份给公众号发消息",
 )
-async def send(citizen_id: str, account_code: str, body: SendIn, state: StateDep) -> SentOut:
+async def send(citizen_id: str, account_code: str, body: SendIn, state: SandboxDep) -> SentOut:
     """Send text, a location or a menu click to the account's server and wait for its reply.
 
     The gateway gets WeChat's XML (signed, encrypted per the account's mode) with WeChat's
@@ -156,26 +144,25 @@ async def send(citizen_id: str, account_code: str, body: SendIn, state: StateDep
     # Messages and clicks open the customer-service window, as on WeChat.
     state.interact(account, citizen, kind)
     answers = await callbacks.converse(state, account, citizen, callback)
-    return SentOut(items=[entry_out(state, e) for e in (own, *answers)])
+    return SentOut(items=[stamped(ChatEntryOut, e, state) for e in (own, *answers)])
 
 
 @router.get("/citizens/{citizen_id}/conversations/{account_code}", summary="市民与公众号的对话")
 async def conversation(
     citizen_id: str,
     account_code: str,
-    state: StateDep,
+    state: SandboxDep,
     page: PageDep,
     after: Annotated[int, Query(ge=0, description="只要编号大于它的（轮询新消息）")] = 0,
 ) -> Page[ChatEntryOut]:
     """The conversation oldest first: messages, clicks, follows, replies and pushed messages."""
     account, citizen = account_or_404(state, account_code), citizen_or_404(state, citizen_id)
     entries = [e for e in state.conversation(account, citizen) if e.id > after]
-    chosen = entries[page.offset : page.offset + page.limit]
-    return Page(items=[entry_out(state, e) for e in chosen], total=len(entries))
+    return page_of(entries, page, lambda e: stamped(ChatEntryOut, e, state))
 
 
 @router.get("/accounts/{account_code}/menu", summary="公众号当前的自定义菜单")
-async def menu(account_code: str, state: StateDep) -> MenuOut:
+async def menu(account_code: str, state: SandboxDep) -> MenuOut:
     """The menu published through `/cgi-bin/menu/create`, or an empty one."""
     account = account_or_404(state, account_code)
     published = state.menus.get(account.appid)

@@ -8,28 +8,26 @@ problem+json like every other part's (DESIGN §5).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from sandbox import callbacks
+from sandbox.conversation import ChatEntry
 from sandbox.state import Account, DeliveryKind, InboxMessage, MassSend, SandboxState
-from servicekit.deps import Page, PageDep
+from sandbox.wiring import SandboxDep
+from servicekit.deps import Page, PageDep, PageParams
 from servicekit.errors import Conflict, NotFound
 from wechat.demo_citizens import DemoCitizen
 
 router = APIRouter(prefix="/sandbox", tags=["模拟平台（测试与演示）"])
-
-
-async def get_state(request: Request) -> SandboxState:
-    """The sandbox's state (a dependency)."""
-    # async: resolved on the event loop, never in the threadpool beside state-changing handlers.
-    return request.app.state.sandbox
-
-
-StateDep = Annotated[SandboxState, Depends(get_state)]
+T = TypeVar("T")
+Out = TypeVar("Out", bound=BaseModel)
+Sent = TypeVar("Sent", InboxMessage, MassSend)
 
 
 class AccountOut(BaseModel):
@@ -171,100 +169,86 @@ def _follow_out(state: SandboxState, account: Account, citizen: DemoCitizen) -> 
     )
 
 
-def _inbox_item(state: SandboxState, message: InboxMessage) -> InboxItem:
-    return InboxItem(
-        id=message.id,
-        at=state.clock.local(message.at),
-        account=message.account,
-        openid=message.openid,
-        kind=message.kind,
-        msgtype=message.msgtype,
-        content=message.content,
-        msgid=message.msgid,
+def stamped(
+    model: type[Out], record: ChatEntry | InboxMessage | MassSend, state: SandboxState
+) -> Out:
+    """`record` as the API model of the same fields, its `at` in China's time."""
+    return model.model_validate({**asdict(record), "at": state.clock.local(record.at)})
+
+
+def page_of(items: Sequence[T], page: PageParams, shown: Callable[[T], Out]) -> Page[Out]:
+    """The page of `items` that `page` asks for, each as `shown` maps it, and their total."""
+    chosen = items[page.offset : page.offset + page.limit]
+    return Page(items=[shown(item) for item in chosen], total=len(items))
+
+
+def _sent_by(state: SandboxState, sent: list[Sent], account: str | None) -> list[Sent]:
+    """What the account with code `account` sent among `sent` (all of it without a code)."""
+    if account is None:
+        return sent
+    code = account_or_404(state, account).code
+    return [m for m in sent if m.account == code]
+
+
+def _account_out(state: SandboxState, account: Account) -> AccountOut:
+    # Only these of its fields: its secret, token and AES key stay inside the sandbox.
+    return AccountOut(
+        **account.model_dump(include={"code", "appid", "name", "kind", "mode"}),
+        original_id=account.original_id,
+        followers=len(state.followers(account)),
+        hints=state.settings.profile(account.code).hints,
+    )
+
+
+def _citizen_out(state: SandboxState, citizen: DemoCitizen) -> CitizenOut:
+    accounts = state.accounts.values()
+    return CitizenOut(
+        id=citizen.id,
+        name=citizen.name,
+        town=citizen.town,
+        unionid=citizen.unionid,
+        openids={a.code: citizen.openid(a.appid) for a in accounts},
+        following=[a.code for a in accounts if state.is_following(a, citizen)],
     )
 
 
 @router.get("/accounts", summary="模拟平台上的公众号")
-async def list_accounts(state: StateDep, page: PageDep) -> Page[AccountOut]:
+async def list_accounts(state: SandboxDep, page: PageDep) -> Page[AccountOut]:
     """The accounts the sandbox plays WeChat for."""
-    items = [
-        AccountOut(
-            code=a.code,
-            appid=a.appid,
-            original_id=a.original_id,
-            name=a.name,
-            kind=a.kind,
-            mode=a.mode,
-            followers=len(state.followers(a)),
-            hints=state.settings.profile(a.code).hints,
-        )
-        for a in state.accounts.values()
-    ]
-    return Page(items=items[page.offset : page.offset + page.limit], total=len(items))
+    return page_of(list(state.accounts.values()), page, lambda a: _account_out(state, a))
 
 
 @router.get("/citizens", summary="模拟市民")
-async def list_citizens(state: StateDep, page: PageDep) -> Page[CitizenOut]:
+async def list_citizens(state: SandboxDep, page: PageDep) -> Page[CitizenOut]:
     """The simulated citizens with their unionid, openid per account and follows."""
-    items = [
-        CitizenOut(
-            id=c.id,
-            name=c.name,
-            town=c.town,
-            unionid=c.unionid,
-            openids={a.code: c.openid(a.appid) for a in state.accounts.values()},
-            following=[a.code for a in state.accounts.values() if state.is_following(a, c)],
-        )
-        for c in state.citizens.values()
-    ]
-    return Page(items=items[page.offset : page.offset + page.limit], total=len(items))
+    return page_of(list(state.citizens.values()), page, lambda c: _citizen_out(state, c))
 
 
 @router.get("/citizens/{citizen_id}/inbox", summary="市民收到的消息")
 async def inbox(
     citizen_id: str,
-    state: StateDep,
+    state: SandboxDep,
     page: PageDep,
     account: Annotated[str | None, Query(description="只看这个公众号（代码）发来的")] = None,
 ) -> Page[InboxItem]:
     """What the accounts sent this citizen, oldest first."""
-    messages = state.inboxes[citizen_or_404(state, citizen_id).id]
-    if account is not None:
-        code = account_or_404(state, account).code
-        messages = [m for m in messages if m.account == code]
-    chosen = messages[page.offset : page.offset + page.limit]
-    return Page(items=[_inbox_item(state, m) for m in chosen], total=len(messages))
-
-
-def _mass_send_out(state: SandboxState, sent: MassSend) -> MassSendOut:
-    return MassSendOut(
-        msg_id=sent.msg_id,
-        at=state.clock.local(sent.at),
-        account=sent.account,
-        clientmsgid=sent.clientmsgid,
-        msgtype=sent.msgtype,
-        content=sent.content,
-        recipients=sent.recipients,
-    )
+    messages = _sent_by(state, state.inboxes[citizen_or_404(state, citizen_id).id], account)
+    return page_of(messages, page, lambda m: stamped(InboxItem, m, state))
 
 
 @router.get("/mass-sends", summary="已受理的群发")
 async def mass_sends(
-    state: StateDep,
+    state: SandboxDep,
     page: PageDep,
     account: Annotated[str | None, Query(description="只看这个公众号（代码）的")] = None,
 ) -> Page[MassSendOut]:
     """Every mass send the platform accepted, oldest first (a refused one is not recorded)."""
-    sends = state.mass_sends
-    if account is not None:
-        code = account_or_404(state, account).code
-        sends = [m for m in sends if m.account == code]
-    chosen = sends[page.offset : page.offset + page.limit]
-    return Page(items=[_mass_send_out(state, m) for m in chosen], total=len(sends))
+    sends = _sent_by(state, state.mass_sends, account)
+    return page_of(sends, page, lambda m: stamped(MassSendOut, m, state))
 
 
 @router.put("/citizens/{citizen_id}/follows/{account_code}", summary="关注公众号")
-async def follow(citizen_id: str, account_code: str, state: StateDep) -> FollowOut:
+async def follow(citizen_id: str, account_code: str, state: SandboxDep) -> FollowOut:
     """The citizen follows the account (an interaction too, as on WeChat).
 
     A new follow sends the subscribe event to the account's server and records its welcome
@@ -282,7 +266,7 @@ async def follow(citizen_id: str, account_code: str, state: StateDep) -> FollowO
 
 
 @router.delete("/citizens/{citizen_id}/follows/{account_code}", summary="取消关注公众号")
-async def unfollow(citizen_id: str, account_code: str, state: StateDep) -> FollowOut:
+async def unfollow(citizen_id: str, account_code: str, state: SandboxDep) -> FollowOut:
     """The citizen stops following the account; the unsubscribe event goes to its server."""
     account, citizen = account_or_404(state, account_code), citizen_or_404(state, citizen_id)
     if state.is_following(account, citizen):
@@ -299,7 +283,7 @@ async def unfollow(citizen_id: str, account_code: str, state: StateDep) -> Follo
 
 
 @router.post("/interactions", status_code=201, summary="记录市民与公众号的互动")
-async def interact(body: InteractionIn, state: StateDep) -> InteractionOut:
+async def interact(body: InteractionIn, state: SandboxDep) -> InteractionOut:
     """Record that the citizen messaged or clicked the account now (opens the reply window)."""
     account, citizen = account_or_404(state, body.account), citizen_or_404(state, body.citizen)
     if not state.is_following(account, citizen):
@@ -315,7 +299,7 @@ async def interact(body: InteractionIn, state: StateDep) -> InteractionOut:
 
 
 @router.get("/stats", summary="计数器")
-async def stats(state: StateDep) -> StatsOut:
+async def stats(state: SandboxDep) -> StatsOut:
     """Token fetches per appid, calls per platform API path and refusals per errcode."""
     return StatsOut(
         token_fetches=dict(state.tokens.fetches),
@@ -326,13 +310,13 @@ async def stats(state: StateDep) -> StatsOut:
 
 
 @router.post("/tokens/{appid}/expire", summary="让公众号的 access_token 立即过期")
-async def expire_tokens(appid: str, state: StateDep) -> TokensChanged:
+async def expire_tokens(appid: str, state: SandboxDep) -> TokensChanged:
     """Every token of the appid expires now: the next call with one gets 42001."""
     return TokensChanged(appid=appid, tokens=state.tokens.expire(_appid(state, appid)))
 
 
 @router.post("/tokens/{appid}/invalidate", summary="让公众号的 access_token 立即失效")
-async def invalidate_tokens(appid: str, state: StateDep) -> TokensChanged:
+async def invalidate_tokens(appid: str, state: SandboxDep) -> TokensChanged:
     """Every token of the appid becomes unknown: the next call with one gets 40001."""
     return TokensChanged(appid=appid, tokens=state.tokens.invalidate(_appid(state, appid)))
 
@@ -342,13 +326,13 @@ def _clock_out(state: SandboxState) -> ClockOut:
 
 
 @router.get("/clock", summary="模拟平台的时间")
-async def clock(state: StateDep) -> ClockOut:
+async def clock(state: SandboxDep) -> ClockOut:
     """The sandbox's current time."""
     return _clock_out(state)
 
 
 @router.post("/clock", summary="让模拟平台的时间前进")
-async def advance_clock(body: ClockAdvance, state: StateDep) -> ClockOut:
+async def advance_clock(body: ClockAdvance, state: SandboxDep) -> ClockOut:
     """Move the sandbox's time forward (reply windows, token and code expiry, daily quotas)."""
     state.clock.advance(body.advance_seconds)
     return _clock_out(state)

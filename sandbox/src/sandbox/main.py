@@ -2,35 +2,26 @@
 
 from fastapi import FastAPI
 
-from sandbox import chat, chat_page, introspection, media, oauth, platform_api
+from sandbox import chat, chat_page, introspection, media, oauth, platform_api, wiring
 from sandbox.errcodes import install_wechat_errors
-from sandbox.pay.store import PayState
-from sandbox.pay.wiring import PAY_ROUTERS, pay_lifespan
+from sandbox.pay import api, page, sim
 from sandbox.settings import SandboxSettings
-from sandbox.state import SandboxState
 from servicekit.app import create_service_app
+
+# The WeChat platform's APIs, the simulation's own, then the WeChat Pay simulator's.
+_ROUTED = (platform_api, media, oauth, introspection, chat, chat_page, api, sim, page)
 
 
 def create_app(settings: SandboxSettings) -> FastAPI:
     """Build the sandbox on `settings`, with a fresh simulated world."""
-    state = SandboxState(settings)
     app = create_service_app(
         settings,
         title="guanwei sandbox",
         description="开发与测试用的模拟微信平台与微信支付。",
-        routers=[
-            platform_api.router,
-            media.router,
-            oauth.router,
-            introspection.router,
-            chat.router,
-            chat_page.router,
-            *PAY_ROUTERS,
-        ],
-        lifespan=pay_lifespan,
+        routers=[module.router for module in _ROUTED],
+        lifespan=wiring.lifespan,
     )
-    app.state.sandbox = state
-    app.state.pay = PayState(settings, state.clock)
+    state = wiring.install(app, settings)
 
     def count_error(errcode: int) -> None:
         state.errors[errcode] += 1

@@ -27,10 +27,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from sandbox import errcodes, introspection
+from sandbox import errcodes
 from sandbox.errcodes import WechatError
 from sandbox.platform_api import CallerDep, StateDep, json_body
 from sandbox.state import Account, Media, SandboxState
+from sandbox.wiring import SandboxDep
 from servicekit.errors import NotFound
 
 router = APIRouter(tags=["微信公众平台接口（模拟）"])
@@ -241,7 +242,7 @@ def plain_text(content: str) -> str:
     tags=["模拟平台（测试与演示）"],
     summary="上传的图片",
 )
-async def media_file(media_id: str, state: introspection.StateDep) -> Response:
+async def media_file(media_id: str, state: SandboxDep) -> Response:
     """A picture an account uploaded (what the platform's picture URL points to)."""
     media = state.media.get(media_id)
     if media is None or not media.data:
@@ -277,7 +278,7 @@ img{{max-width:100%}}</style>
     tags=["模拟平台（测试与演示）"],
     summary="群发图文消息的文章页面",
 )
-async def article_page(msg_id: int, index: int, state: introspection.StateDep) -> HTMLResponse:
+async def article_page(msg_id: int, index: int, state: SandboxDep) -> HTMLResponse:
     """An article of a mass-sent news message, as a follower opens it from the chat."""
     sent = next((m for m in state.mass_sends if m.msg_id == msg_id), None)
     articles = (sent.content.get("articles") if sent is not None else None) or []

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sandbox import errcodes
 from sandbox.errcodes import WechatError
-from sandbox.platform_api import StateDep, credentials_account
+from sandbox.platform_api import CredentialsQuery, StateDep
 from sandbox.state import Account, AuthorizationCode, SandboxState
 
 router = APIRouter(tags=["网页授权（模拟）"])
@@ -171,18 +171,11 @@ def _with_query(url: str, params: dict[str, str]) -> str:
 
 @router.get("/sns/oauth2/access_token", summary="用 code 换取网页授权 access_token")
 async def exchange_code(
-    state: StateDep,
-    grant_type: str | None = None,
-    appid: str | None = None,
-    secret: str | None = None,
-    code: str | None = None,
+    state: StateDep, credentials: CredentialsQuery, code: str | None = None
 ) -> dict[str, Any]:
     """Exchange a code (once, within its lifetime) for the citizen's openid and unionid."""
-    if grant_type != "authorization_code":
-        raise WechatError(errcodes.INVALID_GRANT_TYPE, "invalid grant_type")
-    account = credentials_account(state, appid, secret)
-    if secret != account.secret:
-        raise WechatError(errcodes.INVALID_APPSECRET, "invalid appsecret")
+    wrong_secret = WechatError(errcodes.INVALID_APPSECRET, "invalid appsecret")
+    account = credentials.account(state, "authorization_code", wrong_secret)
     if not code:
         raise WechatError(errcodes.MISSING_OAUTH_CODE, "missing code")
     issued = state.oauth_codes.get(code)

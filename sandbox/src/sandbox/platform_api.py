@@ -17,6 +17,7 @@ from sandbox import errcodes
 from sandbox.errcodes import WechatError, ok
 from sandbox.menus import validate_menu
 from sandbox.state import Account, MassSend, Media, MediaKind, SandboxState
+from sandbox.wiring import SandboxDep
 from wechat.demo_citizens import DemoCitizen
 
 router = APIRouter(tags=["微信公众平台接口（模拟）"])
@@ -42,16 +43,14 @@ _TEMPLATE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CLIENTMSGID_MAX = 64
 
 
-# Dependencies are `async def` so they run on the event loop with the handlers (a plain `def`
-# would run in the threadpool, beside other requests changing the same state).
-async def get_state(request: Request) -> SandboxState:
+# `async def`, as every dependency on the state: it runs on the event loop with the handlers.
+async def counted_state(request: Request, state: SandboxDep) -> SandboxState:
     """The sandbox's state, counting the call (a dependency)."""
-    state: SandboxState = request.app.state.sandbox
     state.api_calls[request.url.path] += 1
     return state
 
 
-StateDep = Annotated[SandboxState, Depends(get_state)]
+StateDep = Annotated[SandboxState, Depends(counted_state)]
 
 
 async def calling_account(
@@ -68,44 +67,47 @@ async def calling_account(
 CallerDep = Annotated[Account, Depends(calling_account)]
 
 
-def credentials_account(state: SandboxState, appid: str | None, secret: str | None) -> Account:
-    """The account named by `appid` once both credentials are present (secret not compared)."""
-    # Each endpoint answers a wrong secret with its own code (40001 or 40125), so it compares.
-    if not appid:
-        raise WechatError(errcodes.MISSING_APPID, "appid missing")
-    account = state.account_by_appid(appid)
-    if account is None:
-        raise WechatError(errcodes.INVALID_APPID, "invalid appid")
-    if not secret:
-        raise WechatError(errcodes.MISSING_SECRET, "appsecret missing")
-    return account
-
-
-@router.get("/cgi-bin/token", summary="获取 access_token")
-async def token(
-    state: StateDep,
-    grant_type: str | None = None,
-    appid: str | None = None,
-    secret: str | None = None,
-) -> dict[str, Any]:
-    """`/cgi-bin/token`: a new access token; the previous one lapses after the overlap."""
-    if grant_type != "client_credential":
-        raise WechatError(errcodes.INVALID_GRANT_TYPE, "invalid grant_type")
-    account = credentials_account(state, appid, secret)
-    if secret != account.secret:
-        raise WechatError(
-            errcodes.INVALID_CREDENTIAL, "invalid credential, appsecret is wrong or not this app's"
-        )
-    access_token, expires_in = state.tokens.fetch(account.appid)
-    return {"access_token": access_token, "expires_in": expires_in}
-
-
-class StableTokenRequest(BaseModel):
-    """Body of `/cgi-bin/stable_token`."""
+class Credentials(BaseModel):
+    """What a token endpoint is called with: the grant type and the account's credentials."""
 
     grant_type: str | None = None
     appid: str | None = None
     secret: str | None = None
+
+    def account(self, state: SandboxState, grant_type: str, wrong_secret: WechatError) -> Account:
+        """The account named, once the grant type is `grant_type` and the secret is its own."""
+        if self.grant_type != grant_type:
+            raise WechatError(errcodes.INVALID_GRANT_TYPE, "invalid grant_type")
+        if not self.appid:
+            raise WechatError(errcodes.MISSING_APPID, "appid missing")
+        account = state.account_by_appid(self.appid)
+        if account is None:
+            raise WechatError(errcodes.INVALID_APPID, "invalid appid")
+        if not self.secret:
+            raise WechatError(errcodes.MISSING_SECRET, "appsecret missing")
+        # Each endpoint answers a wrong secret with its own code (40001 or 40125).
+        if self.secret != account.app_secret:
+            raise wrong_secret
+        return account
+
+
+CredentialsQuery = Annotated[Credentials, Depends()]
+
+
+@router.get("/cgi-bin/token", summary="获取 access_token")
+async def token(state: StateDep, credentials: CredentialsQuery) -> dict[str, Any]:
+    """`/cgi-bin/token`: a new access token; the previous one lapses after the overlap."""
+    wrong_secret = WechatError(
+        errcodes.INVALID_CREDENTIAL, "invalid credential, appsecret is wrong or not this app's"
+    )
+    account = credentials.account(state, "client_credential", wrong_secret)
+    access_token, expires_in = state.tokens.fetch(account.appid)
+    return {"access_token": access_token, "expires_in": expires_in}
+
+
+class StableTokenRequest(Credentials):
+    """Body of `/cgi-bin/stable_token`."""
+
     force_refresh: bool = False
 
 
@@ -116,11 +118,8 @@ async def stable_token(request: Request, state: StateDep) -> dict[str, Any]:
         body = StableTokenRequest.model_validate(await json_body(request))
     except ValueError as exc:
         raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error") from exc
-    if body.grant_type != "client_credential":
-        raise WechatError(errcodes.INVALID_GRANT_TYPE, "invalid grant_type")
-    account = credentials_account(state, body.appid, body.secret)
-    if body.secret != account.secret:
-        raise WechatError(errcodes.INVALID_APPSECRET, "invalid appsecret")
+    wrong_secret = WechatError(errcodes.INVALID_APPSECRET, "invalid appsecret")
+    account = body.account(state, "client_credential", wrong_secret)
     access_token, expires_in = state.tokens.fetch_stable(
         account.appid, force_refresh=body.force_refresh
     )

@@ -13,10 +13,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import ConfigDict
+
 from sandbox.clock import Clock
 from sandbox.conversation import ChatEntry, Direction, EntryKind, summarize
 from sandbox.settings import AccountKind, SandboxSettings
 from sandbox.tokens import TokenRegistry
+from wechat.accounts import WechatAccount
 from wechat.demo_citizens import DEMO_CITIZENS, DemoCitizen
 
 DeliveryKind = Literal["custom", "template", "mass"]
@@ -25,18 +28,13 @@ DeliveryKind = Literal["custom", "template", "mass"]
 MediaKind = Literal["image", "thumb", "content_image", "news"]
 
 
-@dataclass(frozen=True)
-class Account:
-    """An official account as the platform knows it."""
+class Account(WechatAccount):
+    """An official account as the platform knows it: as configured, with its name and kind."""
 
-    code: str
-    appid: str
-    secret: str
+    model_config = ConfigDict(frozen=True)
+
     name: str
     kind: AccountKind
-    token: str = ""
-    encoding_aes_key: str = ""
-    mode: Literal["plain", "compatible", "safe"] = "plain"
 
     @property
     def original_id(self) -> str:
@@ -126,14 +124,7 @@ class SandboxState:
         for item in settings.wechat_accounts:
             profile = settings.profile(item.code)
             self.accounts[item.code] = Account(
-                code=item.code,
-                appid=item.appid,
-                secret=item.app_secret,
-                name=profile.name,
-                kind=profile.kind,
-                token=item.token,
-                encoding_aes_key=item.encoding_aes_key,
-                mode=item.mode,
+                **item.model_dump(), name=profile.name, kind=profile.kind
             )
         self._by_appid = {a.appid: a for a in self.accounts.values()}
         self.citizens: dict[str, DemoCitizen] = {c.id: c for c in DEMO_CITIZENS}
@@ -149,13 +140,7 @@ class SandboxState:
         self.mass_sends: list[MassSend] = []
         self.media: dict[str, Media] = {}
         self.oauth_codes: dict[str, AuthorizationCode] = {}
-        self.tokens = TokenRegistry(
-            self.clock,
-            ttl=settings.token_ttl_seconds,
-            overlap=settings.token_overlap_seconds,
-            daily_limit=settings.token_daily_limit,
-            force_refresh_daily_limit=settings.stable_token_force_refresh_daily_limit,
-        )
+        self.tokens = TokenRegistry(self.clock, settings)
         self.api_calls: Counter[str] = Counter()
         self.errors: Counter[int] = Counter()
         self._inbox_ids = itertools.count(1)

@@ -16,6 +16,7 @@ from typing import Literal
 from sandbox import errcodes
 from sandbox.clock import Clock
 from sandbox.errcodes import WechatError
+from sandbox.settings import SandboxSettings
 
 TokenKind = Literal["token", "stable"]
 # Real tokens are 130-odd characters of this alphabet; anything else is malformed (40014).
@@ -34,20 +35,9 @@ class IssuedToken:
 class TokenRegistry:
     """Every token issued, per appid and kind, with the daily limits and fetch counters."""
 
-    def __init__(
-        self,
-        clock: Clock,
-        *,
-        ttl: int,
-        overlap: int,
-        daily_limit: int,
-        force_refresh_daily_limit: int,
-    ) -> None:
+    def __init__(self, clock: Clock, settings: SandboxSettings) -> None:
         self.clock = clock
-        self.ttl = ttl
-        self.overlap = overlap
-        self.daily_limit = daily_limit
-        self.force_refresh_daily_limit = force_refresh_daily_limit
+        self.settings = settings
         self.tokens: dict[str, IssuedToken] = {}
         self.current: dict[tuple[str, TokenKind], str] = {}
         self.fetches: Counter[str] = Counter()
@@ -56,10 +46,10 @@ class TokenRegistry:
 
     def fetch(self, appid: str) -> tuple[str, int]:
         """`/cgi-bin/token`: a new token (the previous one lapses after the overlap)."""
-        if not self._within_daily(appid, "token", self.daily_limit):
+        if not self._within_daily(appid, "token", self.settings.token_daily_limit):
             raise WechatError(errcodes.QUOTA_EXCEEDED, "reach max api daily quota limit")
         self.fetches[appid] += 1
-        return self._issue(appid, "token"), self.ttl
+        return self._issue(appid, "token"), self.settings.token_ttl_seconds
 
     def fetch_stable(self, appid: str, *, force_refresh: bool) -> tuple[str, int]:
         """`/cgi-bin/stable_token`: the same token while it is valid, unless forced."""
@@ -69,11 +59,11 @@ class TokenRegistry:
         if not force_refresh and issued is not None and issued.expires_at > now:
             return existing, int(issued.expires_at - now)
         if force_refresh and not self._within_daily(
-            appid, "force_refresh", self.force_refresh_daily_limit
+            appid, "force_refresh", self.settings.stable_token_force_refresh_daily_limit
         ):
             raise WechatError(errcodes.QUOTA_EXCEEDED, "reach max api daily quota limit")
         self.stable_fetches[appid] += 1
-        return self._issue(appid, "stable"), self.ttl
+        return self._issue(appid, "stable"), self.settings.token_ttl_seconds
 
     def appid_of(self, token: str | None) -> str:
         """The appid a platform API call is made for, or WeChat's token error."""
@@ -113,9 +103,13 @@ class TokenRegistry:
         previous = self.tokens.get(self.current.get((appid, kind), ""))
         if previous is not None:
             previous.superseded = True
-            previous.expires_at = min(previous.expires_at, now + self.overlap)
+            previous.expires_at = min(
+                previous.expires_at, now + self.settings.token_overlap_seconds
+            )
         token = secrets.token_urlsafe(102)
-        self.tokens[token] = IssuedToken(appid=appid, expires_at=now + self.ttl)
+        self.tokens[token] = IssuedToken(
+            appid=appid, expires_at=now + self.settings.token_ttl_seconds
+        )
         self.current[(appid, kind)] = token
         return token
 

@@ -27,11 +27,7 @@ from sandbox.pay.protocol import (
     transaction,
 )
 from sandbox.pay.store import PayState
-
-
-def pay_state(request: Request) -> PayState:
-    """The simulator's state."""
-    return request.app.state.pay
+from sandbox.wiring import pay_of
 
 
 def _json(status: int, value: Any) -> Response:
@@ -45,7 +41,7 @@ class SignedRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def signed(request: Request) -> Response:
-            pay = pay_state(request)
+            pay = pay_of(request.app)
             if not pay.enabled:
                 return _json(
                     503, {"code": errors.SYSTEM_ERROR, "message": "模拟微信支付未配置密钥"}
@@ -69,7 +65,7 @@ router = APIRouter(route_class=SignedRoute, tags=["微信支付 API v3（模拟�
 
 async def _authenticated(request: Request) -> tuple[PayState, bytes]:
     """The state and the raw body once the merchant's signature verified."""
-    pay = pay_state(request)
+    pay = pay_of(request.app)
     body = await request.body()
     url = request.scope.get("raw_path", request.url.path.encode()).decode()
     if query := request.scope.get("query_string", b"").decode():

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.clock import CHINA
+from sandbox.pay.knobs import Knobs
 
 # trade_state -> trade_state_desc, as WeChat words them.
 TRADE_STATE_DESC = {
@@ -107,7 +108,7 @@ class Attempt:
     """One POST of a notification to the merchant."""
 
     notification_id: str
-    copy: int
+    copy_no: int  # which of the concurrent duplicate deliveries, from 1
     number: int
     at: float
     url: str
@@ -123,15 +124,16 @@ class Notification:
     id: str
     event_type: str
     url: str
-    out_trade_no: str
-    out_refund_no: str | None
     created_at: float
     plaintext: dict[str, Any]
     body: str
-    drop: bool
-    duplicate: int
-    delay_seconds: float
-    reorder: bool
-    corrupt: str | None
+    knobs: Knobs  # as they were when it was created
     status: str = "pending"  # held | pending | delivered | failed | dropped
     attempts: list[Attempt] = field(default_factory=list)
+    out_trade_no: str = field(init=False)
+    out_refund_no: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The order (and refund) it is about, as its plaintext names them.
+        self.out_trade_no = self.plaintext["out_trade_no"]
+        self.out_refund_no = self.plaintext.get("out_refund_no")

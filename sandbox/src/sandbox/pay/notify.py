@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sandbox.pay.knobs import Knobs
 from sandbox.pay.model import Attempt, Notification, new_notification_id, wechat_time
 from sandbox.pay.protocol import dumps
+from sandbox.settings import SandboxSettings
 from wechat import pay as wechatpay
 
 log = logging.getLogger("sandbox.pay")
@@ -72,25 +73,21 @@ def _tamper(ciphertext: str) -> str:
     return base64.b64encode(bytes(raw)).decode()
 
 
-def envelope(
-    *,
-    apiv3_key: str,
-    event_type: str,
-    plaintext: dict[str, Any],
-    at: float,
-    corrupt: str | None,
-) -> tuple[str, str]:
-    """(id, body) of a notification carrying `plaintext` encrypted under the APIv3 key."""
+def new_notification(
+    apiv3_key: str, event_type: str, url: str, plaintext: dict[str, Any], knobs: Knobs, at: float
+) -> Notification:
+    """A notification to `url` carrying `plaintext` encrypted under the APIv3 key (corrupted
+    as `knobs` say)."""
     summary, original_type = EVENTS[event_type]
     carried = plaintext
-    if corrupt == "amount":
+    if knobs.corrupt == "amount":
         amount = dict(plaintext["amount"])
         for name in ("total", "payer_total", "refund", "payer_refund"):
             if name in amount:
                 amount[name] += 100
         carried = {**plaintext, "amount": amount}
     resource = wechatpay.encrypt_resource(apiv3_key, dumps(carried), associated_data=original_type)
-    if corrupt == "ciphertext":
+    if knobs.corrupt == "ciphertext":
         resource["ciphertext"] = _tamper(resource["ciphertext"])
     note_id = new_notification_id(at)
     body = {
@@ -107,27 +104,25 @@ def envelope(
             "nonce": resource["nonce"],
         },
     }
-    return note_id, dumps(body)
+    return Notification(
+        id=note_id,
+        event_type=event_type,
+        url=url,
+        created_at=at,
+        plaintext=plaintext,
+        body=dumps(body),
+        knobs=knobs,
+    )
 
 
 class Notifier:
     """Delivers notifications in background tasks; remembers every attempt."""
 
     def __init__(
-        self,
-        *,
-        private_key: rsa.RSAPrivateKey,
-        serial: str,
-        apiv3_key: str,
-        timeout: float,
-        retry_scale: float,
-        now: Callable[[], float],
+        self, settings: SandboxSettings, private_key: rsa.RSAPrivateKey, now: Callable[[], float]
     ) -> None:
+        self.settings = settings
         self.private_key = private_key
-        self.serial = serial
-        self.apiv3_key = apiv3_key
-        self.timeout = timeout
-        self.retry_scale = retry_scale
         self.now = now
         self.notifications: dict[str, Notification] = {}
         self.held: list[Notification] = []
@@ -145,44 +140,21 @@ class Notifier:
         url: str,
         plaintext: dict[str, Any],
         knobs: Knobs,
-        out_trade_no: str,
-        out_refund_no: str | None = None,
     ) -> Notification:
         """Create a notification and start (or hold, or drop) its delivery per `knobs`."""
-        at = self.now()
-        note_id, body = envelope(
-            apiv3_key=self.apiv3_key,
-            event_type=event_type,
-            plaintext=plaintext,
-            at=at,
-            corrupt=knobs.corrupt,
-        )
-        note = Notification(
-            id=note_id,
-            event_type=event_type,
-            url=url,
-            out_trade_no=out_trade_no,
-            out_refund_no=out_refund_no,
-            created_at=at,
-            plaintext=plaintext,
-            body=body,
-            drop=knobs.drop,
-            duplicate=knobs.duplicate,
-            delay_seconds=knobs.delay_seconds,
-            reorder=knobs.reorder,
-            corrupt=knobs.corrupt,
-        )
+        apiv3_key = self.settings.wechatpay_apiv3_key
+        note = new_notification(apiv3_key, event_type, url, plaintext, knobs, self.now())
         self.notifications[note.id] = note
-        if note.drop:
+        if knobs.drop:
             note.status = "dropped"
             log.info("notification %s dropped (knob)", note.id)
-        elif note.reorder:
+        elif knobs.reorder:
             note.status = "held"
             self.held.append(note)
             if self._release_timer is None or self._release_timer.done():
                 self._release_timer = self.spawn(self._release_later(knobs.reorder_window_seconds))
         else:
-            self.spawn(self._deliver(note, note.duplicate))
+            self.spawn(self._deliver(note, knobs.duplicate))
         return note
 
     def resend(self, note: Notification, copies: int) -> None:
@@ -202,7 +174,7 @@ class Notifier:
             event = asyncio.Event()
             self._first_round[note.id] = event
             note.status = "pending"
-            self.spawn(self._deliver(note, note.duplicate))
+            self.spawn(self._deliver(note, note.knobs.duplicate))
             await event.wait()
             order.append(note.id)
         return order
@@ -223,13 +195,15 @@ class Notifier:
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             self._client = httpx.AsyncClient(
-                timeout=self.timeout, trust_env=False, follow_redirects=False
+                timeout=self.settings.wechatpay_notify_timeout_seconds,
+                trust_env=False,
+                follow_redirects=False,
             )
         return self._client
 
     async def _deliver(self, note: Notification, copies: int, *, delay: bool = True) -> None:
-        if delay and note.delay_seconds:
-            await asyncio.sleep(note.delay_seconds)
+        if delay and note.knobs.delay_seconds:
+            await asyncio.sleep(note.knobs.delay_seconds)
         results = await asyncio.gather(*(self._stream(note, c) for c in range(1, copies + 1)))
         note.status = "delivered" if any(results) else "failed"
 
@@ -242,12 +216,16 @@ class Notifier:
             if ok:
                 return True
             if number <= len(RETRY_SCHEDULE_SECONDS):
-                await asyncio.sleep(RETRY_SCHEDULE_SECONDS[number - 1] * self.retry_scale)
+                await asyncio.sleep(
+                    RETRY_SCHEDULE_SECONDS[number - 1] * self.settings.wechatpay_retry_scale
+                )
         log.warning("notification %s (copy %d) never acknowledged", note.id, copy)
         return False
 
     async def _attempt(self, note: Notification, copy: int, number: int) -> bool:
-        headers = signature_headers(self.private_key, self.serial, note.body, corrupt=note.corrupt)
+        serial = self.settings.wechatpay_platform_public_key_id
+        corrupt = note.knobs.corrupt
+        headers = signature_headers(self.private_key, serial, note.body, corrupt=corrupt)
         headers["Content-Type"] = "application/json"
         headers["User-Agent"] = "Mozilla/4.0"  # what WeChat's notifier sends
         status: int | None = None
@@ -262,13 +240,13 @@ class Notifier:
         note.attempts.append(
             Attempt(
                 notification_id=note.id,
-                copy=copy,
+                copy_no=copy,
                 number=number,
                 at=self.now(),
                 url=note.url,
                 status_code=status,
                 error=error,
-                corrupt=note.corrupt,
+                corrupt=corrupt,
             )
         )
         ok = status in SUCCESS_STATUSES

@@ -27,6 +27,7 @@ from sandbox.pay.errors import PayError
 from sandbox.pay.model import PAID_STATES, Order
 from sandbox.pay.store import PayState
 from sandbox.state import SandboxState
+from sandbox.wiring import PayDep, SandboxDep
 from servicekit.money import yuan
 from wechat import pay as wechatpay
 
@@ -77,9 +78,9 @@ def _payer(sandbox: SandboxState, order: Order) -> str:
     return f"微信用户 {order.openid[:10]}…"
 
 
-def _render(request: Request, prepay_id: str, notice: str = "") -> HTMLResponse:
-    pay: PayState = request.app.state.pay
-    sandbox: SandboxState = request.app.state.sandbox
+def _render(
+    request: Request, pay: PayState, sandbox: SandboxState, prepay_id: str, notice: str = ""
+) -> HTMLResponse:
     settings = pay.settings
     values = {
         "merchant": escape(settings.wechatpay_merchant_short_name),
@@ -154,20 +155,20 @@ def _status(kind: str, title: str, text: str) -> str:
 
 
 @router.get("/pay/{prepay_id}", response_class=HTMLResponse, summary="模拟微信支付收银台")
-async def pay_page(prepay_id: str, request: Request) -> HTMLResponse:
+async def pay_page(
+    prepay_id: str, request: Request, pay: PayDep, sandbox: SandboxDep
+) -> HTMLResponse:
     """The cashier: merchant, description, amount, payer; 确认支付 / 取消."""
-    pay: PayState = request.app.state.pay
     if not pay.enabled:
         return HTMLResponse("<p>模拟微信支付未配置密钥。</p>", status_code=503)
     result = request.query_params.get("result")
     notice = ""
     if result == "cancelled":
         notice = _status("warn", "已取消支付", "订单仍未支付，可以稍后再付。")
-    return _render(request, prepay_id, notice)
+    return _render(request, pay, sandbox, prepay_id, notice)
 
 
-async def _act(prepay_id: str, request: Request, action: str) -> Response:
-    pay: PayState = request.app.state.pay
+async def _act(prepay_id: str, request: Request, pay: PayState, action: str) -> Response:
     if not pay.enabled:
         return HTMLResponse("<p>模拟微信支付未配置密钥。</p>", status_code=503)
     if _pay_sign_problem(pay, request, prepay_id) is None:
@@ -181,15 +182,15 @@ async def _act(prepay_id: str, request: Request, action: str) -> Response:
 
 
 @router.post("/pay/{prepay_id}/confirm", include_in_schema=False)
-async def page_confirm(prepay_id: str, request: Request) -> Response:
+async def page_confirm(prepay_id: str, request: Request, pay: PayDep) -> Response:
     """确认支付 on the page."""
-    return await _act(prepay_id, request, "confirm")
+    return await _act(prepay_id, request, pay, "confirm")
 
 
 @router.post("/pay/{prepay_id}/cancel", include_in_schema=False)
-async def page_cancel(prepay_id: str, request: Request) -> Response:
+async def page_cancel(prepay_id: str, request: Request, pay: PayDep) -> Response:
     """取消 on the page."""
-    return await _act(prepay_id, request, "cancel")
+    return await _act(prepay_id, request, pay, "cancel")
 
 
 @router.get("/pay-assets/pay.css", include_in_schema=False)

@@ -4,11 +4,14 @@ every notification with each delivery attempt. Errors are problem+json (DESIGN �
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, BeforeValidator, Field
 
 from sandbox.clock import CHINA
 from sandbox.pay.errors import PayError
@@ -17,30 +20,37 @@ from sandbox.pay.model import Notification, Order
 from sandbox.pay.notify import decode_body
 from sandbox.pay.protocol import refund_resource, transaction
 from sandbox.pay.store import PayState
-from servicekit.errors import Conflict, NotFound, Problem, UpstreamUnavailable
+from sandbox.wiring import PayDep
+from servicekit.errors import Conflict, NotFound, UpstreamUnavailable
 
 router = APIRouter(prefix="/sandbox/pay", tags=["模拟微信支付（测试与演示）"])
 
 
-async def _pay(request: Request) -> PayState:
-    pay: PayState = request.app.state.pay
+async def _ready(pay: PayDep) -> PayState:
+    """The simulator, or 503 while it has no keys (a dependency)."""
     if not pay.enabled:
         raise UpstreamUnavailable("模拟微信支付未配置密钥（SANDBOX_WECHATPAY_*）。")
     return pay
 
 
-PayDep = Annotated[PayState, Depends(_pay)]
+ReadyPayDep = Annotated[PayState, Depends(_ready)]
 
 
-def problem(exc: PayError) -> Problem:
-    """A simulator refusal as problem+json."""
-    if exc.status == 404:
-        return NotFound(exc.message)
-    return Conflict(exc.message)
+@contextmanager
+def _as_problem() -> Iterator[None]:
+    """Answer a simulator refusal as problem+json: 404 for what is unknown, 409 otherwise."""
+    try:
+        yield
+    except PayError as exc:
+        raise (NotFound if exc.status == 404 else Conflict)(exc.message) from None
 
 
-def _local(at: float | None) -> datetime | None:
-    return None if at is None else datetime.fromtimestamp(at, CHINA)
+def _china_time(at: Any) -> Any:
+    """Epoch seconds (as the simulator keeps times) in China's time; anything else as it is."""
+    return datetime.fromtimestamp(at, CHINA) if isinstance(at, int | float) else at
+
+
+ChinaTime = Annotated[datetime, BeforeValidator(_china_time)]
 
 
 class OrderOut(BaseModel):
@@ -48,7 +58,7 @@ class OrderOut(BaseModel):
 
     out_trade_no: str
     prepay_id: str = Field(description="the latest prepay_id; the payer's page is /pay/{prepay_id}")
-    prepay_expires_at: datetime
+    prepay_expires_at: ChinaTime
     pay_url: str
     description: str
     total: int = Field(description="fen")
@@ -56,9 +66,9 @@ class OrderOut(BaseModel):
     notify_url: str
     trade_state: str
     transaction_id: str | None
-    success_time: datetime | None
-    time_expire: datetime | None
-    created_at: datetime
+    success_time: ChinaTime | None
+    time_expire: ChinaTime | None
+    created_at: ChinaTime
     refunded: int = Field(description="fen refunded so far")
     transaction: dict[str, Any] = Field(description="what the v3 query answers")
     events: list[dict[str, Any]]
@@ -66,23 +76,13 @@ class OrderOut(BaseModel):
 
 def order_out(order: Order) -> OrderOut:
     """An order for the simulator's API."""
-    return OrderOut(
-        out_trade_no=order.out_trade_no,
-        prepay_id=order.prepay_id,
-        prepay_expires_at=_local(order.prepay_expires_at),
-        pay_url=f"/pay/{order.prepay_id}",
-        description=order.description,
-        total=order.total,
-        openid=order.openid,
-        notify_url=order.notify_url,
-        trade_state=order.trade_state,
-        transaction_id=order.transaction_id,
-        success_time=_local(order.success_time),
-        time_expire=_local(order.time_expire),
-        created_at=_local(order.created_at),
-        refunded=order.refunded,
-        transaction=transaction(order),
-        events=[{**e, "at": _local(e["at"])} for e in order.events],
+    return OrderOut.model_validate(
+        {
+            **asdict(order),
+            "pay_url": f"/pay/{order.prepay_id}",
+            "transaction": transaction(order),
+            "events": [{**e, "at": _china_time(e["at"])} for e in order.events],
+        }
     )
 
 
@@ -91,7 +91,7 @@ class AttemptOut(BaseModel):
 
     copy_no: int = Field(description="which of the duplicate deliveries (1..duplicate)")
     number: int = Field(description="1 = first attempt, 2.. = retries")
-    at: datetime
+    at: ChinaTime
     url: str
     status_code: int | None
     error: str | None
@@ -106,7 +106,7 @@ class NotificationOut(BaseModel):
     url: str
     out_trade_no: str
     out_refund_no: str | None
-    created_at: datetime
+    created_at: ChinaTime
     status: str = Field(description="held | pending | delivered | failed | dropped")
     knobs: dict[str, Any]
     plaintext: dict[str, Any] = Field(description="the resource before encryption")
@@ -116,73 +116,63 @@ class NotificationOut(BaseModel):
 
 def notification_out(note: Notification) -> NotificationOut:
     """A notification for the simulator's API."""
-    return NotificationOut(
-        id=note.id,
-        event_type=note.event_type,
-        url=note.url,
-        out_trade_no=note.out_trade_no,
-        out_refund_no=note.out_refund_no,
-        created_at=_local(note.created_at),
-        status=note.status,
-        knobs={
-            "drop": note.drop,
-            "duplicate": note.duplicate,
-            "delay_seconds": note.delay_seconds,
-            "reorder": note.reorder,
-            "corrupt": note.corrupt,
-        },
-        plaintext=note.plaintext,
-        body=decode_body(note.body),
-        attempts=[
-            AttemptOut(
-                copy_no=a.copy,
-                number=a.number,
-                at=_local(a.at),
-                url=a.url,
-                status_code=a.status_code,
-                error=a.error,
-                corrupt=a.corrupt,
-            )
-            for a in list(note.attempts)
-        ],
+    return NotificationOut.model_validate(
+        {
+            **asdict(note),
+            # The window only matters while a notification is held; the API never showed it.
+            "knobs": note.knobs.model_dump(exclude={"reorder_window_seconds"}),
+            "body": decode_body(note.body),
+        }
     )
 
 
-@router.post("/{prepay_id}/confirm", summary="付款人确认支付")
-async def confirm(prepay_id: str, pay: PayDep) -> OrderOut:
-    """The order becomes SUCCESS and TRANSACTION.SUCCESS goes to notify_url (per the knobs)."""
-    try:
-        return order_out(pay.confirm(prepay_id))
-    except PayError as exc:
-        raise problem(exc) from None
+def _payer_route(act: Callable[[PayState, str], Order]) -> Callable[..., Awaitable[OrderOut]]:
+    """The handler of `POST /{prepay_id}/<act>`: the payer's decision on a prepay_id."""
+
+    async def decide(prepay_id: str, pay: ReadyPayDep) -> OrderOut:
+        with _as_problem():
+            return order_out(act(pay, prepay_id))
+
+    return decide
 
 
-@router.post("/{prepay_id}/cancel", summary="付款人取消支付")
-async def cancel(prepay_id: str, pay: PayDep) -> OrderOut:
-    """The payer closed the cashier: the order stays NOTPAY and can be paid later."""
-    try:
-        return order_out(pay.cancel(prepay_id))
-    except PayError as exc:
-        raise problem(exc) from None
-
-
-@router.post("/{prepay_id}/fail", summary="模拟支付失败")
-async def fail(prepay_id: str, pay: PayDep) -> OrderOut:
-    """The bank refused: PAYERROR, no notification (WeChat sends none for failures)."""
-    try:
-        return order_out(pay.fail(prepay_id))
-    except PayError as exc:
-        raise problem(exc) from None
+# The payer's three decisions, one route each: (PayState method, summary, description).
+_PAYER_DECISIONS = (
+    (
+        PayState.confirm,
+        "付款人确认支付",
+        "The order becomes SUCCESS and TRANSACTION.SUCCESS goes to notify_url (per the knobs).",
+    ),
+    (
+        PayState.cancel,
+        "付款人取消支付",
+        "The payer closed the cashier: the order stays NOTPAY and can be paid later.",
+    ),
+    (
+        PayState.fail,
+        "模拟支付失败",
+        "The bank refused: PAYERROR, no notification (WeChat sends none for failures).",
+    ),
+)
+for _act, _summary, _description in _PAYER_DECISIONS:
+    router.add_api_route(
+        f"/{{prepay_id}}/{_act.__name__}",
+        _payer_route(_act),
+        methods=["POST"],
+        name=_act.__name__,
+        summary=_summary,
+        description=_description,
+    )
 
 
 @router.get("/knobs", summary="通知投递开关")
-async def get_knobs(pay: PayDep) -> Knobs:
+async def get_knobs(pay: ReadyPayDep) -> Knobs:
     """How new notifications are delivered."""
     return pay.knobs
 
 
 @router.put("/knobs", summary="设置通知投递开关")
-async def put_knobs(knobs: Knobs, pay: PayDep) -> Knobs:
+async def put_knobs(knobs: Knobs, pay: ReadyPayDep) -> Knobs:
     """Replace the knobs (fields left out take their defaults); applies to new notifications."""
     pay.knobs = knobs
     return knobs
@@ -197,7 +187,7 @@ class OrderList(BaseModel):
 
 @router.get("/orders", summary="订单列表")
 async def list_orders(
-    pay: PayDep,
+    pay: ReadyPayDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> OrderList:
@@ -210,16 +200,14 @@ async def list_orders(
 
 
 @router.get("/orders/{out_trade_no}", summary="订单详情")
-async def get_order(out_trade_no: str, pay: PayDep) -> OrderOut:
+async def get_order(out_trade_no: str, pay: ReadyPayDep) -> OrderOut:
     """One order with its history."""
-    try:
+    with _as_problem():
         return order_out(pay.order(out_trade_no))
-    except PayError as exc:
-        raise problem(exc) from None
 
 
 @router.get("/prepay/{prepay_id}", summary="预支付交易对应的订单")
-async def get_prepay(prepay_id: str, pay: PayDep) -> OrderOut:
+async def get_prepay(prepay_id: str, pay: ReadyPayDep) -> OrderOut:
     """The order a prepay_id belongs to."""
     try:
         order, _ = pay.prepay(prepay_id)
@@ -229,7 +217,7 @@ async def get_prepay(prepay_id: str, pay: PayDep) -> OrderOut:
 
 
 @router.get("/refunds", summary="退款列表")
-async def list_refunds(pay: PayDep) -> dict[str, Any]:
+async def list_refunds(pay: ReadyPayDep) -> dict[str, Any]:
     """Every refund as the v3 refund query answers it."""
     items = [refund_resource(pay.refund_of(no)) for no in pay.refunds]
     return {"items": items, "total": len(items)}
@@ -244,7 +232,7 @@ class NotificationList(BaseModel):
 
 @router.get("/notifications", summary="通知与每次投递")
 async def list_notifications(
-    pay: PayDep,
+    pay: ReadyPayDep,
     out_trade_no: str | None = None,
     event_type: str | None = None,
 ) -> NotificationList:
@@ -265,7 +253,9 @@ class Resend(BaseModel):
 
 
 @router.post("/notifications/{notification_id}/resend", summary="重新投递通知")
-async def resend(notification_id: str, pay: PayDep, body: Resend | None = None) -> dict[str, Any]:
+async def resend(
+    notification_id: str, pay: ReadyPayDep, body: Resend | None = None
+) -> dict[str, Any]:
     """Deliver the same notification (same id and body, fresh signatures) `copies` times more."""
     note = pay.notifier.notifications.get(notification_id)
     if note is None:
@@ -275,6 +265,6 @@ async def resend(notification_id: str, pay: PayDep, body: Resend | None = None) 
 
 
 @router.post("/notifications/release", summary="投递被 reorder 暂扣的通知")
-async def release(pay: PayDep) -> dict[str, Any]:
+async def release(pay: ReadyPayDep) -> dict[str, Any]:
     """Deliver the held notifications now, newest first."""
     return {"released": await pay.notifier.release()}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sandbox.clock import Clock
 from sandbox.pay import errors
@@ -31,6 +31,7 @@ from servicekit.money import yuan
 from wechat import pay as wechatpay
 
 FEE_RATE = Decimal("0.006")  # 0.60%, the common rate, shown in the bill
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,7 @@ class PayState:
         self.platform_private_key = wechatpay.load_private_key(
             Path(settings.wechatpay_platform_private_key_path).read_bytes()
         )
-        self.notifier = Notifier(
-            private_key=self.platform_private_key,
-            serial=self.platform_public_key_id,
-            apiv3_key=settings.wechatpay_apiv3_key,
-            timeout=settings.wechatpay_notify_timeout_seconds,
-            retry_scale=settings.wechatpay_retry_scale,
-            now=clock.now,
-        )
+        self.notifier = Notifier(settings, self.platform_private_key, clock.now)
 
     async def close(self) -> None:
         """Stop every delivery (the sandbox is stopping)."""
@@ -189,17 +183,14 @@ class PayState:
 
     def order(self, out_trade_no: str) -> Order:
         """The order with this out_trade_no; 404 ORDER_NOT_EXIST."""
-        order = self.orders.get(out_trade_no)
-        if order is None:
-            raise PayError(404, errors.ORDER_NOT_EXIST, "订单不存在")
-        return self._refresh(order)
+        return self._refresh(
+            _found(self.orders.get(out_trade_no), errors.ORDER_NOT_EXIST, "订单不存在")
+        )
 
     def order_by_transaction_id(self, transaction_id: str) -> Order:
         """The order paid under this transaction_id; 404 ORDER_NOT_EXIST."""
-        out_trade_no = self.by_transaction_id.get(transaction_id)
-        if out_trade_no is None:
-            raise PayError(404, errors.ORDER_NOT_EXIST, "订单不存在")
-        return self.order(out_trade_no)
+        known = self.by_transaction_id.get(transaction_id)
+        return self.order(_found(known, errors.ORDER_NOT_EXIST, "订单不存在"))
 
     def close_order(self, out_trade_no: str) -> None:
         """Close an unpaid order (closing a closed one again is harmless)."""
@@ -247,7 +238,6 @@ class PayState:
             url=order.notify_url,
             plaintext=transaction(order),
             knobs=self.knobs,
-            out_trade_no=order.out_trade_no,
         )
         return order
 
@@ -323,18 +313,14 @@ class PayState:
         self._refresh_refund(refund)
 
     def _refund_order(self, order: Order | None) -> Order:
-        if order is None:
-            raise PayError(404, errors.RESOURCE_NOT_EXISTS, "订单不存在")
-        order = self._refresh(order)
+        order = self._refresh(_found(order, errors.RESOURCE_NOT_EXISTS, "订单不存在"))
         if order.trade_state not in PAID_STATES:
             raise PayError(400, errors.INVALID_REQUEST, "订单未支付，不能退款")
         return order
 
     def refund_of(self, out_refund_no: str) -> Refund:
         """The refund with this out_refund_no; 404 RESOURCE_NOT_EXISTS."""
-        refund = self.refunds.get(out_refund_no)
-        if refund is None:
-            raise PayError(404, errors.RESOURCE_NOT_EXISTS, "退款单不存在")
+        refund = _found(self.refunds.get(out_refund_no), errors.RESOURCE_NOT_EXISTS, "退款单不存在")
         return self._refresh_refund(refund)
 
     def _refresh_refund(self, refund: Refund) -> Refund:
@@ -352,8 +338,6 @@ class PayState:
                 url=refund.notify_url,
                 plaintext=refund_notification(refund, self.mchid),
                 knobs=self.knobs,
-                out_trade_no=refund.out_trade_no,
-                out_refund_no=refund.out_refund_no,
             )
 
     # -- bills ----------------------------------------------------------------------------
@@ -464,6 +448,13 @@ BILL_HEADER = (
 BILL_SUMMARY_HEADER = (
     "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
 )
+
+
+def _found(value: T | None, code: str, message: str) -> T:
+    """`value`, or WeChat's 404 with `code` when there is none."""
+    if value is None:
+        raise PayError(404, code, message)
+    return value
 
 
 def _fee(fen: int) -> Decimal:
