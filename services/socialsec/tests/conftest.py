@@ -21,7 +21,7 @@ from socialsec.seed import seed_at
 from socialsec.settings import SocialsecSettings
 
 ANCHOR = date(2026, 6, 15)
-CITIZENS = {p.key: p.citizen_id for p in DEMO_PEOPLE if p.citizen_id}
+CITIZENS = {p.citizen.id: p.citizen_id for p in DEMO_PEOPLE if p.citizen_id}
 Headers = Callable[[str], dict[str, str]]
 
 

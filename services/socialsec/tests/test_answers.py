@@ -22,7 +22,7 @@ from socialsec.answers.texts import (
 from socialsec.population import DEMO_PEOPLE
 
 Headers = Callable[[str], dict[str, str]]
-CITIZENS = {p.key: p.citizen_id for p in DEMO_PEOPLE if p.citizen_id}
+CITIZENS = {p.citizen.id: p.citizen_id for p in DEMO_PEOPLE if p.citizen_id}
 
 
 def gateway() -> dict[str, str]:
@@ -64,8 +64,8 @@ def ask(
 def assert_masked(text: str) -> None:
     """No demo person's full name, ID number or card number in `text`."""
     for person in DEMO_PEOPLE:
-        for secret in (person.name, person.id_number, person.card_number):
-            assert secret not in text, f"{person.key}'s unmasked identifier leaked"
+        for secret in (person.citizen.name, person.citizen.id_number, person.card.number):
+            assert secret not in text, f"{person.citizen.id}'s unmasked identifier leaked"
 
 
 def test_only_the_gateway_may_ask(client: TestClient, headers_of: Headers) -> None:
@@ -196,12 +196,15 @@ def test_an_unbound_citizen_is_told_how_to_bind(client: TestClient) -> None:
 
 
 def test_an_id_number_typed_in_is_never_used_or_echoed(client: TestClient) -> None:
-    lisi = next(p for p in DEMO_PEOPLE if p.key == "lisi")
-    for text in (f"社保卡 {lisi.id_number}", f"缴费 李四 {lisi.id_number} {lisi.card_number}"):
+    lisi = next(p for p in DEMO_PEOPLE if p.citizen.id == "lisi")
+    for text in (
+        f"社保卡 {lisi.citizen.id_number}",
+        f"缴费 李四 {lisi.citizen.id_number} {lisi.card.number}",
+    ):
         for who in ("lisi", "zhangsan", None):
             answer = ask(client, "enquiry", text, who=who, topic="card")
             assert answer["text"] == ID_IN_CHAT and not answer["personal"]
-    fund = ask(client, "eligibility", f"公积金 {lisi.id_number}", who="zhangsan")
+    fund = ask(client, "eligibility", f"公积金 {lisi.citizen.id_number}", who="zhangsan")
     assert fund["text"] == ID_IN_CHAT
 
 
@@ -232,8 +235,8 @@ def test_no_personal_data_in_the_logs(
             ask(client, "enquiry", "查询", who=who, topic=topic)
         for rule in ("provident_fund", "free_bus"):
             ask(client, "eligibility", "查询", who=who, rule=rule)
-    lisi = next(p for p in DEMO_PEOPLE if p.key == "lisi")
-    ask(client, "enquiry", f"社保卡 {lisi.id_number}", who="lisi", topic="card")
+    lisi = next(p for p in DEMO_PEOPLE if p.citizen.id == "lisi")
+    ask(client, "enquiry", f"社保卡 {lisi.citizen.id_number}", who="lisi", topic="card")
     written = capfd.readouterr()
     logged = "\n".join(
         [*(f"{r.getMessage()} {vars(r)}" for r in caplog.records), written.out, written.err]

@@ -52,10 +52,10 @@ def test_histories_span_up_to_15_years_with_employers_gaps_and_retirees(populati
 
 def test_demo_people_are_as_documented(population) -> None:
     assert [p["id_number"] for p in population.persons[: len(DEMO_PEOPLE)]] == [
-        d.id_number for d in DEMO_PEOPLE
+        d.citizen.id_number for d in DEMO_PEOPLE
     ]
     bound = {citizen for citizen, _ in population.bindings}
     assert bound == {d.citizen_id for d in DEMO_PEOPLE if d.bound}
-    assert "lisi" not in {d.key for d in DEMO_PEOPLE if d.bound}
+    assert "lisi" not in {d.citizen.id for d in DEMO_PEOPLE if d.bound}
     zhangsan = [s for s in population.spans if s["person"] == 0]
     assert [s["status"] for s in zhangsan][-1] == "owed"

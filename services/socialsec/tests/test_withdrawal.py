@@ -9,7 +9,7 @@ from socialsec.population import DEMO_PEOPLE
 
 Headers = Callable[[str], dict[str, str]]
 LISI = {"name": "李四", "id_number": "441900198505203523", "card_number": "S19850520"}
-LISI_ID = next(p.citizen_id for p in DEMO_PEOPLE if p.key == "lisi")
+LISI_ID = next(p.citizen_id for p in DEMO_PEOPLE if p.citizen.id == "lisi")
 
 
 def test_a_repeated_deletion_answers_204_and_leaves_nothing_behind(

@@ -1,9 +1,9 @@
 """The demo citizens every part of the suite knows under the same ids (development and tests).
 
 The sandbox plays them as WeChat users (unionid, an openid per account); accounts seeds them as
-citizens under fixed `citizen_id`s; traffic and social security seed their records for those ids.
-One list here instead of ids copied into each part. Ids are derived by hashing, so they are the
-same on every run and every machine.
+citizens under fixed `citizen_id`s; traffic and social security seed their records for those ids,
+under the same name and resident ID number. One list here instead of identities copied into each
+part. Ids are derived by hashing, so they are the same on every run and every machine.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class DemoCitizen:
 
     id: str
     name: str
+    id_number: str  # resident ID (身份证号码), the same in every service's records
     town: str  # division code of reference/dongguan_divisions.csv, where the person lives
 
     @property
@@ -44,10 +45,10 @@ class DemoCitizen:
 
 
 DEMO_CITIZENS = (
-    DemoCitizen(id="zhangsan", name="张三", town="dongcheng"),
-    DemoCitizen(id="lisi", name="李四", town="dalang"),
-    DemoCitizen(id="wangwu", name="王五", town="songshanhu"),
-    DemoCitizen(id="chenxiaomei", name="陈晓梅", town="humen"),
+    DemoCitizen("zhangsan", "张三", "441900199001011231", "dongcheng"),
+    DemoCitizen("lisi", "李四", "441900198505203523", "dalang"),
+    DemoCitizen("wangwu", "王五", "36233019780315571X", "songshanhu"),
+    DemoCitizen("chenxiaomei", "陈晓梅", "44190019950808064X", "humen"),
 )
 
 

@@ -29,32 +29,6 @@ RESOURCE_TEXT = {
 }
 
 
-def record_access(
-    session: Session,
-    *,
-    citizen_id: str,
-    person_id: int | None,
-    resource: str,
-    detail: str,
-    request_id: str,
-    now: datetime,
-) -> None:
-    """Write one access-log row and commit it with whatever the request changed."""
-    if resource not in RESOURCE_TEXT:
-        raise ValueError(f"unknown resource {resource!r}")
-    session.add(
-        AccessLog(
-            at=now,
-            citizen_id=citizen_id,
-            person_id=person_id,
-            resource=resource,
-            detail=detail[:128],
-            request_id=request_id[:128],
-        )
-    )
-    session.commit()
-
-
 @dataclass(frozen=True)
 class Me:
     """The calling citizen's bound record, and a way to log each read of it."""
@@ -71,13 +45,18 @@ class Me:
         return self.bound.person.id
 
     def log_read(self, session: Session, resource: str, detail: str = "") -> None:
-        """Record that this request read `resource` of the bound record."""
-        record_access(
-            session,
-            citizen_id=self.citizen_id,
-            person_id=self.person_id,
-            resource=resource,
-            detail=detail,
-            request_id=self.request_id,
-            now=self.now,
+        """Record that this request read `resource` of the bound record, committing the row with
+        whatever the request changed."""
+        if resource not in RESOURCE_TEXT:
+            raise ValueError(f"unknown resource {resource!r}")
+        session.add(
+            AccessLog(
+                at=self.now,
+                citizen_id=self.citizen_id,
+                person_id=self.person_id,
+                resource=resource,
+                detail=detail[:128],
+                request_id=self.request_id[:128],
+            )
         )
+        session.commit()

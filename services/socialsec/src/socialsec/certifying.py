@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -11,7 +11,7 @@ from servicekit.clock import local, local_day
 from servicekit.errors import NotFound
 from socialsec.access import Me
 from socialsec.certificates import CertificateText, new_code, public_summary, render_pdf
-from socialsec.clock import month_label, month_of
+from socialsec.clock import Period, month_of
 from socialsec.masking import mask_card_number, mask_id_number, mask_name
 from socialsec.models import Certificate, CertificateCheck
 from socialsec.public import certificate_check_public
@@ -26,9 +26,7 @@ class Issued:
     pdf: bytes
 
 
-def issue(
-    session: Session, me: Me, *, region: str, first: date, last: date, valid_days: int
-) -> Issued:
+def issue(session: Session, me: Me, *, region: str, period: Period, valid_days: int) -> Issued:
     """A certificate of the period's contributions with masked identity and a verification code,
     kept (masked) for checking and written to the access log."""
     person, card = me.bound.person, me.bound.card
@@ -36,8 +34,8 @@ def issue(
         session,
         person=person,
         region=region,
-        first=first,
-        last=last,
+        first=period.first,
+        last=period.last,
         this_month=month_of(local_day(me.now)),
     )
     issued_at = me.now
@@ -48,8 +46,8 @@ def issue(
         id_number=mask_id_number(person.id_number),
         card_number=mask_card_number(card.card_number),
         status_text=STATUS_TEXT[person.status],
-        first=first,
-        last=last,
+        first=period.first,
+        last=period.last,
         issued_at=local(issued_at),
         valid_until=local(valid_until),
         summary=summary,
@@ -59,8 +57,8 @@ def issue(
         Certificate(
             code=text.code,
             person_id=me.person_id,
-            first_month=first,
-            last_month=last,
+            first_month=period.first,
+            last_month=period.last,
             issued_at=issued_at,
             valid_until=valid_until,
             holder_name=text.holder_name,
@@ -68,7 +66,7 @@ def issue(
             summary=public_summary(summary),
         )
     )
-    me.log_read(session, "certificate", f"{month_label(first)}至{month_label(last)}")
+    me.log_read(session, "certificate", period.label)
     return Issued(text.code, pdf)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import NamedTuple
 
 
 def month_of(day: date) -> date:
@@ -34,6 +35,18 @@ def month_range(first: date, last: date) -> Iterator[date]:
 def month_label(month: date) -> str:
     """`YYYY-MM`, as months appear in the API."""
     return f"{month:%Y-%m}"
+
+
+class Period(NamedTuple):
+    """A period of months, first and last included."""
+
+    first: date
+    last: date
+
+    @property
+    def label(self) -> str:
+        """`YYYY-MM至YYYY-MM`, for access-log details and certificates."""
+        return f"{month_label(self.first)}至{month_label(self.last)}"
 
 
 def age_on(*, birth: date, day: date) -> int:

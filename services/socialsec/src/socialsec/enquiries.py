@@ -6,15 +6,13 @@ read in chat leaves the same access-log rows as the same read in the app.
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlmodel import Session, col, select
 
 from servicekit.clock import local_day
 from servicekit.deps import Page, PageParams, paginate
 from socialsec.access import Me
-from socialsec.clock import month_label, month_of
-from socialsec.contributions import PaymentStatus, continuous_months
+from socialsec.clock import Period, month_of
+from socialsec.contributions import MonthRow, PaymentStatus, Span, Summary, continuous_months
 from socialsec.eligibility import CardFacts, elderly_free_bus, provident_fund_withdrawal
 from socialsec.models import (
     AccessLog,
@@ -54,10 +52,6 @@ def _towns() -> dict[str, str]:
     return {d.code: d.name for d in divisions()}
 
 
-def _period_label(first: date, last: date) -> str:
-    return f"{month_label(first)}至{month_label(last)}"
-
-
 def profile(session: Session, me: Me) -> ProfilePublic:
     """The bound person's identity, status, employer and household facts."""
     person = me.bound.person
@@ -72,30 +66,45 @@ def profile(session: Session, me: Me) -> ProfilePublic:
     )
 
 
+def _contributions(
+    session: Session,
+    me: Me,
+    resource: str,
+    *,
+    region: str,
+    period: Period,
+    insurance: Insurance | None,
+) -> tuple[list[MonthRow], Summary, list[Span]]:
+    """The period's month rows, summary and spans of one insurance or all, the read logged."""
+    result = contributions(
+        session,
+        person=me.bound.person,
+        region=region,
+        first=period.first,
+        last=period.last,
+        this_month=month_of(local_day(me.now)),
+        insurances=(insurance,) if insurance else INSURANCES,
+    )
+    me.log_read(session, resource, f"{period.label} {insurance or '全部险种'}")
+    return result
+
+
 def contribution_rows(
     session: Session,
     me: Me,
     *,
     region: str,
-    first: date,
-    last: date,
+    period: Period,
     page: PageParams,
     insurance: Insurance | None = None,
     status: PaymentStatus | None = None,
 ) -> Page[ContributionRowPublic]:
     """Each month and insurance of the period, newest first: base, both parts, paid or owed."""
-    rows, _, _ = contributions(
-        session,
-        person=me.bound.person,
-        region=region,
-        first=first,
-        last=last,
-        this_month=month_of(local_day(me.now)),
-        insurances=(insurance,) if insurance else INSURANCES,
+    rows, _, _ = _contributions(
+        session, me, "contributions", region=region, period=period, insurance=insurance
     )
     if status:
         rows = [r for r in rows if r.status == status]
-    me.log_read(session, "contributions", f"{_period_label(first, last)} {insurance or '全部险种'}")
     return Page(
         items=[contribution_row_public(r) for r in rows[page.offset : page.offset + page.limit]],
         total=len(rows),
@@ -107,28 +116,23 @@ def contribution_summary(
     me: Me,
     *,
     region: str,
-    first: date,
-    last: date,
+    period: Period,
     insurance: Insurance | None = None,
 ) -> ContributionSummaryPublic:
     """Totals of the period, per insurance and overall, the gap months and the current streak."""
-    _, summary, spans = contributions(
+    _, summary, spans = _contributions(
         session,
-        person=me.bound.person,
+        me,
+        "contribution_summary",
         region=region,
-        first=first,
-        last=last,
-        this_month=month_of(local_day(me.now)),
-        insurances=(insurance,) if insurance else INSURANCES,
-    )
-    me.log_read(
-        session, "contribution_summary", f"{_period_label(first, last)} {insurance or '全部险种'}"
+        period=period,
+        insurance=insurance,
     )
     return summary_public(
         summary,
-        first=first,
-        last=last,
-        continuous_months=continuous_months(spans=spans, until=last),
+        first=period.first,
+        last=period.last,
+        continuous_months=continuous_months(spans=spans, until=period.last),
     )
 
 

@@ -30,6 +30,7 @@ from socialsec.population_tables import (
     BRANDS,
     CARD_STAGES,
     DEMO_PEOPLE,
+    DONGGUAN_AREA,
     GIVEN,
     HISTORY_MONTHS,
     HOME_AREAS,
@@ -41,9 +42,9 @@ from socialsec.population_tables import (
     RANDOM_SEED,
     REGION,
     STAGE_NOTES,
-    STAGE_ORDER,
     SURNAMES,
     DemoPerson,
+    NewCard,
 )
 from socialsec.rates import RateBook, pension_interest_bp, rate_table
 from socialsec.reference import divisions, short_name
@@ -89,8 +90,8 @@ class _Generator:
         self.town_names = {d.code: short_name(d.name) for d in divisions()}
         self.population = Population()
         self.employer_index: dict[str, int] = {}
-        self.ids = {p.id_number for p in DEMO_PEOPLE}
-        self.cards = {p.card_number for p in DEMO_PEOPLE}
+        self.ids = {p.citizen.id_number for p in DEMO_PEOPLE}
+        self.cards = {p.card.number for p in DEMO_PEOPLE}
         self.accounts: set[str] = set()
 
     def employer(self, name: str, town: str) -> int:
@@ -152,7 +153,7 @@ class _Generator:
         insured_since: date,
         retired_on: date | None,
         pension_fen: int,
-        card: tuple[str, str, str, str],
+        card: NewCard,
     ) -> int:
         """Add a person; `jobs` are (employer, first, last, base_fen, owed months)."""
         person = len(self.population.persons)
@@ -249,11 +250,12 @@ class _Generator:
             }
         )
         # Recent steps for a card still being made, older ones for a card already collected.
-        reached = STAGE_ORDER.index(stage)
+        order = list(STAGE_NOTES)
+        reached = order.index(stage)
         day = self.anchor - timedelta(
             days=(3 + reached * 6) if stage != "collected" else self.rng.randint(60, 3000)
         )
-        for step in STAGE_ORDER[: reached + 1]:
+        for step in order[: reached + 1]:
             if step == "posted" and stage in ("ready", "collected"):
                 continue
             note = STAGE_NOTES[step]
@@ -327,16 +329,16 @@ class _Generator:
                 )
             )
         index = self.add_person(
-            name=person.name,
-            id_number=person.id_number,
-            town=person.town,
+            name=person.citizen.name,
+            id_number=person.citizen.id_number,
+            town=person.citizen.town,
             household_dongguan=person.household_dongguan,
             residence_permit=person.residence_permit,
             jobs=jobs,
             insured_since=jobs[0][1],
             retired_on=person.retired_on,
             pension_fen=person.pension_yuan * 100,
-            card=(person.card_number, person.card_status, person.card_stage, person.bank),
+            card=person.card,
         )
         if person.bound and person.citizen_id:
             self.population.bindings.append((person.citizen_id, index))
@@ -349,7 +351,7 @@ class _Generator:
         age = decade + rng.randrange(10) if decade > 20 else rng.randint(19, 29)
         birth = self.anchor - timedelta(days=age * 365 + rng.randrange(365))
         id_number = self.id_number(birth, gender)
-        household = id_number.startswith("441900")
+        household = id_number.startswith(DONGGUAN_AREA)
         retire_age = 60 if gender == "M" else rng.choice((50, 55))
         # Pensions start the month after the birthday of the retirement age.
         retire_month = add_months(month_of(birth), 12 * retire_age + 1)
@@ -398,7 +400,7 @@ class _Generator:
             else start,
             retired_on=retired_on,
             pension_fen=rng.randint(1800, 4200) * 100,
-            card=(self.card_number(), status, stage, rng.choice(BANKS)[0]),
+            card=NewCard(self.card_number(), status, stage, rng.choice(BANKS)[0]),
         )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
-from wechat.demo_citizens import demo_citizen
+from wechat.demo_citizens import DEMO_CITIZENS, DemoCitizen, demo_citizen
 
 POPULATION = 2000
 HISTORY_MONTHS = 180
@@ -17,8 +18,10 @@ RANDOM_SEED = "guanwei-socialsec-population-v1"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡叶钟"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰文辉建国志红梅海波宇婷健斌鹏浩晓燕"
 # Area codes of resident IDs: Dongguan's, and the home areas many of the city's workers come from.
+# An ID with Dongguan's code stands for a Dongguan household (户籍) in the seeded population.
+DONGGUAN_AREA = "441900"
 HOME_AREAS = (
-    ("441900", 45),
+    (DONGGUAN_AREA, 45),
     ("441581", 6),
     ("430521", 7),
     ("360781", 6),
@@ -52,7 +55,7 @@ BANKS = (
     ("东莞银行", "622526"),
 )
 CARD_STAGES = (("collected", 92), ("ready", 3), ("posted", 2), ("making", 2), ("accepted", 1))
-STAGE_ORDER = ("accepted", "making", "posted", "ready", "collected")
+# The note each step of a card's making is logged with, in the order a card goes through them.
 STAGE_NOTES = {
     "accepted": "社保卡申领已受理",
     "making": "制卡中",
@@ -76,41 +79,49 @@ class DemoJob:
     owed_months: int = 0
 
 
+class NewCard(NamedTuple):
+    """A person's social-security card as seeded, and the bank its account is opened with."""
+
+    number: str
+    status: str
+    stage: str
+    bank: str
+
+
 @dataclass(frozen=True)
 class DemoPerson:
-    """A demo insured person with fixed identifiers; `citizen_id` None for the demo retiree."""
+    """A demo insured person with fixed identifiers: a demo citizen, or the demo retiree."""
 
-    key: str
-    citizen_id: str | None
-    name: str
-    id_number: str
-    card_number: str
-    town: str
-    household_dongguan: bool
-    residence_permit: bool
-    bound: bool
-    card_status: str
-    card_stage: str
-    bank: str
+    citizen: DemoCitizen
+    card: NewCard
     jobs: tuple[DemoJob, ...]
+    bound: bool = True  # bound to their citizen_id: all but 李四 and the retiree
     retired_on: date | None = None
     pension_yuan: int = 0
 
+    @property
+    def citizen_id(self) -> str | None:
+        """The suite's citizen_id; None for the retiree, whom accounts does not know."""
+        return self.citizen.citizen_id if self.citizen in DEMO_CITIZENS else None
+
+    @property
+    def household_dongguan(self) -> bool:
+        """Whether the person has a Dongguan household, as their resident ID's area code says."""
+        return self.citizen.id_number.startswith(DONGGUAN_AREA)
+
+    @property
+    def residence_permit(self) -> bool:
+        """Whether the person holds a Dongguan residence permit (every demo migrant does)."""
+        return not self.household_dongguan
+
+
+# Not a WeChat user: only social security knows him, so he has no citizen_id and no binding.
+RETIREE = DemoCitizen("liujianguo", "刘建国", "430521195804121230", "dalang")
 
 DEMO_PEOPLE = (
     DemoPerson(
-        key="zhangsan",
-        citizen_id=demo_citizen("zhangsan").citizen_id,
-        name="张三",
-        id_number="441900199001011231",
-        card_number="S19000123",
-        town="dongcheng",
-        household_dongguan=True,
-        residence_permit=False,
-        bound=True,
-        card_status="normal",
-        card_stage="collected",
-        bank="中国工商银行",
+        demo_citizen("zhangsan"),
+        NewCard("S19000123", "normal", "collected", "中国工商银行"),
         jobs=(
             DemoJob("东莞市东城精密电子有限公司", "dongcheng", 150, 117, 4200),
             # Six months without a job (断缴), then a new employer two months behind on payment.
@@ -118,66 +129,28 @@ DEMO_PEOPLE = (
         ),
     ),
     DemoPerson(
-        key="lisi",
-        citizen_id=demo_citizen("lisi").citizen_id,
-        name="李四",
-        id_number="441900198505203523",
-        card_number="S19850520",
-        town="dalang",
-        household_dongguan=True,
-        residence_permit=False,
+        demo_citizen("lisi"),
+        NewCard("S19850520", "normal", "collected", "中国农业银行"),
         bound=False,
-        card_status="normal",
-        card_stage="collected",
-        bank="中国农业银行",
         jobs=(DemoJob("东莞市大朗毛织贸易有限公司", "dalang", 180, 1, 5200),),
     ),
     DemoPerson(
-        key="wangwu",
-        citizen_id=demo_citizen("wangwu").citizen_id,
-        name="王五",
-        id_number="36233019780315571X",
-        card_number="S19780315",
-        town="songshanhu",
-        household_dongguan=False,
-        residence_permit=True,
-        bound=True,
-        card_status="lost",
-        card_stage="making",
-        bank="中国建设银行",
+        demo_citizen("wangwu"),
+        NewCard("S19780315", "lost", "making", "中国建设银行"),
         jobs=(
             DemoJob("东莞市松山湖顺达物流有限公司", "songshanhu", 170, 100, 4800),
             DemoJob("东莞市寮步恒通运输有限公司", "liaobu", 87, 1, 5800),
         ),
     ),
     DemoPerson(
-        key="chenxiaomei",
-        citizen_id=demo_citizen("chenxiaomei").citizen_id,
-        name="陈晓梅",
-        id_number="44190019950808064X",
-        card_number="S19950808",
-        town="humen",
-        household_dongguan=True,
-        residence_permit=False,
-        bound=True,
-        card_status="normal",
-        card_stage="ready",
-        bank="中国银行",
+        demo_citizen("chenxiaomei"),
+        NewCard("S19950808", "normal", "ready", "中国银行"),
         jobs=(DemoJob("东莞市虎门服装设计有限公司", "humen", 108, 1, 5600),),
     ),
     DemoPerson(
-        key="liujianguo",
-        citizen_id=None,
-        name="刘建国",
-        id_number="430521195804121230",
-        card_number="S19580412",
-        town="dalang",
-        household_dongguan=False,
-        residence_permit=True,
+        RETIREE,
+        NewCard("S19580412", "normal", "collected", "东莞农村商业银行"),
         bound=False,
-        card_status="normal",
-        card_stage="collected",
-        bank="东莞农村商业银行",
         jobs=(DemoJob("东莞市大朗毛织贸易有限公司", "dalang", 180, 1, 3800),),
         retired_on=date(2018, 5, 1),
         pension_yuan=2650,

@@ -7,6 +7,7 @@ when the model is serialised (socialsec.masking).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 
 from servicekit.clock import as_utc, local
@@ -74,30 +75,16 @@ def profile_public(
 def contribution_row_public(row: MonthRow) -> ContributionRowPublic:
     """One month of one insurance."""
     return ContributionRowPublic(
-        month=month_label(row.month),
-        insurance=row.insurance,
+        **{**asdict(row), "month": month_label(row.month)},
         insurance_name=INSURANCE_NAMES[row.insurance],
-        employer=row.employer,
-        base_fen=row.base_fen,
-        employer_fen=row.employer_fen,
-        employee_fen=row.employee_fen,
         total_fen=row.total_fen,
-        status=row.status,
         status_text=PAYMENT_STATUS_TEXT[row.status],
     )
 
 
 def totals_public(totals: Totals) -> TotalsPublic:
     """Sums over month rows."""
-    return TotalsPublic(
-        months_paid=totals.months_paid,
-        months_owed=totals.months_owed,
-        employer_fen=totals.employer_fen,
-        employee_fen=totals.employee_fen,
-        total_fen=totals.total_fen,
-        paid_fen=totals.paid_fen,
-        owed_fen=totals.owed_fen,
-    )
+    return TotalsPublic(**asdict(totals), total_fen=totals.total_fen)
 
 
 def summary_public(
@@ -165,15 +152,7 @@ def pension_payment_public(payment: PensionPayment) -> PensionPaymentPublic:
 
 def rule_public(result: RuleResult) -> RuleResultPublic:
     """A rule's verdict with every condition it checked."""
-    return RuleResultPublic.model_validate(
-        {
-            "rule": result.rule,
-            "title": result.title,
-            "eligible": result.eligible,
-            "summary": result.summary,
-            "conditions": [vars(c) for c in result.conditions],
-        }
-    )
+    return RuleResultPublic.model_validate(asdict(result))
 
 
 def rules_public(*, free_bus_age: int) -> list[RulePublic]:
@@ -185,11 +164,9 @@ def rules_public(*, free_bus_age: int) -> list[RulePublic]:
 def access_log_public(row: AccessLog) -> AccessLogPublic:
     """One read of personal records."""
     return AccessLogPublic(
+        **row.model_dump(include={"resource", "detail", "request_id"}),
         at=local(row.at),
-        resource=row.resource,
         resource_text=RESOURCE_TEXT[row.resource],
-        detail=row.detail,
-        request_id=row.request_id,
     )
 
 

@@ -11,14 +11,14 @@ and each part is base x rate rounded half up to the fen. Percentages are held as
 from __future__ import annotations
 
 import bisect
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from typing import Literal
+
+from socialsec.data import csv_rows
 
 Insurance = Literal["pension", "medical", "unemployment", "work_injury", "maternity"]
 INSURANCES: tuple[Insurance, ...] = (
@@ -114,7 +114,6 @@ def monthly_amount(*, rate: Rate, declared_base_fen: int) -> MonthlyAmount:
 @cache
 def rate_table() -> tuple[Rate, ...]:
     """The rows of `contribution_rates.csv`."""
-    text = resources.files("socialsec.data").joinpath("contribution_rates.csv").read_text("utf-8")
     return tuple(
         Rate(
             region=r["region"],
@@ -126,12 +125,11 @@ def rate_table() -> tuple[Rate, ...]:
             base_max_fen=int(r["base_max_fen"]),
             source=r["source"],
         )
-        for r in csv.DictReader(text.splitlines())
+        for r in csv_rows("contribution_rates.csv")
     )
 
 
 @cache
 def pension_interest_bp() -> dict[int, int]:
     """The pension individual account's yearly crediting rate (记账利率), basis points by year."""
-    text = resources.files("socialsec.data").joinpath("pension_interest.csv").read_text("utf-8")
-    return {int(r["year"]): pct_to_bp(pct=r["rate_pct"]) for r in csv.DictReader(text.splitlines())}
+    return {int(r["year"]): pct_to_bp(pct=r["rate_pct"]) for r in csv_rows("pension_interest.csv")}

@@ -32,21 +32,8 @@ def person_spans(session: Session, *, person_id: int) -> list[Span]:
 def rate_book(session: Session, *, region: str) -> RateBook:
     """The rate rows of `region` held in the database."""
     rows = session.exec(select(ContributionRate).where(ContributionRate.region == region)).all()
-    return RateBook(
-        [
-            Rate(
-                region=r.region,
-                insurance=r.insurance,
-                effective_from=r.effective_from,
-                employer_bp=r.employer_bp,
-                employee_bp=r.employee_bp,
-                base_min_fen=r.base_min_fen,
-                base_max_fen=r.base_max_fen,
-                source=r.source,
-            )
-            for r in rows
-        ]
-    )
+    # The table's columns are the rate's fields, one for one.
+    return RateBook([Rate(**r.model_dump()) for r in rows])
 
 
 def gaps_until(*, person: InsuredPerson, last_month: date) -> date:

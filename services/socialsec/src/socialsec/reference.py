@@ -7,11 +7,12 @@ deterministically from the town code so that seeding twice gives the same direct
 
 from __future__ import annotations
 
-import csv
 import zlib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from socialsec.data import csv_rows
+from socialsec.models import FaqBase, OfficeBase
 
 OFFICE_PREFIX = "东莞市社会保险基金管理中心"
 SOURCED_PHONES = {"dalang": "0769-83106399"}
@@ -25,24 +26,11 @@ class Division:
     kind: str
 
 
-@dataclass(frozen=True)
-class OfficeRow:
-    town: str
-    town_name: str
-    name: str
-    address: str
-    phone: str
-    hours: str
-    demo: bool
-    phone_demo: bool
-
-
 @cache
 def divisions() -> tuple[Division, ...]:
     """The 33 towns, subdistricts and zones of `dongguan_divisions.csv`."""
-    text = resources.files("socialsec.data").joinpath("dongguan_divisions.csv").read_text("utf-8")
     return tuple(
-        Division(r["code"], r["name"], r["kind"]) for r in csv.DictReader(text.splitlines())
+        Division(r["code"], r["name"], r["kind"]) for r in csv_rows("dongguan_divisions.csv")
     )
 
 
@@ -65,10 +53,10 @@ def demo_phone(town: str) -> str:
     return f"0769-8{zlib.crc32(town.encode()) % 10_000_000:07d}"
 
 
-def offices() -> tuple[OfficeRow, ...]:
+def offices() -> tuple[OfficeBase, ...]:
     """One branch office per division, sourced values where known and demo values elsewhere."""
     return tuple(
-        OfficeRow(
+        OfficeBase(
             town=d.code,
             town_name=d.name,
             name=office_name(d.name),
@@ -82,16 +70,6 @@ def offices() -> tuple[OfficeRow, ...]:
     )
 
 
-@dataclass(frozen=True)
-class FaqRow:
-    code: str
-    category: str
-    question: str
-    answer: str
-
-
-@cache
-def faq() -> tuple[FaqRow, ...]:
+def faq() -> tuple[FaqBase, ...]:
     """The policy questions and answers of `faq.csv`."""
-    text = resources.files("socialsec.data").joinpath("faq.csv").read_text("utf-8")
-    return tuple(FaqRow(**row) for row in csv.DictReader(text.splitlines()))
+    return tuple(FaqBase(**row) for row in csv_rows("faq.csv"))

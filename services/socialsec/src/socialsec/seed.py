@@ -33,14 +33,13 @@ from socialsec.reference import faq, offices
 
 def seed_reference(session: Session) -> str:
     """Insert or update the offices, the rate table and the FAQ."""
-    for row in offices():
-        session.merge(Office(**asdict(row)))
-    for rate in rate_table():
-        session.merge(ContributionRate(**asdict(rate)))
-    for item in faq():
-        session.merge(Faq(**asdict(item)))
+    office_rows = [Office(**row.model_dump()) for row in offices()]
+    rate_rows = [ContributionRate(**asdict(rate)) for rate in rate_table()]
+    faq_rows = [Faq(**item.model_dump()) for item in faq()]
+    for row in (*office_rows, *rate_rows, *faq_rows):
+        session.merge(row)
     session.commit()
-    return f"{len(offices())} offices, {len(rate_table())} rates, {len(faq())} FAQ"
+    return f"{len(office_rows)} offices, {len(rate_rows)} rates, {len(faq_rows)} FAQ"
 
 
 def _insert_returning_ids(session: Session, table: type, rows: list[dict]) -> list[int]:
@@ -64,7 +63,7 @@ def _resolved(rows: list[dict], **ids: list[int]) -> list[dict]:
 
 def seed_population(session: Session, *, anchor: date) -> str:
     """Insert the population anchored on `anchor`, unless the database already has it."""
-    demo_id = DEMO_PEOPLE[0].id_number
+    demo_id = DEMO_PEOPLE[0].citizen.id_number
     if session.exec(select(InsuredPerson.id).where(InsuredPerson.id_number == demo_id)).first():
         count = session.exec(select(func.count()).select_from(InsuredPerson)).one()
         return f"population already present ({count} insured persons)"

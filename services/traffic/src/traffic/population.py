@@ -140,13 +140,17 @@ class DemoPerson:
     full_score_days_ago: int | None = None
 
 
-# The demo citizens of wechat.demo_citizens, under the citizen_ids accounts seeds for them.
+# The demo citizens of wechat.demo_citizens, under the citizen_ids accounts seeds for them and the
+# names and resident IDs every service knows them by.
+_ZHANGSAN, _LISI, _WANGWU, _CHENXIAOMEI = map(
+    demo_citizen, ("zhangsan", "lisi", "wangwu", "chenxiaomei")
+)
 DEMO_PEOPLE = (
     DemoPerson(
-        key="zhangsan",
-        citizen_id=demo_citizen("zhangsan").citizen_id,
-        name="张三",
-        id_number="441900199001011231",
+        key=_ZHANGSAN.id,
+        citizen_id=_ZHANGSAN.citizen_id,
+        name=_ZHANGSAN.name,
+        id_number=_ZHANGSAN.id_number,
         file_number="441912345678",
         licence_class="C1",
         first_issued_year=2012,
@@ -164,10 +168,10 @@ DEMO_PEOPLE = (
         ),
     ),
     DemoPerson(
-        key="lisi",
-        citizen_id=demo_citizen("lisi").citizen_id,
-        name="李四",
-        id_number="441900198505203523",
+        key=_LISI.id,
+        citizen_id=_LISI.citizen_id,
+        name=_LISI.name,
+        id_number=_LISI.id_number,
         file_number="441987654321",
         licence_class="C1",
         first_issued_year=2008,
@@ -183,10 +187,10 @@ DEMO_PEOPLE = (
         ),
     ),
     DemoPerson(
-        key="wangwu",
-        citizen_id=demo_citizen("wangwu").citizen_id,
-        name="王五",
-        id_number="36233019780315571X",
+        key=_WANGWU.id,
+        citizen_id=_WANGWU.citizen_id,
+        name=_WANGWU.name,
+        id_number=_WANGWU.id_number,
         file_number="441920080315",
         licence_class="B2",
         first_issued_year=2005,
@@ -203,10 +207,10 @@ DEMO_PEOPLE = (
         full_score_days_ago=35,
     ),
     DemoPerson(
-        key="chenxiaomei",
-        citizen_id=demo_citizen("chenxiaomei").citizen_id,
-        name="陈晓梅",
-        id_number="44190019950808064X",
+        key=_CHENXIAOMEI.id,
+        citizen_id=_CHENXIAOMEI.citizen_id,
+        name=_CHENXIAOMEI.name,
+        id_number=_CHENXIAOMEI.id_number,
         file_number="441919950808",
         licence_class="C1",
         first_issued_year=2019,

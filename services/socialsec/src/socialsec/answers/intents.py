@@ -111,14 +111,12 @@ def office_phone(chat: Chat) -> Answer:
 
 def contributions(chat: Chat, me: Me) -> str:
     """'缴费': the last six whole months, month by month, with totals, owed and missed months."""
-    first, last = recent_months(local_day(chat.now))
+    period = recent_months(local_day(chat.now))
     region = chat.settings.region
     profile = masked(enquiries.profile(chat.session, me))
-    summary = enquiries.contribution_summary(
-        chat.session, me, region=region, first=first, last=last
-    )
+    summary = enquiries.contribution_summary(chat.session, me, region=region, period=period)
     page = enquiries.contribution_rows(
-        chat.session, me, region=region, first=first, last=last, page=CONTRIBUTION_ROWS
+        chat.session, me, region=region, period=period, page=CONTRIBUTION_ROWS
     )
     lines = month_lines(
         month_span(summary.from_month, summary.to_month), page.items, summary.gap_months

@@ -16,7 +16,7 @@ from servicekit.chattext import clip, fit
 from servicekit.clock import SHANGHAI
 from servicekit.deps import Page
 from servicekit.money import yuan_text
-from socialsec.clock import add_months, month_label, month_of, month_range
+from socialsec.clock import Period, add_months, month_label, month_of, month_range
 from socialsec.models import (
     AccountPublic,
     CardEventPublic,
@@ -89,10 +89,10 @@ def mentions_identifier(text: str) -> bool:
     return bool(_IDENTIFIER.search(text))
 
 
-def recent_months(today: date, count: int = RECENT_MONTHS) -> tuple[date, date]:
-    """(first, last) of the `count` whole months before `today`'s month."""
+def recent_months(today: date, count: int = RECENT_MONTHS) -> Period:
+    """The `count` whole months before `today`'s month."""
     last = add_months(month_of(today), -1)
-    return add_months(last, 1 - count), last
+    return Period(add_months(last, 1 - count), last)
 
 
 def month_span(first: str, last: str) -> list[str]:

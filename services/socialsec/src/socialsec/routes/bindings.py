@@ -6,7 +6,7 @@ from servicekit.clock import NowDep, local
 from servicekit.deps import Page, SessionDep
 from servicekit.errors import valid
 from servicekit.identity import CitizenDep
-from socialsec.access import record_access
+from socialsec.access import Me
 from socialsec.bindings import BINDINGS, Bound, bind, bound
 from socialsec.models import BindingCreate, BindingPublic
 from socialsec.settings import SocialsecSettingsDep
@@ -36,15 +36,8 @@ def list_bindings(
     item = bound(session, citizen_id=citizen.subject)
     if item is None:
         return Page(items=[], total=0)
-    record_access(
-        session,
-        citizen_id=citizen.subject,
-        person_id=item.person.id,
-        resource="bindings",
-        detail="",
-        request_id=getattr(request.state, "request_id", ""),
-        now=now,
-    )
+    me = Me(item, citizen.subject, getattr(request.state, "request_id", ""), now)
+    me.log_read(session, "bindings")
     return Page(items=[_public(item)], total=1)
 
 

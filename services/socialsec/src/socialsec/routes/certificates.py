@@ -30,8 +30,7 @@ def issue_certificate(
         session,
         me,
         region=settings.region,
-        first=period.first,
-        last=period.last,
+        period=period,
         valid_days=settings.certificate_valid_days,
     )
     return Response(

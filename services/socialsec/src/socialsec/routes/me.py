@@ -60,8 +60,7 @@ def list_contributions(
         session,
         me,
         region=settings.region,
-        first=period.first,
-        last=period.last,
+        period=period,
         page=page,
         insurance=insurance,
         status=status,
@@ -85,8 +84,7 @@ def contribution_summary(
         session,
         me,
         region=settings.region,
-        first=period.first,
-        last=period.last,
+        period=period,
         insurance=insurance,
     )
 

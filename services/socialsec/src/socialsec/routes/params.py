@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -14,7 +12,7 @@ from servicekit.errors import ValidationFailed, valid
 from servicekit.identity import CitizenDep
 from socialsec.access import Me
 from socialsec.bindings import require_bound
-from socialsec.clock import add_months, month_label, month_of
+from socialsec.clock import Period, add_months, month_of
 from socialsec.validators import parse_month
 
 
@@ -29,19 +27,6 @@ def current_me(request: Request, citizen: CitizenDep, session: SessionDep, now: 
 
 
 MeDep = Annotated[Me, Depends(current_me)]
-
-
-@dataclass(frozen=True)
-class Period:
-    """A period of months asked for, first and last included."""
-
-    first: date
-    last: date
-
-    @property
-    def label(self) -> str:
-        """`YYYY-MM至YYYY-MM`, for access-log details and certificates."""
-        return f"{month_label(self.first)}至{month_label(self.last)}"
 
 
 def period_params(
