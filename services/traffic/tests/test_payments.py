@@ -23,8 +23,10 @@ from servicekit.cjk import CJKFontNotFound, find_cjk_font
 from servicekit.clock import SHANGHAI
 from servicekit.db import make_engine
 from servicekit.settings import SharedSettings
+from servicekit.state import engine_of
 from servicekit.testing import mint_token, require, serve_in_thread
 from traffic.models import PaymentEvent, PaymentOrder, PenaltyDecision
+from traffic.payments.client import pay_client_of
 from traffic.payments.provider import parse_trade_bill
 from traffic.payments.reconciliation import reconcile_once
 from traffic.settings import TrafficSettings
@@ -337,7 +339,7 @@ def test_duplicates_and_late_deliveries_change_nothing(
     # Reconciliation afterwards, then a late notification: still one "paid".
     clock.advance(minutes=10)
     report = reconcile_once(
-        client.app.state.engine, client.app.state.wechatpay, now=clock.now.astimezone(UTC)
+        engine_of(client.app), pay_client_of(client.app), now=clock.now.astimezone(UTC)
     )
     assert report.succeeded == [] and report.checked == 0
     assert notify(client, *fake_pay.notification(order["out_trade_no"])).status_code == 204
@@ -390,7 +392,7 @@ def test_reconcile_repairs_paid_unnotified_and_expired_orders(
     other = decide_markings(client, zhangsan)
     unpaid = create(client, other, zhangsan, key="unpaid").json()
     fake_pay.pay(paid["out_trade_no"])  # and the notification never comes
-    engine, pay = client.app.state.engine, client.app.state.wechatpay
+    engine, pay = engine_of(client.app), pay_client_of(client.app)
 
     # Too young to be looked at yet (the trade bill is left out here, see below).
     young = reconcile_once(engine, pay, now=clock.now.astimezone(UTC), bill_dates=[])
@@ -439,8 +441,8 @@ def test_reconcile_finds_in_the_trade_bill_a_payment_we_had_given_up_on(
     engine.dispose()
     today = datetime.now(SHANGHAI).date()
     report = reconcile_once(
-        client.app.state.engine,
-        client.app.state.wechatpay,
+        engine_of(client.app),
+        pay_client_of(client.app),
         now=clock.now.astimezone(UTC),
         bill_dates=[today],
     )

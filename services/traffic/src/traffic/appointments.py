@@ -105,6 +105,21 @@ def _booking(session: Session, appointment: Appointment) -> Booking:
     return Booking(appointment=appointment, slot=slot, office=office, business=business)
 
 
+def _take_place(session: Session, slot_id: int | None) -> None:
+    """Take one place in the slot (not committed), or 409 when it is full."""
+    taken = session.execute(
+        update(AppointmentSlot)
+        .where(
+            col(AppointmentSlot.id) == slot_id,
+            col(AppointmentSlot.booked) < col(AppointmentSlot.capacity),
+        )
+        .values(booked=col(AppointmentSlot.booked) + 1)
+    )
+    if taken.rowcount != 1:
+        session.rollback()
+        raise Conflict("该时段已约满，请选择其他时段。")
+
+
 def _replay(session: Session, *, citizen_id: str, key: str, digest: str) -> Booking | None:
     """The booking made earlier with this key, or None; 409 if it was made with another body."""
     earlier = session.exec(
@@ -149,17 +164,7 @@ def book(
     ).first()
     if held is not None:
         raise Conflict("您在该时段已有预约。")
-    taken = session.execute(
-        update(AppointmentSlot)
-        .where(
-            col(AppointmentSlot.id) == slot.id,
-            col(AppointmentSlot.booked) < col(AppointmentSlot.capacity),
-        )
-        .values(booked=col(AppointmentSlot.booked) + 1)
-    )
-    if taken.rowcount != 1:
-        session.rollback()
-        raise Conflict("该时段已约满，请选择其他时段。")
+    _take_place(session, slot.id)
     appointment = Appointment(
         citizen_id=citizen_id,
         slot_id=body.slot_id,

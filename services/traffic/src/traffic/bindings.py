@@ -11,15 +11,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from servicekit.bindings import BindingTables, Throttle
-from servicekit.errors import Conflict
+from servicekit.errors import Conflict, ValidationFailed
 from traffic.models import Binding, BindingFailure, DriverLicence, Vehicle
 from traffic.records import find_vehicle
 
+R = TypeVar("R", bound=SQLModel)
 BINDINGS = BindingTables(Binding, BindingFailure, log=logging.getLogger("traffic.bindings"))
 
 
@@ -32,16 +34,41 @@ class BoundItem:
     licence: DriverLicence | None
 
 
-def _save(session: Session, binding: Binding, *, already: str) -> Binding:
-    session.add(binding)
+@dataclass(frozen=True)
+class _Proof:
+    """One kind of binding proof: what its refusal says, and the fields it names (all of them)."""
+
+    refusal: str
+    fields: tuple[str, ...]
+
+
+_VEHICLE_PROOF = _Proof(
+    "号牌号码与车架号后六位核验未通过，请对照行驶证核对后重试。", ("plate", "vin6")
+)
+_LICENCE_PROOF = _Proof(
+    "驾驶证号与档案编号核验未通过，请对照驾驶证核对后重试。", ("licence_number", "file_number")
+)
+
+
+def _refused(
+    session: Session, proof: _Proof, *, citizen_id: str, now: datetime
+) -> ValidationFailed:
+    """Count a refused `proof` of the citizen and build the 422 that refuses it."""
+    return BINDINGS.refuse(
+        session, citizen_id=citizen_id, now=now, detail=proof.refusal, fields=list(proof.fields)
+    )
+
+
+def save_or_conflict(session: Session, row: R, *, conflict: str) -> R:
+    """Insert `row`, or 409 with `conflict` when a concurrent request inserted the same first."""
+    session.add(row)
     try:
         session.commit()
     except IntegrityError:
-        # The same binding made by a concurrent request of the same citizen.
         session.rollback()
-        raise Conflict(already) from None
-    session.refresh(binding)
-    return binding
+        raise Conflict(conflict) from None
+    session.refresh(row)
+    return row
 
 
 def bind_vehicle(
@@ -57,13 +84,7 @@ def bind_vehicle(
     BINDINGS.check_throttle(session, citizen_id=citizen_id, now=now, throttle=throttle)
     vehicle = find_vehicle(session, plate=plate, vin6=vin6)
     if vehicle is None:
-        raise BINDINGS.refuse(
-            session,
-            citizen_id=citizen_id,
-            now=now,
-            detail="号牌号码与车架号后六位核验未通过，请对照行驶证核对后重试。",
-            fields=["plate", "vin6"],
-        )
+        raise _refused(session, _VEHICLE_PROOF, citizen_id=citizen_id, now=now)
     existing = select(Binding).where(
         Binding.citizen_id == citizen_id, Binding.vehicle_id == vehicle.id
     )
@@ -71,7 +92,9 @@ def bind_vehicle(
         raise Conflict(f"您已绑定机动车{vehicle.plate}。")
     binding = Binding(citizen_id=citizen_id, vehicle_id=vehicle.id, created_at=now)
     return BoundItem(
-        _save(session, binding, already=f"您已绑定机动车{vehicle.plate}。"), vehicle, None
+        save_or_conflict(session, binding, conflict=f"您已绑定机动车{vehicle.plate}。"),
+        vehicle,
+        None,
     )
 
 
@@ -90,13 +113,7 @@ def bind_licence(
         select(DriverLicence).where(DriverLicence.licence_number == licence_number)
     ).first()
     if licence is None or licence.file_number != file_number:
-        raise BINDINGS.refuse(
-            session,
-            citizen_id=citizen_id,
-            now=now,
-            detail="驾驶证号与档案编号核验未通过，请对照驾驶证核对后重试。",
-            fields=["licence_number", "file_number"],
-        )
+        raise _refused(session, _LICENCE_PROOF, citizen_id=citizen_id, now=now)
     held = session.exec(
         select(Binding).where(
             Binding.citizen_id == citizen_id, col(Binding.licence_id).is_not(None)
@@ -108,7 +125,9 @@ def bind_licence(
             "您已绑定该驾驶证。" if same else "您已绑定一本驾驶证；如需更换，请先解除原绑定。"
         )
     binding = Binding(citizen_id=citizen_id, licence_id=licence.id, created_at=now)
-    return BoundItem(_save(session, binding, already="您已绑定该驾驶证。"), None, licence)
+    return BoundItem(
+        save_or_conflict(session, binding, conflict="您已绑定该驾驶证。"), None, licence
+    )
 
 
 def bound_items(session: Session, *, citizen_id: str) -> list[BoundItem]:

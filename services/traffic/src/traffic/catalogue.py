@@ -79,6 +79,20 @@ OFFICES: tuple[dict[str, Any], ...] = (
 )
 
 ID = "居民身份证（外地户籍另需东莞居住证）"
+# What a new vehicle is registered with, booked at the counter or read in its guide.
+REGISTRATION_MATERIALS = [
+    ID,
+    "机动车销售统一发票",
+    "车辆出厂合格证（进口车为进口凭证）",
+    "交强险保单",
+]
+TRANSFER_MATERIALS = [
+    "买卖双方身份证明",
+    "机动车登记证书",
+    "机动车行驶证",
+    "二手车销售统一发票",
+    "待过户车辆",
+]
 BUSINESSES: tuple[dict[str, Any], ...] = (
     {
         "code": "licence-renewal",
@@ -107,10 +121,7 @@ BUSINESSES: tuple[dict[str, Any], ...] = (
         "category": "机动车业务",
         "description": "新购机动车申领号牌、行驶证和登记证书，车辆到场查验。",
         "materials": [
-            ID,
-            "机动车销售统一发票",
-            "车辆出厂合格证（进口车为进口凭证）",
-            "交强险保单",
+            *REGISTRATION_MATERIALS,
             "车辆购置税完税证明（已电子化的无需提交）",
             "待登记车辆",
         ],
@@ -120,13 +131,7 @@ BUSINESSES: tuple[dict[str, Any], ...] = (
         "name": "机动车转移登记（过户）",
         "category": "机动车业务",
         "description": "二手车买卖后办理所有权转移，车辆到场查验。",
-        "materials": [
-            "买卖双方身份证明",
-            "机动车登记证书",
-            "机动车行驶证",
-            "二手车销售统一发票",
-            "待过户车辆",
-        ],
+        "materials": TRANSFER_MATERIALS,
     },
     {
         "code": "vehicle-licence-replacement",
@@ -140,6 +145,11 @@ BUSINESSES: tuple[dict[str, Any], ...] = (
 TRAFFIC_HALL = "东莞市公安局交通警察支队车辆管理所及长安、虎门、常平、塘厦分所"
 COUNTER_HOURS = "周一至周五 9:00-12:00、14:00-17:00（车管所周六上午开放）"
 ONLINE_12123 = "交管12123 App、东莞交警微信公众号"
+# The fees of the module docstring, each written once.
+LICENCE_FEE = {"item": "驾驶证工本费", "fee_fen": 1000}
+VEHICLE_LICENCE_FEE = {"item": "行驶证工本费", "fee_fen": 1000}
+CERTIFICATE_FEE = {"item": "登记证书工本费", "fee_fen": 1000}
+PLATES_FEE = {"item": "汽车号牌", "fee_fen": 10000}
 GUIDES: tuple[dict[str, Any], ...] = (
     {
         "id": "licence-renewal",
@@ -148,7 +158,7 @@ GUIDES: tuple[dict[str, Any], ...] = (
         "summary": "驾驶证有效期满前90日内申请换证；身体条件证明可由体检机构电子传递。",
         "conditions": ["驾驶证有效期满前90日内", "身体条件符合申请准驾车型要求"],
         "materials": [ID, "机动车驾驶证", "《机动车驾驶人身体条件证明》"],
-        "fees": [{"item": "驾驶证工本费", "fee_fen": 1000}],
+        "fees": [LICENCE_FEE],
         "offices": [TRAFFIC_HALL, "各镇街交警中队车驾管服务站"],
         "hours": COUNTER_HOURS,
         "time_limit": "当场办结",
@@ -162,7 +172,7 @@ GUIDES: tuple[dict[str, Any], ...] = (
         "summary": "驾驶证遗失、损毁无法辨认时申请补领。",
         "conditions": ["驾驶证遗失或损毁", "驾驶证未被扣押、扣留"],
         "materials": [ID],
-        "fees": [{"item": "驾驶证工本费", "fee_fen": 1000}],
+        "fees": [LICENCE_FEE],
         "offices": [TRAFFIC_HALL],
         "hours": COUNTER_HOURS,
         "time_limit": "当场办结",
@@ -176,7 +186,7 @@ GUIDES: tuple[dict[str, Any], ...] = (
         "summary": "机动车行驶证遗失、损毁时由机动车所有人申请补领。",
         "conditions": ["行驶证遗失或损毁", "机动车未被扣押、查封"],
         "materials": [ID],
-        "fees": [{"item": "行驶证工本费", "fee_fen": 1000}],
+        "fees": [VEHICLE_LICENCE_FEE],
         "offices": [TRAFFIC_HALL],
         "hours": COUNTER_HOURS,
         "time_limit": "当场办结",
@@ -265,18 +275,8 @@ GUIDES: tuple[dict[str, Any], ...] = (
         "summary": "新购机动车在登记地申领号牌、行驶证和登记证书；可在4S店代办点办理，也可"
         "网上选号。",
         "conditions": ["机动车已投保交强险", "车辆购置税已缴纳或免征"],
-        "materials": [
-            ID,
-            "机动车销售统一发票",
-            "车辆出厂合格证（进口车为进口凭证）",
-            "交强险保单",
-            "待登记车辆",
-        ],
-        "fees": [
-            {"item": "汽车号牌", "fee_fen": 10000},
-            {"item": "行驶证工本费", "fee_fen": 1000},
-            {"item": "登记证书工本费", "fee_fen": 1000},
-        ],
+        "materials": [*REGISTRATION_MATERIALS, "待登记车辆"],
+        "fees": [PLATES_FEE, VEHICLE_LICENCE_FEE, CERTIFICATE_FEE],
         "offices": [TRAFFIC_HALL, "新车销售企业（4S店）上牌服务站"],
         "hours": COUNTER_HOURS,
         "time_limit": "查验合格后当日核发号牌",
@@ -290,17 +290,8 @@ GUIDES: tuple[dict[str, Any], ...] = (
         "summary": "机动车所有权转移后30日内办理转移登记；小型非营运载客汽车可在二手车市场"
         "交易登记服务站一站办理。",
         "conditions": ["交通违法和交通事故已处理完毕", "机动车在检验有效期内"],
-        "materials": [
-            "买卖双方身份证明",
-            "机动车登记证书",
-            "机动车行驶证",
-            "二手车销售统一发票",
-            "待过户车辆",
-        ],
-        "fees": [
-            {"item": "行驶证工本费", "fee_fen": 1000},
-            {"item": "登记证书工本费", "fee_fen": 1000},
-        ],
+        "materials": TRANSFER_MATERIALS,
+        "fees": [VEHICLE_LICENCE_FEE, CERTIFICATE_FEE],
         "offices": [TRAFFIC_HALL, "二手车交易市场登记服务站"],
         "hours": COUNTER_HOURS,
         "time_limit": "查验合格后当场办结",

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from servicekit.errors import Conflict, Forbidden, NotFound
-from traffic.bindings import bound_licence, bound_vehicle_ids
+from traffic.bindings import bound_licence, bound_vehicle_ids, save_or_conflict
 from traffic.licences import Standing, licence_standing
 from traffic.models import PenaltyDecision
 from traffic.penalties import decision_number, due_date
@@ -66,14 +65,8 @@ def decide_violation(
         decided_on=on,
         due_on=due_date(decided_on=on),
     )
-    session.add(decision)
-    try:
-        session.commit()
-    except IntegrityError:
-        # A concurrent request handled the same violation first.
-        session.rollback()
-        raise Conflict("该违法已处理。") from None
-    session.refresh(decision)
+    # A concurrent request may have handled the same violation first.
+    save_or_conflict(session, decision, conflict="该违法已处理。")
     return ViolationRecord(
         violation=violation, vehicle=record.vehicle, code=record.code, decision=decision
     )

@@ -1,13 +1,10 @@
 """`create_app`: the traffic service's FastAPI app."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
+from traffic.payments.client import keep_pay_client, pay_lifespan
 from traffic.payments.provider import MerchantConfig, WechatPayClient
-from traffic.payments.schedule import reconcile_schedule
 from traffic.routes import (
     answers,
     appointments,
@@ -28,15 +25,6 @@ def create_app(settings: TrafficSettings) -> FastAPI:
     """Build the traffic app on `settings`."""
     # Read the keys now: a missing or unreadable key stops start-up, not the first payment.
     pay = WechatPayClient(MerchantConfig.from_settings(settings))
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        try:
-            async with reconcile_schedule(app.state.engine, pay, settings):
-                yield
-        finally:
-            pay.close()
-
     app = create_service_app(
         settings,
         title="东莞交警 traffic",
@@ -61,7 +49,7 @@ def create_app(settings: TrafficSettings) -> FastAPI:
             payments.router,
             answers.router,
         ],
-        lifespan=lifespan,
+        lifespan=pay_lifespan,
     )
-    app.state.wechatpay = pay
+    keep_pay_client(app, pay)
     return app

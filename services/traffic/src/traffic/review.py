@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import Select
 
+from servicekit.clock import local_day
 from servicekit.errors import Conflict, NotFound
 from traffic.models import (
     DriverLicence,
@@ -148,11 +149,10 @@ def review_status(
     return "exam_pending" if studied_minutes >= REQUIRED_MINUTES else "required"
 
 
-def review_cycle(
-    *, current: Cycle, previous: Cycle, previous_owed: bool, previous_done: bool, on: date
-) -> Cycle:
-    """The cycle the review page is about: the previous one while its owed review is open."""
-    if previous_owed and not previous_done and on <= review_due_by(cycle=previous):
+def review_cycle(*, current: Cycle, previous: Cycle, previous_open: bool, on: date) -> Cycle:
+    """The cycle the review page is about: the previous one while its owed review is open
+    (`previous_open`: owed and not done) and its window lasts."""
+    if previous_open and on <= review_due_by(cycle=previous):
         return previous
     return current
 
@@ -200,18 +200,15 @@ def review_of(session: Session, *, licence: DriverLicence, on: date) -> Review:
     assert licence.id is not None
     current = scoring_cycle(first_issued_on=licence.first_issued_on, on=on)
     previous = previous_cycle(first_issued_on=licence.first_issued_on, cycle=current)
-    previous_owed = needs_review(
-        licence_class=licence.licence_class,
-        cycle_points=_points(session, licence_id=licence.id, cycle=previous),
+    # The previous cycle's review is open while owed (points there) and not done.
+    previous_open = (
+        needs_review(
+            licence_class=licence.licence_class,
+            cycle_points=_points(session, licence_id=licence.id, cycle=previous),
+        )
+        and _completion(session, licence_id=licence.id, cycle=previous) is None
     )
-    previous_done = _completion(session, licence_id=licence.id, cycle=previous) is not None
-    cycle = review_cycle(
-        current=current,
-        previous=previous,
-        previous_owed=previous_owed,
-        previous_done=previous_done,
-        on=on,
-    )
+    cycle = review_cycle(current=current, previous=previous, previous_open=previous_open, on=on)
     points = _points(session, licence_id=licence.id, cycle=cycle)
     rows = session.exec(
         select(ReviewStudyRecord.course_code, func.sum(ReviewStudyRecord.minutes))
@@ -236,7 +233,7 @@ def review_of(session: Session, *, licence: DriverLicence, on: date) -> Review:
         due_by=review_due_by(cycle=cycle) if status not in ("not_applicable", "exempt") else None,
         status=status,
         studied=studied,
-        previous_overdue=previous_owed and not previous_done and on > review_due_by(cycle=previous),
+        previous_overdue=previous_open and on > review_due_by(cycle=previous),
         completion=completion,
     )
 
@@ -253,9 +250,9 @@ def record_study(
     course_code: str,
     minutes: int,
     now: datetime,
-    on: date,
 ) -> Review:
     """Add minutes studied of a course to the review; 409 when nothing is left to study."""
+    on = local_day(now)
     if course_code not in COURSE_MINUTES:
         raise NotFound(f"未找到审验课程“{course_code}”。")
     # Row lock on PostgreSQL: two records at once must not both fit under a course's length.
@@ -285,9 +282,10 @@ def record_study(
 
 
 def take_exam(
-    session: Session, *, licence: DriverLicence, answers: Mapping[str, str], now: datetime, on: date
+    session: Session, *, licence: DriverLicence, answers: Mapping[str, str], now: datetime
 ) -> tuple[int, Review]:
     """Score the exam; passing it after 180 minutes of study completes the review."""
+    on = local_day(now)
     review = review_of(session, licence=licence, on=on)
     _refuse_unless_studying(review)
     if review.status != "exam_pending":

@@ -8,6 +8,7 @@ so seeding again (as `make run` does) tops the bookable days up without touching
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime, time
 
 from sqlalchemy import insert
@@ -37,15 +38,8 @@ from traffic.reference import violation_codes
 def seed_codes(session: Session) -> str:
     """Insert or update every violation code of the reference table."""
     for row in violation_codes():
-        session.merge(
-            ViolationCode(
-                code=row.code,
-                description=row.description,
-                points=row.points,
-                fine_fen=row.fine_fen,
-                verified=row.verified,
-            )
-        )
+        # The reference row has exactly the table's columns.
+        session.merge(ViolationCode(**asdict(row)))
     session.commit()
     return f"{len(violation_codes())} violation codes"
 

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
-from typing import Any
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlmodel import SQLModel
 
 from servicekit.clock import local
 from servicekit.deps import PageParams
@@ -59,6 +61,8 @@ from traffic.roads import (
 )
 from traffic.roads import STATUS_TEXT as ROAD_STATUS_TEXT
 
+P = TypeVar("P", bound=SQLModel)
+
 
 def mask_name(name: str) -> str:
     """A name as shown back to citizens: the surname, then one asterisk per other character."""
@@ -93,52 +97,60 @@ def binding_public(item: BoundItem) -> BindingPublic:
     )
 
 
+def _local_or_none(value: datetime | None) -> datetime | None:
+    """`local` of a time that may not have happened yet."""
+    return None if value is None else local(value)
+
+
+def _public(model: type[P], row: SQLModel, *, times: Iterable[str], **update: Any) -> P:
+    """`row` as the public `model`: its stored `times` in Asia/Shanghai, other fields `update`d."""
+    shown = {name: _local_or_none(getattr(row, name)) for name in times}
+    return model.model_validate(row, update=shown | update)
+
+
+def _settlement(record: ViolationRecord, *, fine_fen: int, on: date) -> dict[str, Any]:
+    """Status, overdue days, surcharge and amount due on day `on` of a record charged `fine_fen`.
+
+    The fields violations and decisions show alike, computed once for both.
+    """
+    decision = record.decision
+    due = amount_due_on(fine_fen=fine_fen, decision=decision, on=on)
+    fine = fine_fen if decision is None else decision.fine_fen
+    return {
+        "status": violation_status(decision=decision),
+        "overdue_days": overdue_days_on(decision=decision, on=on),
+        "surcharge_fen": due - fine if due else 0,
+        "amount_due_fen": due,
+    }
+
+
 def violation_public(record: ViolationRecord, *, on: date) -> ViolationPublic:
     """A violation record as of day `on`."""
     violation, decision = record.violation, record.decision
-    assert violation.id is not None
-    due = amount_due_on(fine_fen=violation.fine_fen, decision=decision, on=on)
-    fine = violation.fine_fen if decision is None else decision.fine_fen
-    return ViolationPublic(
-        id=violation.id,
-        plate=record.vehicle.plate,
-        code=violation.code,
-        description=record.code.description,
-        occurred_at=local(violation.occurred_at),
-        place=violation.place,
-        points=violation.points,
-        fine_fen=violation.fine_fen,
-        status=violation_status(decision=decision),
-        decision_number=None if decision is None else decision.number,
-        decided_on=None if decision is None else decision.decided_on,
-        due_on=None if decision is None else decision.due_on,
-        paid_on=None if decision is None else decision.paid_on,
-        overdue_days=overdue_days_on(decision=decision, on=on),
-        surcharge_fen=due - fine if due else 0,
-        amount_due_fen=due,
-    )
+    update = {
+        "plate": record.vehicle.plate,
+        "description": record.code.description,
+        **_settlement(record, fine_fen=violation.fine_fen, on=on),
+    }
+    if decision is not None:
+        # Undecided, the decision's number and days keep their default, None.
+        update |= decision.model_dump(include={"decided_on", "due_on", "paid_on"})
+        update["decision_number"] = decision.number
+    return _public(ViolationPublic, violation, times=("occurred_at",), **update)
 
 
 def decision_public(record: ViolationRecord, *, on: date) -> DecisionPublic:
     """The decision of a decided violation and what it costs on day `on`."""
     decision = record.decision
     assert decision is not None
-    due = amount_due_on(fine_fen=decision.fine_fen, decision=decision, on=on)
-    return DecisionPublic(
-        number=decision.number,
-        violation_id=decision.violation_id,
-        code=record.code.code,
-        description=record.code.description,
-        points=decision.points,
-        fine_fen=decision.fine_fen,
-        decided_on=decision.decided_on,
-        due_on=decision.due_on,
-        status=violation_status(decision=decision),
-        paid_on=decision.paid_on,
-        on=on,
-        overdue_days=overdue_days_on(decision=decision, on=on),
-        surcharge_fen=due - decision.fine_fen if due else 0,
-        amount_due_fen=due,
+    return DecisionPublic.model_validate(
+        decision,
+        update={
+            "code": record.code.code,
+            "description": record.code.description,
+            "on": on,
+            **_settlement(record, fine_fen=decision.fine_fen, on=on),
+        },
     )
 
 
@@ -222,7 +234,7 @@ def booking_public(booking: Booking) -> AppointmentPublic:
         starts_at=local(slot.starts_at),
         ends_at=local(slot.ends_at),
         created_at=local(appointment.created_at),
-        cancelled_at=None if appointment.cancelled_at is None else local(appointment.cancelled_at),
+        cancelled_at=_local_or_none(appointment.cancelled_at),
     )
 
 
@@ -238,14 +250,8 @@ def slots_public(slots: Sequence[AppointmentSlot]) -> list[SlotPublic]:
 
 def slot_public(slot: AppointmentSlot) -> SlotPublic:
     """A bookable hour and the places left."""
-    assert slot.id is not None
-    return SlotPublic(
-        id=slot.id,
-        office_code=slot.office_code,
-        starts_at=local(slot.starts_at),
-        ends_at=local(slot.ends_at),
-        capacity=slot.capacity,
-        remaining=slot.capacity - slot.booked,
+    return _public(
+        SlotPublic, slot, times=("starts_at", "ends_at"), remaining=slot.capacity - slot.booked
     )
 
 
@@ -254,13 +260,7 @@ def slot_public(slot: AppointmentSlot) -> SlotPublic:
 
 def completion_public(completion: ReviewCompletion) -> ReviewCompletionPublic:
     """A completion record with its time in Asia/Shanghai."""
-    return ReviewCompletionPublic(
-        cycle_start=completion.cycle_start,
-        cycle_end=completion.cycle_end,
-        studied_minutes=completion.studied_minutes,
-        exam_score=completion.exam_score,
-        completed_at=local(completion.completed_at),
-    )
+    return _public(ReviewCompletionPublic, completion, times=("completed_at",))
 
 
 def completions_public(completions: Sequence[ReviewCompletion]) -> list[ReviewCompletionPublic]:
@@ -314,17 +314,16 @@ def exam_result_public(score: int, review: Review) -> ReviewExamResult:
 def segment_public(condition: SegmentCondition) -> RoadSegmentPublic:
     """A segment's condition as the API shows it."""
     segment = condition.segment
-    return RoadSegmentPublic(
-        code=segment.code,
-        road=segment.road,
-        section=segment.section,
-        road_class=segment.road_class,
-        road_class_text=ROAD_CLASS_TEXT[segment.road_class],
-        length_km=segment.length_km,
-        speed_kmh=condition.speed_kmh,
-        status=condition.status,
-        status_text=ROAD_STATUS_TEXT[condition.status],
-        colour=STATUS_COLOUR[condition.status],
+    return RoadSegmentPublic.model_validate(
+        segment,
+        from_attributes=True,
+        update={
+            "road_class_text": ROAD_CLASS_TEXT[segment.road_class],
+            "speed_kmh": condition.speed_kmh,
+            "status": condition.status,
+            "status_text": ROAD_STATUS_TEXT[condition.status],
+            "colour": STATUS_COLOUR[condition.status],
+        },
     )
 
 
@@ -374,23 +373,12 @@ def refund_summary(order: PaymentOrder, refunds: list[PaymentRefund]) -> RefundS
 
 def payment_public(order: PaymentOrder, refunds: list[PaymentRefund]) -> PaymentPublic:
     """A payment order with its state and refund summary; times in Asia/Shanghai."""
-    assert order.id is not None
-    return PaymentPublic(
-        id=order.id,
-        out_trade_no=order.out_trade_no,
-        decision_number=order.decision_number,
+    return _public(
+        PaymentPublic,
+        order,
+        times=("created_at", "expires_at", "paid_at"),
         state=payment_state(order.status, order.failure_reason),
         status_text=status_text(order),
-        description=order.description,
-        fine_fen=order.fine_fen,
-        surcharge_fen=order.surcharge_fen,
-        amount_fen=order.amount_fen,
-        overdue_days=order.overdue_days,
-        priced_on=order.priced_on,
-        created_at=local(order.created_at),
-        expires_at=local(order.expires_at),
-        paid_at=None if order.paid_at is None else local(order.paid_at),
-        transaction_id=order.transaction_id,
         under_review=order.flagged,
         refund_summary=refund_summary(order, refunds),
     )
@@ -410,15 +398,4 @@ def payment_event_public(event: PaymentEvent) -> PaymentEventPublic:
 
 def refund_public(refund: PaymentRefund) -> RefundPublic:
     """A refund as its officer (or the payer) sees it."""
-    assert refund.id is not None
-    return RefundPublic(
-        id=refund.id,
-        payment_id=refund.payment_id,
-        out_refund_no=refund.out_refund_no,
-        refund_id=refund.refund_id,
-        amount_fen=refund.amount_fen,
-        reason=refund.reason,
-        status=refund.status,
-        created_at=local(refund.created_at),
-        finished_at=None if refund.finished_at is None else local(refund.finished_at),
-    )
+    return _public(RefundPublic, refund, times=("created_at", "finished_at"))

@@ -25,7 +25,17 @@ class ReviewStudyRecord(Table, table=True):
     studied_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
-class ReviewCompletion(Table, table=True):
+class ReviewCompletionBase(SQLModel):
+    """What a completed review records, stored and shown alike."""
+
+    cycle_start: date
+    cycle_end: date
+    studied_minutes: int
+    exam_score: int
+    completed_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class ReviewCompletion(Table, ReviewCompletionBase, table=True):
     """A completed review (study and exam passed) of one licence for one scoring cycle."""
 
     __tablename__ = "review_completion"
@@ -34,11 +44,6 @@ class ReviewCompletion(Table, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     licence_id: int = Field(foreign_key="driver_licence.id")
-    cycle_start: date
-    cycle_end: date
-    studied_minutes: int
-    exam_score: int
-    completed_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class ReviewCoursePublic(SQLModel):
@@ -50,14 +55,8 @@ class ReviewCoursePublic(SQLModel):
     studied_minutes: int = Field(description="已学习分钟数")
 
 
-class ReviewCompletionPublic(SQLModel):
+class ReviewCompletionPublic(ReviewCompletionBase):
     """The record of a completed review."""
-
-    cycle_start: date
-    cycle_end: date
-    studied_minutes: int
-    exam_score: int
-    completed_at: datetime
 
 
 class ReviewStudyPublic(SQLModel):

@@ -26,5 +26,6 @@ or query reporting any other amount is refused and the order flagged. A new orde
 The modules: `states` (the state machine's transitions, events and flags), `orders` (creating
 and superseding), `reading` (who may read an order, its history and refunds), `transactions`
 (applying what the provider says), `notifications`, `refunds`, `reconciliation` (and `schedule`,
-its loop inside the service), `provider` (the WeChat Pay API v3 client) and `receipts`.
+its loop inside the service), `provider` (the WeChat Pay API v3 client), `client` (the app's
+one provider client, as the routes' `WeChatPayDep`) and `receipts`.
 """

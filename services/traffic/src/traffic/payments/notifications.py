@@ -14,9 +14,9 @@ from sqlmodel import Session, select
 from traffic.models import PaymentOrder, PaymentRefund
 from traffic.payments.orders import close_other_orders
 from traffic.payments.provider import MerchantConfig, WechatPayClient
-from traffic.payments.refunds import apply_refund_status
+from traffic.payments.refunds import RefundReport, apply_refund_status
 from traffic.payments.states import alert, flag
-from traffic.payments.transactions import apply_transaction
+from traffic.payments.transactions import apply_transaction, mismatches
 from wechat import pay as wechatpay
 
 log = logging.getLogger(__name__)
@@ -139,11 +139,7 @@ def _refund_notification(
     order = session.get(PaymentOrder, refund.payment_id)
     assert order is not None and order.id is not None
     amount = resource.get("amount") or {}
-    problems = []
-    if resource.get("mchid") != config.mchid:
-        problems.append(f"mchid {resource.get('mchid')!r}")
-    if resource.get("out_trade_no") != order.out_trade_no:
-        problems.append(f"out_trade_no {resource.get('out_trade_no')!r}")
+    problems = mismatches(resource, mchid=config.mchid, out_trade_no=order.out_trade_no)
     if amount.get("refund") != refund.amount_fen:
         problems.append(f"退款金额{amount.get('refund')}分与退款单{refund.amount_fen}分不符")
     if problems:
@@ -151,12 +147,6 @@ def _refund_notification(
         alert("WeChat Pay refund notification does not match", refund_id=refund.id)
         flag(session, order.id, reason=reason, source="notification", now=now)
         return NotifyAnswer(400, "refund does not match")
-    apply_refund_status(
-        session,
-        refund,
-        str(resource.get("refund_status") or ""),
-        refund_id=resource.get("refund_id"),
-        source="notification",
-        now=now,
-    )
+    report = RefundReport.of(resource)
+    apply_refund_status(session, refund, report, source="notification", now=now)
     return NotifyAnswer(204)

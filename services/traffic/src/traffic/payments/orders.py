@@ -8,6 +8,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,7 @@ from traffic.models import (
     JsapiPayParams,
     PaymentCreated,
     PaymentOrder,
+    PaymentStatus,
     PenaltyDecision,
     Violation,
 )
@@ -34,6 +36,7 @@ from traffic.payments.reading import refunds_of
 from traffic.payments.states import record_event, transition
 from traffic.payments.transactions import apply_transaction
 from traffic.penalties import overdue_days, surcharge_fen
+from traffic.settings import TrafficSettings
 from traffic.views import payment_public
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,20 @@ def request_hash(*, number: str, openid: str) -> str:
 def new_out_trade_no(now: datetime) -> str:
     """A unique order number: JJ + Shanghai time to the second + 12 random hex digits (28)."""
     return f"JJ{as_utc(now).astimezone(SHANGHAI):%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}"
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """A citizen's request to pay a decision, with the key that makes its retries safe."""
+
+    citizen_id: str
+    number: str
+    openid: str
+    idempotency_key: str
+
+    def digest(self) -> str:
+        """The hash of what it asks for, to tell a retry from another request."""
+        return request_hash(number=self.number, openid=self.openid)
 
 
 @dataclass(frozen=True)
@@ -85,13 +102,12 @@ def payable_decision(session: Session, *, citizen_id: str, number: str) -> Payab
     return Payable(decision=decision, violation=violation)
 
 
-def _replay(
-    session: Session, *, citizen_id: str, key: str, digest: str, now: datetime
-) -> PaymentOrder | None:
+def _replay(session: Session, request: OrderRequest, *, now: datetime) -> PaymentOrder | None:
     """The order made earlier with this key within 24 h; 409 if it was for another request."""
     earlier = session.exec(
         select(PaymentOrder).where(
-            PaymentOrder.citizen_id == citizen_id, PaymentOrder.idempotency_key == key
+            PaymentOrder.citizen_id == request.citizen_id,
+            PaymentOrder.idempotency_key == request.idempotency_key,
         )
     ).first()
     if earlier is None:
@@ -105,7 +121,7 @@ def _replay(
         )
         session.commit()
         return None
-    if earlier.request_hash != digest:
+    if earlier.request_hash != request.digest():
         raise Conflict("该 Idempotency-Key 已用于另一笔缴款请求，请为新的缴款使用新的键。")
     return earlier
 
@@ -113,26 +129,15 @@ def _replay(
 def start_payment(
     session: Session,
     pay: WechatPayClient,
+    request: OrderRequest,
     *,
-    citizen_id: str,
-    number: str,
-    openid: str,
-    idempotency_key: str,
     now: datetime,
-    expire_minutes: int,
-    dev: bool,
+    settings: TrafficSettings,
 ) -> PaymentCreated:
     """Create (or replay) the order and answer it with what the WeChat browser needs to pay it;
     in development also the sandbox's pay page."""
     order = create_payment(
-        session,
-        pay,
-        citizen_id=citizen_id,
-        number=number,
-        openid=openid,
-        idempotency_key=idempotency_key,
-        now=now,
-        expire_minutes=expire_minutes,
+        session, pay, request, now=now, expire_minutes=settings.payment_expire_minutes
     )
     assert order.id is not None
     public = payment_public(order, refunds_of(session, order.id))
@@ -140,7 +145,7 @@ def start_payment(
     page = None
     if order.status == "started" and order.prepay_id and now < as_utc(order.expires_at):
         jsapi = JsapiPayParams(**pay.jsapi_params(order.prepay_id))
-        if dev:
+        if settings.shared.env == "dev":
             page = pay.pay_page_url(order.prepay_id)
     return PaymentCreated(**public.model_dump(), jsapi=jsapi, pay_page_url=page)
 
@@ -148,11 +153,8 @@ def start_payment(
 def create_payment(
     session: Session,
     pay: WechatPayClient,
+    request: OrderRequest,
     *,
-    citizen_id: str,
-    number: str,
-    openid: str,
-    idempotency_key: str,
     now: datetime,
     expire_minutes: int = 120,
 ) -> PaymentOrder:
@@ -160,11 +162,11 @@ def create_payment(
 
     Earlier open orders of the decision are closed first, at the provider and here.
     """
-    digest = request_hash(number=number, openid=openid)
-    earlier = _replay(session, citizen_id=citizen_id, key=idempotency_key, digest=digest, now=now)
+    earlier = _replay(session, request, now=now)
     if earlier is not None:
         return ensure_started(session, pay, earlier, now=now)
-    payable = payable_decision(session, citizen_id=citizen_id, number=number)
+    number = request.number
+    payable = payable_decision(session, citizen_id=request.citizen_id, number=number)
     decision = payable.decision
     if decision.paid_on is not None:
         raise Conflict(f"该决定书已于{decision.paid_on.isoformat()}缴款，无需重复缴纳。")
@@ -183,10 +185,10 @@ def create_payment(
     order = PaymentOrder(
         out_trade_no=new_out_trade_no(now),
         decision_number=number,
-        citizen_id=citizen_id,
-        idempotency_key=idempotency_key,
-        request_hash=digest,
-        payer_openid=openid,
+        citizen_id=request.citizen_id,
+        idempotency_key=request.idempotency_key,
+        request_hash=request.digest(),
+        payer_openid=request.openid,
         description=f"东莞交警-交通违法罚款-决定书{number}",
         fine_fen=decision.fine_fen,
         surcharge_fen=surcharge,
@@ -214,7 +216,7 @@ def create_payment(
         session.commit()
     except IntegrityError:
         session.rollback()
-        again = _replay(session, citizen_id=citizen_id, key=idempotency_key, digest=digest, now=now)
+        again = _replay(session, request, now=now)
         if again is not None:  # a concurrent retry with the same key won
             return ensure_started(session, pay, again, now=now)
         # Another order of the same decision was opened at the same moment.
@@ -223,64 +225,55 @@ def create_payment(
     return ensure_started(session, pay, order, now=now)
 
 
+def _leave_created(
+    session: Session,
+    order: PaymentOrder,
+    *,
+    to: PaymentStatus,
+    event: str,
+    now: datetime,
+    **values: Any,
+) -> PaymentOrder:
+    """Move a `created` order on at the citizen's request, commit and reload it."""
+    assert order.id is not None
+    transition(
+        session,
+        order.id,
+        to=to,
+        from_=("created",),
+        event=event,
+        source="citizen",
+        now=now,
+        **values,
+    )
+    session.commit()
+    session.refresh(order)
+    return order
+
+
 def ensure_started(
     session: Session, pay: WechatPayClient, order: PaymentOrder, *, now: datetime
 ) -> PaymentOrder:
     """Create the order at the provider if that has not happened yet (created -> started)."""
     if order.status != "created":
         return order
-    assert order.id is not None
     if now >= as_utc(order.expires_at):
-        transition(
-            session,
-            order.id,
-            to="failed",
-            from_=("created",),
-            event="expired",
-            source="citizen",
-            now=now,
-            failure_reason="expired",
+        return _leave_created(
+            session, order, to="failed", event="expired", now=now, failure_reason="expired"
         )
-        session.commit()
-        session.refresh(order)
-        return order
     try:
-        prepay_id = pay.create_jsapi_order(
-            out_trade_no=order.out_trade_no,
-            description=order.description,
-            amount_fen=order.amount_fen,
-            openid=order.payer_openid,
-            time_expire=as_utc(order.expires_at),
-        )
+        prepay_id = pay.create_jsapi_order(order)
     except ProviderRefused as exc:
-        transition(
-            session,
-            order.id,
-            to="error",
-            from_=("created",),
-            event="error",
-            source="citizen",
-            now=now,
-            detail=f"{exc.code} {exc}",
+        _leave_created(
+            session, order, to="error", event="error", now=now, detail=f"{exc.code} {exc}"
         )
-        session.commit()
         raise PaymentRefusedByProvider(f"微信支付下单失败：{exc}，未扣款。") from None
     except ProviderUnavailable:
         # Stays `created`: a retry with the same Idempotency-Key tries again.
         raise UpstreamUnavailable("微信支付暂时无法访问，未扣款；请稍后用同一请求重试。") from None
-    transition(
-        session,
-        order.id,
-        to="started",
-        from_=("created",),
-        event="started",
-        source="citizen",
-        now=now,
-        prepay_id=prepay_id,
+    return _leave_created(
+        session, order, to="started", event="started", now=now, prepay_id=prepay_id
     )
-    session.commit()
-    session.refresh(order)
-    return order
 
 
 def supersede(

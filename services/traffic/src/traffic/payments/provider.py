@@ -30,7 +30,8 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from servicekit.clock import SHANGHAI
+from servicekit.clock import SHANGHAI, as_utc
+from traffic.models import PaymentOrder, PaymentRefund
 from traffic.settings import TrafficSettings
 from wechat import pay as wechatpay
 
@@ -177,29 +178,19 @@ class WechatPayClient:
 
     # Calls.
 
-    def create_jsapi_order(
-        self,
-        *,
-        out_trade_no: str,
-        description: str,
-        amount_fen: int,
-        openid: str,
-        time_expire: datetime,
-        attach: str = "",
-    ) -> str:
-        """Create a JSAPI order; its prepay_id."""
+    def create_jsapi_order(self, order: PaymentOrder) -> str:
+        """Create the order at the provider as a JSAPI order, at its frozen amount; its
+        prepay_id."""
         payload: dict[str, Any] = {
             "appid": self.config.appid,
             "mchid": self.config.mchid,
-            "description": description,
-            "out_trade_no": out_trade_no,
-            "time_expire": rfc3339(time_expire),
+            "description": order.description,
+            "out_trade_no": order.out_trade_no,
+            "time_expire": rfc3339(as_utc(order.expires_at)),
             "notify_url": self.config.notify_url,
-            "amount": {"total": amount_fen, "currency": "CNY"},
-            "payer": {"openid": openid},
+            "amount": {"total": order.amount_fen, "currency": "CNY"},
+            "payer": {"openid": order.payer_openid},
         }
-        if attach:
-            payload["attach"] = attach
         body = self._json(self._request("POST", "/v3/pay/transactions/jsapi", payload=payload))
         prepay_id = body.get("prepay_id")
         if not isinstance(prepay_id, str) or not prepay_id:
@@ -233,26 +224,18 @@ class WechatPayClient:
                 return  # never reached the provider: nothing to close
             raise
 
-    def refund(
-        self,
-        *,
-        out_trade_no: str,
-        transaction_id: str | None,
-        out_refund_no: str,
-        refund_fen: int,
-        total_fen: int,
-        reason: str,
-    ) -> dict[str, Any]:
-        """Ask for a refund (idempotent per out_refund_no); the provider's refund object."""
+    def refund(self, order: PaymentOrder, refund: PaymentRefund) -> dict[str, Any]:
+        """Ask for a refund of (part of) the order (idempotent per out_refund_no); the
+        provider's refund object."""
         payload: dict[str, Any] = {
-            "out_trade_no": out_trade_no,
-            "out_refund_no": out_refund_no,
-            "reason": reason,
+            "out_trade_no": order.out_trade_no,
+            "out_refund_no": refund.out_refund_no,
+            "reason": refund.reason,
             "notify_url": self.config.notify_url,
-            "amount": {"refund": refund_fen, "total": total_fen, "currency": "CNY"},
+            "amount": {"refund": refund.amount_fen, "total": order.amount_fen, "currency": "CNY"},
         }
-        if transaction_id:
-            payload["transaction_id"] = transaction_id
+        if order.transaction_id:
+            payload["transaction_id"] = order.transaction_id
         return self._json(self._request("POST", "/v3/refund/domestic/refunds", payload=payload))
 
     def query_refund(self, out_refund_no: str) -> dict[str, Any] | None:

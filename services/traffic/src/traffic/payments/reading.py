@@ -3,7 +3,9 @@ or a traffic officer."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -12,15 +14,32 @@ from servicekit.errors import NotFound
 from servicekit.identity import Identity, require_staff
 from traffic.models import (
     PaymentEvent,
-    PaymentEventPublic,
     PaymentOrder,
     PaymentPublic,
     PaymentRefund,
-    RefundPublic,
 )
 from traffic.views import payment_event_public, payment_public, refund_public
 
 OFFICER_ROLE = "traffic_officer"
+P = TypeVar("P")
+
+
+@dataclass(frozen=True)
+class OrderRows(Generic[P]):
+    """Rows that belong to an order (its history, its refunds): their table, order and public
+    form."""
+
+    table: type[PaymentEvent] | type[PaymentRefund]
+    order_by: tuple[Any, ...]
+    public: Callable[[Any], P]
+
+    def public_list(self, found: list[Any]) -> list[P]:
+        """The public form of each row of a page."""
+        return [self.public(row) for row in found]
+
+
+EVENTS = OrderRows(PaymentEvent, (col(PaymentEvent.at), col(PaymentEvent.id)), payment_event_public)
+REFUNDS = OrderRows(PaymentRefund, (col(PaymentRefund.id),), refund_public)
 
 
 def readable_order(session: Session, *, identity: Identity, order_id: int) -> PaymentOrder:
@@ -71,37 +90,16 @@ def my_payments(session: Session, *, citizen_id: str, page: PageParams) -> Page[
     )
 
 
-def payment_of(session: Session, *, identity: Identity, order_id: int) -> PaymentPublic:
-    """An order and its state, for its citizen or a traffic officer."""
-    order = readable_order(session, identity=identity, order_id=order_id)
-    return payment_public(order, refunds_of(session, order_id))
+def payment_of(session: Session, order: PaymentOrder) -> PaymentPublic:
+    """An order with its state and refund summary."""
+    assert order.id is not None
+    return payment_public(order, refunds_of(session, order.id))
 
 
-def payment_events(
-    session: Session, *, identity: Identity, order_id: int, page: PageParams
-) -> Page[PaymentEventPublic]:
-    """An order's history (transitions, refund steps, review flags), oldest first."""
-    readable_order(session, identity=identity, order_id=order_id)
-    return paginate(
-        session,
-        select(PaymentEvent)
-        .where(PaymentEvent.payment_id == order_id)
-        .order_by(col(PaymentEvent.at)),
-        page,
-        order_by=col(PaymentEvent.id),
-        public=lambda events: [payment_event_public(e) for e in events],
-    )
-
-
-def payment_refunds(
-    session: Session, *, identity: Identity, order_id: int, page: PageParams
-) -> Page[RefundPublic]:
-    """An order's refunds, oldest first."""
-    readable_order(session, identity=identity, order_id=order_id)
-    return paginate(
-        session,
-        select(PaymentRefund).where(PaymentRefund.payment_id == order_id),
-        page,
-        order_by=col(PaymentRefund.id),
-        public=lambda refunds: [refund_public(r) for r in refunds],
-    )
+def order_rows(
+    session: Session, rows: OrderRows[P], order: PaymentOrder, page: PageParams
+) -> Page[P]:
+    """A page of an order's `rows` (EVENTS: its transitions, refund steps and review flags;
+    REFUNDS), oldest first."""
+    query = select(rows.table).where(rows.table.payment_id == order.id)
+    return paginate(session, query, page, order_by=rows.order_by, public=rows.public_list)

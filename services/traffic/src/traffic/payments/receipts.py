@@ -14,7 +14,6 @@ from sqlmodel import Session
 from servicekit.cjk import CJKFontNotFound, find_cjk_font
 from servicekit.clock import local, local_day
 from servicekit.errors import Conflict, UpstreamUnavailable
-from servicekit.identity import Identity
 from servicekit.money import yuan
 from traffic.models import (
     DriverLicence,
@@ -25,7 +24,6 @@ from traffic.models import (
     Violation,
     ViolationCode,
 )
-from traffic.payments.reading import readable_order
 from traffic.views import mask_name
 
 TITLE = "东莞市公安局交通警察支队 交通违法罚款电子缴款凭证"
@@ -129,12 +127,7 @@ def render_pdf(receipt: ReceiptPublic) -> bytes:
     return bytes(pdf.output())
 
 
-def payment_receipt(session: Session, *, identity: Identity, order_id: int) -> ReceiptPublic:
-    """The receipt of an order its citizen, or a traffic officer, may read."""
-    return receipt_of(session, readable_order(session, identity=identity, order_id=order_id))
-
-
-def receipt_pdf(session: Session, *, identity: Identity, order_id: int) -> tuple[str, bytes]:
-    """The receipt's file name and PDF, for whoever may read the order."""
-    receipt = payment_receipt(session, identity=identity, order_id=order_id)
+def receipt_pdf(session: Session, order: PaymentOrder) -> tuple[str, bytes]:
+    """The receipt's file name and PDF; 409 for an order not paid."""
+    receipt = receipt_of(session, order)
     return f"receipt-{receipt.receipt_number}.pdf", render_pdf(receipt)

@@ -35,7 +35,7 @@ from traffic.payments.provider import (
     WechatPayClient,
     parse_trade_bill,
 )
-from traffic.payments.refunds import apply_refund_status
+from traffic.payments.refunds import RefundReport, apply_refund_status
 from traffic.payments.states import alert, flag, transition
 from traffic.payments.transactions import apply_transaction
 
@@ -226,12 +226,7 @@ def reconcile_once(
                 report.provider_errors.append(f"{refund.out_refund_no}: {exc}")
                 continue
             if answer is not None and apply_refund_status(
-                session,
-                refund,
-                str(answer.get("status") or ""),
-                refund_id=answer.get("refund_id"),
-                source="reconcile",
-                now=now,
+                session, refund, RefundReport.of(answer), source="reconcile", now=now
             ):
                 report.refunds_updated.append(refund.out_refund_no)
         for bill_date in dates:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,20 +26,33 @@ class PreconditionFailed(Problem):
     status, title = 412, "Precondition Failed"
 
 
+@dataclass(frozen=True)
+class RefundReport:
+    """What the provider says of a refund: its status and its refund id (微信退款单号)."""
+
+    status: str
+    refund_id: str | None = None
+
+    @classmethod
+    def of(cls, answer: Mapping[str, Any]) -> RefundReport:
+        """From the provider's refund object (`status`) or a refund notification's resource
+        (`refund_status`)."""
+        refund_id = answer.get("refund_id")
+        return cls(
+            status=str(answer.get("status") or answer.get("refund_status") or ""),
+            refund_id=str(refund_id)[:32] if refund_id else None,
+        )
+
+
 def apply_refund_status(
-    session: Session,
-    refund: PaymentRefund,
-    provider_status: str,
-    *,
-    refund_id: Any,
-    source: str,
-    now: datetime,
+    session: Session, refund: PaymentRefund, report: RefundReport, *, source: str, now: datetime
 ) -> bool:
-    """Apply the provider's refund status to a submitted refund, once; True if it changed."""
+    """Apply the provider's report to a submitted refund, once; True if the refund changed."""
     assert refund.id is not None
+    provider_status = report.status
     if provider_status not in ("SUCCESS", "CLOSED", "ABNORMAL"):
-        if refund_id and not refund.refund_id:
-            refund.refund_id = str(refund_id)[:32]
+        if report.refund_id and not refund.refund_id:
+            refund.refund_id = report.refund_id
             session.add(refund)
             session.commit()
         return False
@@ -48,7 +63,7 @@ def apply_refund_status(
         .values(
             status=to,
             provider_status=provider_status,
-            refund_id=str(refund_id)[:32] if refund_id else refund.refund_id,
+            refund_id=report.refund_id or refund.refund_id,
             finished_at=now,
         )
     )
@@ -197,17 +212,10 @@ def _submit_refund(
     if refund.status != "submitted":
         return refund
     try:
-        answer = pay.refund(
-            out_trade_no=order.out_trade_no,
-            transaction_id=order.transaction_id,
-            out_refund_no=refund.out_refund_no,
-            refund_fen=refund.amount_fen,
-            total_fen=order.amount_fen,
-            reason=refund.reason,
-        )
+        answer = pay.refund(order, refund)
     except ProviderRefused as exc:
         # Refused outright: nothing was refunded, the amount is available again.
-        apply_refund_status(session, refund, "CLOSED", refund_id=None, source="officer", now=now)
+        apply_refund_status(session, refund, RefundReport("CLOSED"), source="officer", now=now)
         session.refresh(refund)
         log.warning(
             "refund refused by WeChat Pay", extra={"refund_id": refund.id, "code": exc.code}
@@ -217,13 +225,6 @@ def _submit_refund(
         raise UpstreamUnavailable(
             "退款已登记，但微信支付暂时无法访问；请稍后用同一退款单号重试。"
         ) from None
-    apply_refund_status(
-        session,
-        refund,
-        str(answer.get("status") or ""),
-        refund_id=answer.get("refund_id"),
-        source="officer",
-        now=now,
-    )
+    apply_refund_status(session, refund, RefundReport.of(answer), source="officer", now=now)
     session.refresh(refund)
     return refund

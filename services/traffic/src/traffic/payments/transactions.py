@@ -22,18 +22,21 @@ class Mismatch(Exception):
     """A transaction that does not match our order: refused, and the order flagged."""
 
 
+def mismatches(data: Mapping[str, Any], **expected: object) -> list[str]:
+    """`name value` for each expected field whose value in `data` is another."""
+    return [
+        f"{name} {data.get(name)!r}" for name, want in expected.items() if data.get(name) != want
+    ]
+
+
 def check_transaction(
     order: PaymentOrder, transaction: Mapping[str, Any], config: MerchantConfig
 ) -> None:
     """Raise Mismatch unless the transaction is this order's, at its frozen amount."""
     amount = transaction.get("amount") or {}
-    problems = []
-    if transaction.get("appid") != config.appid:
-        problems.append(f"appid {transaction.get('appid')!r}")
-    if transaction.get("mchid") != config.mchid:
-        problems.append(f"mchid {transaction.get('mchid')!r}")
-    if transaction.get("out_trade_no") != order.out_trade_no:
-        problems.append(f"out_trade_no {transaction.get('out_trade_no')!r}")
+    problems = mismatches(
+        transaction, appid=config.appid, mchid=config.mchid, out_trade_no=order.out_trade_no
+    )
     if transaction.get("trade_state") in ("SUCCESS", "REFUND"):
         if amount.get("total") != order.amount_fen:
             problems.append(f"金额{amount.get('total')}分与订单金额{order.amount_fen}分不符")

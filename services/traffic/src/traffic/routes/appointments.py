@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Query
 from sqlmodel import col
 
 from servicekit.clock import NowDep
@@ -29,23 +29,26 @@ from traffic.models import (
     OfficePublic,
     SlotPublic,
 )
+from traffic.routes.creation import created, idempotency_header
 from traffic.views import booking_public, bookings_public, slots_public
 
 router = APIRouter(prefix="/v1", tags=["appointments"])
 me_router = APIRouter(prefix="/v1/me/appointments", tags=["appointments"])
+BookingKey = Annotated[str, idempotency_header("客户端生成的唯一键；重试时用同一键，返回同一预约")]
+BOOKING_ERRORS = {
+    404: "时段或业务不存在",
+    409: "时段已满或已开始、同一时段已有预约，或 Idempotency-Key 用于另一请求",
+    422: "缺少 Idempotency-Key 或请求体无效",
+}
 
 
-@router.get("/offices", response_model=Page[OfficePublic], summary="车管所与分所")
+@router.get("/offices", summary="车管所与分所")
 def list_offices(session: SessionDep, page: PageDep) -> Page[OfficePublic]:
     """Offices taking appointments, with addresses and hours."""
     return paginate(session, offices_query(), page, order_by=Office.code, public=OfficePublic)
 
 
-@router.get(
-    "/appointment-businesses",
-    response_model=Page[AppointmentBusinessPublic],
-    summary="可预约的业务及所需材料",
-)
+@router.get("/appointment-businesses", summary="可预约的业务及所需材料")
 def list_businesses(session: SessionDep, page: PageDep) -> Page[AppointmentBusinessPublic]:
     """Businesses that can be booked, each with the materials to bring."""
     return paginate(
@@ -57,7 +60,7 @@ def list_businesses(session: SessionDep, page: PageDep) -> Page[AppointmentBusin
     )
 
 
-@router.get("/offices/{office_code}/slots", response_model=Page[SlotPublic], summary="可预约时段")
+@router.get("/offices/{office_code}/slots", summary="可预约时段")
 def list_slots(
     office_code: str,
     session: SessionDep,
@@ -75,7 +78,7 @@ def list_slots(
     )
 
 
-@me_router.get("", response_model=Page[AppointmentPublic], summary="我的预约")
+@me_router.get("", summary="我的预约")
 def list_my_appointments(
     citizen: CitizenDep, session: SessionDep, page: PageDep
 ) -> Page[AppointmentPublic]:
@@ -89,31 +92,13 @@ def list_my_appointments(
     )
 
 
-@me_router.post(
-    "",
-    response_model=AppointmentPublic,
-    status_code=status.HTTP_201_CREATED,
-    summary="预约业务",
-    responses={
-        404: {"description": "时段或业务不存在"},
-        409: {"description": "时段已满或已开始、同一时段已有预约，或 Idempotency-Key 用于另一请求"},
-        422: {"description": "缺少 Idempotency-Key 或请求体无效"},
-    },
-)
+@created(me_router, "", summary="预约业务", errors=BOOKING_ERRORS)
 def create_appointment(
     body: AppointmentCreate,
     citizen: CitizenDep,
     session: SessionDep,
     now: NowDep,
-    idempotency_key: Annotated[
-        str,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=64,
-            description="客户端生成的唯一键；重试时用同一键，返回同一预约",
-        ),
-    ],
+    idempotency_key: BookingKey,
 ) -> AppointmentPublic:
     """Book a place in a slot; a retry with the same key and body returns the same booking."""
     booking, _new = book(
@@ -122,7 +107,7 @@ def create_appointment(
     return booking_public(booking)
 
 
-@me_router.get("/{appointment_id}", response_model=AppointmentPublic, summary="预约详情")
+@me_router.get("/{appointment_id}", summary="预约详情")
 def get_my_appointment(
     appointment_id: Id, citizen: CitizenDep, session: SessionDep
 ) -> AppointmentPublic:
@@ -134,7 +119,6 @@ def get_my_appointment(
 
 @me_router.post(
     "/{appointment_id}/cancel",
-    response_model=AppointmentPublic,
     summary="取消预约",
     responses={404: {"description": "不是本人的预约"}, 409: {"description": "已取消或已开始"}},
 )

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body
 from pydantic import Field
 
 from servicekit.clock import NowDep
@@ -11,6 +11,7 @@ from servicekit.errors import valid
 from servicekit.identity import CitizenDep
 from traffic.bindings import BINDINGS, bind_licence, bind_vehicle, bound_items
 from traffic.models import BindingPublic, LicenceBindingCreate, VehicleBindingCreate
+from traffic.routes.creation import created
 from traffic.settings import TrafficSettingsDep
 from traffic.validators import (
     validate_file_number,
@@ -25,9 +26,14 @@ router = APIRouter(prefix="/v1/me/bindings", tags=["bindings"])
 internal_router = BINDINGS.internal_router()
 
 BindingCreate = Annotated[VehicleBindingCreate | LicenceBindingCreate, Field(discriminator="kind")]
+BINDING_ERRORS = {
+    409: "已绑定",
+    422: "格式错误，或核验未通过（不指明哪一项不符）",
+    429: "核验失败次数过多，见 Retry-After",
+}
 
 
-@router.get("", response_model=Page[BindingPublic], summary="我绑定的机动车和驾驶证")
+@router.get("", summary="我绑定的机动车和驾驶证")
 def list_bindings(citizen: CitizenDep, session: SessionDep, page: PageDep) -> Page[BindingPublic]:
     """The calling citizen's bound vehicles and licence, oldest first."""
     items = bound_items(session, citizen_id=citizen.subject)
@@ -37,17 +43,7 @@ def list_bindings(citizen: CitizenDep, session: SessionDep, page: PageDep) -> Pa
     )
 
 
-@router.post(
-    "",
-    response_model=BindingPublic,
-    status_code=status.HTTP_201_CREATED,
-    summary="绑定机动车或驾驶证",
-    responses={
-        409: {"description": "已绑定"},
-        422: {"description": "格式错误，或核验未通过（不指明哪一项不符）"},
-        429: {"description": "核验失败次数过多，见 Retry-After"},
-    },
-)
+@created(router, "", summary="绑定机动车或驾驶证", errors=BINDING_ERRORS)
 def create_binding(
     body: Annotated[BindingCreate, Body()],
     citizen: CitizenDep,

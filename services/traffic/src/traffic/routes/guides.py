@@ -9,16 +9,13 @@ from traffic.guides import guide_by_id, guide_query
 from traffic.models import Guide, GuidePublic, GuideSummary
 
 router = APIRouter(prefix="/v1/guides", tags=["guides"])
+GuideWords = Annotated[
+    str | None, Query(max_length=50, description="关键词，多个词用空格分隔，如 换证、年检")
+]
 
 
 @router.get("", response_model=Page[GuideSummary], summary="办事指南列表与搜索")
-def list_guides(
-    session: SessionDep,
-    page: PageDep,
-    q: Annotated[
-        str | None, Query(max_length=50, description="关键词，多个词用空格分隔，如 换证、年检")
-    ] = None,
-) -> Page[GuideSummary]:
+def list_guides(session: SessionDep, page: PageDep, q: GuideWords = None) -> Page[GuideSummary]:
     """Guides whose title, summary or keywords contain every word of `q`."""
     return paginate(session, guide_query(q=q), page, order_by=Guide.id, public=GuideSummary)
 

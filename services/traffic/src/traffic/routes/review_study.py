@@ -3,8 +3,7 @@
 from fastapi import APIRouter, status
 from sqlmodel import col
 
-from servicekit.clock import NowDep, local_day
-from servicekit.deps import Page, PageDep, SessionDep, paginate
+from servicekit.deps import Page, PageDep, paginate
 from servicekit.identity import CitizenDep
 from traffic.models import (
     ReviewCompletion,
@@ -16,7 +15,7 @@ from traffic.models import (
     ReviewStudyPublic,
 )
 from traffic.review import completions_query, record_study, review_of, take_exam
-from traffic.routes.licence import my_licence
+from traffic.routes.licence import MyLicenceDep, refused
 from traffic.views import (
     completions_public,
     exam_questions_public,
@@ -28,10 +27,9 @@ router = APIRouter(prefix="/v1/me/review-study", tags=["review-study"])
 
 
 @router.get("", response_model=ReviewStudyPublic, summary="我的驾驶证审验学习")
-def get_review(citizen: CitizenDep, session: SessionDep, now: NowDep) -> ReviewStudyPublic:
+def get_review(mine: MyLicenceDep) -> ReviewStudyPublic:
     """Whether the bound licence needs review for its cycle, the courses and the minutes studied."""
-    licence = my_licence(session, citizen)
-    return review_public(review_of(session, licence=licence, on=local_day(now)))
+    return review_public(review_of(mine.session, licence=mine.licence, on=mine.today))
 
 
 @router.post(
@@ -39,20 +37,16 @@ def get_review(citizen: CitizenDep, session: SessionDep, now: NowDep) -> ReviewS
     response_model=ReviewStudyPublic,
     status_code=status.HTTP_201_CREATED,
     summary="记录审验学习时长",
-    responses={409: {"description": "无需审验、已完成，或该课程已学完"}},
+    responses=refused("无需审验、已完成，或该课程已学完"),
 )
-def add_study(
-    body: ReviewStudyCreate, citizen: CitizenDep, session: SessionDep, now: NowDep
-) -> ReviewStudyPublic:
+def add_study(body: ReviewStudyCreate, mine: MyLicenceDep) -> ReviewStudyPublic:
     """Add minutes studied of one course (never more than the course's length)."""
-    licence = my_licence(session, citizen)
     review = record_study(
-        session,
-        licence=licence,
+        mine.session,
+        licence=mine.licence,
         course_code=body.course_code,
         minutes=body.minutes,
-        now=now,
-        on=local_day(now),
+        now=mine.now,
     )
     return review_public(review)
 
@@ -67,27 +61,22 @@ def get_exam(citizen: CitizenDep) -> list[ReviewQuestionPublic]:
     "/exam",
     response_model=ReviewExamResult,
     summary="提交审验考试",
-    responses={409: {"description": "学习未满180分钟、无需审验或已完成"}},
+    responses=refused("学习未满180分钟、无需审验或已完成"),
 )
-def submit_exam(
-    body: ReviewExamCreate, citizen: CitizenDep, session: SessionDep, now: NowDep
-) -> ReviewExamResult:
+def submit_exam(body: ReviewExamCreate, mine: MyLicenceDep) -> ReviewExamResult:
     """Score the answers; 80 or more after 180 minutes of study completes the review."""
-    licence = my_licence(session, citizen)
     score, review = take_exam(
-        session, licence=licence, answers=body.answers, now=now, on=local_day(now)
+        mine.session, licence=mine.licence, answers=body.answers, now=mine.now
     )
     return exam_result_public(score, review)
 
 
 @router.get("/completions", response_model=Page[ReviewCompletionPublic], summary="审验学习完成记录")
-def list_completions(
-    citizen: CitizenDep, session: SessionDep, page: PageDep
-) -> Page[ReviewCompletionPublic]:
+def list_completions(mine: MyLicenceDep, page: PageDep) -> Page[ReviewCompletionPublic]:
     """The bound licence's completed reviews, latest cycle first."""
     return paginate(
-        session,
-        completions_query(licence=my_licence(session, citizen)),
+        mine.session,
+        completions_query(licence=mine.licence),
         page,
         order_by=col(ReviewCompletion.cycle_start).desc(),
         public=completions_public,

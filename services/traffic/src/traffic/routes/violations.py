@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query
 
 from servicekit.clock import NowDep, local_day
 from servicekit.deps import Id, PageDep, SessionDep
@@ -11,11 +11,17 @@ from servicekit.identity import CitizenDep
 from traffic.handling import handle_my_violation, my_violation_records
 from traffic.models import DecisionCreated, ViolationPage, ViolationStatus
 from traffic.records import vehicle_violation_records
+from traffic.routes.creation import created
 from traffic.settings import TrafficSettingsDep
 from traffic.validators import validate_plate, validate_vin6
 from traffic.views import decision_created_public, violation_page
 
 router = APIRouter(prefix="/v1", tags=["violations"])
+HANDLING_ERRORS = {
+    403: "记分超过网上处理范围",
+    404: "不是本人已绑定机动车的违法",
+    409: "已处理、未绑定驾驶证、驾驶证满分或处理后将满分",
+}
 
 StatusQuery = Annotated[
     ViolationStatus | None,
@@ -23,9 +29,7 @@ StatusQuery = Annotated[
 ]
 
 
-@router.get(
-    "/violations", response_model=ViolationPage, summary="机动车违法查询（号牌+车架号后六位）"
-)
+@router.get("/violations", summary="机动车违法查询（号牌+车架号后六位）")
 def lookup_violations(
     plate: Annotated[str, Query(max_length=16, description="号牌号码，如 粤S12345")],
     vin6: Annotated[str, Query(max_length=16, description="车架号后六位")],
@@ -45,7 +49,7 @@ def lookup_violations(
     return violation_page(records, page=page, wanted=status_, on=local_day(now))
 
 
-@router.get("/me/violations", response_model=ViolationPage, summary="我的交通违法")
+@router.get("/me/violations", summary="我的交通违法")
 def my_violations(
     citizen: CitizenDep,
     session: SessionDep,
@@ -58,16 +62,11 @@ def my_violations(
     return violation_page(records, page=page, wanted=status_, on=local_day(now))
 
 
-@router.post(
+@created(
+    router,
     "/me/violations/{violation_id}/decision",
-    response_model=DecisionCreated,
-    status_code=status.HTTP_201_CREATED,
     summary="网上自助处理违法（生成处罚决定书）",
-    responses={
-        403: {"description": "记分超过网上处理范围"},
-        404: {"description": "不是本人已绑定机动车的违法"},
-        409: {"description": "已处理、未绑定驾驶证、驾驶证满分或处理后将满分"},
-    },
+    errors=HANDLING_ERRORS,
 )
 def handle_violation(
     violation_id: Id,
