@@ -20,6 +20,7 @@ from accounts.outbox import (
     ALERT,
     LEASE,
     OutboxDispatcher,
+    app_outbox,
     backoff_seconds,
     deliver_outbox_command,
     enqueue_delete_bindings,
@@ -307,7 +308,7 @@ def test_a_service_that_is_down_gets_it_later(
     # Traffic comes back (a fake on a new URL; the integration test restarts the real one).
     traffic = FakeService("traffic")
     with serve_in_thread(traffic) as traffic_url:
-        dispatcher: OutboxDispatcher = client.app.state.outbox
+        dispatcher = app_outbox(client.app)
         dispatcher.targets["traffic"] = traffic_url
         report = dispatcher.deliver_due(now=utcnow() + timedelta(minutes=2))
     assert (report.delivered, report.failed) == (1, 0)
@@ -636,7 +637,7 @@ def test_a_restarted_server_takes_back_its_own_leases_at_once(
     for row in messages(engine, "c-elsewhere").values():
         assert row.lease_owner == "host-b:serve"
         assert as_utc(row.next_attempt_at) == t0 + LEASE
-    dispatcher: OutboxDispatcher = client.app.state.outbox
+    dispatcher = app_outbox(client.app)
     assert dispatcher.owner == "host-a:serve"
     report = dispatcher.deliver_due(now=t0 + timedelta(seconds=5))
     assert report.delivered == 2

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from accounts.clock import local
 from accounts.models import Article, ArticleSnapshot, AuditEntry
 from accounts.registry import get_account
-from accounts.statistics import day_start
+from accounts.statistics import Likes, Reads, Shares, Wows, day_start
 from servicekit.audit import Actor
 from servicekit.clock import SHANGHAI, utcnow
 from servicekit.deps import Page, PageParams, paginate
@@ -319,10 +319,10 @@ class ArticlePublic(BaseModel):
     title: str
     url: str
     is_headline: bool = Field(description="是否头条")
-    reads: int = Field(description="阅读数（10万+ 计为 100001）")
-    likes: int = Field(description="点赞数")
-    wows: int = Field(description="在看数")
-    shares: int = Field(description="转发数")
+    reads: Reads
+    likes: Likes
+    wows: Wows
+    shares: Shares
 
     @field_validator("published_at")
     @classmethod

@@ -21,7 +21,9 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
+from typing import Annotated
 
+from pydantic import BeforeValidator, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -36,6 +38,19 @@ PROVISIONAL_PREFIX = "provisional:"
 # openids and unionids as WeChat issues them (28 characters of base64url in practice); the
 # pattern also keeps the provisional placeholder out of anything a caller can send.
 WECHAT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def blank_is_none(value: object) -> object:
+    """WeChat leaves unknown fields empty; an empty unionid means none."""
+    return value or None
+
+
+WechatId = Annotated[str, Field(pattern=WECHAT_ID_PATTERN)]
+OptionalUnionid = Annotated[
+    WechatId | None,
+    BeforeValidator(blank_is_none),
+    Field(description="WeChat unionid；公众号未绑定开放平台时为空"),
+]
 # A unit of work lost to a concurrent one creating the same rows is retried from scratch.
 ATTEMPTS = 3
 

@@ -15,12 +15,15 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from pydantic import BaseModel, Field
 from sqlalchemy import case, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from accounts.citizens import (
     ATTEMPTS,
+    OptionalUnionid,
+    WechatId,
     citizen_of_openid,
     mask,
     require_account,
@@ -33,6 +36,19 @@ from servicekit.errors import Conflict
 log = logging.getLogger("accounts.followers")
 
 
+class FollowerEventIn(BaseModel):
+    """A subscribe or unsubscribe event as WeChat delivered it to the gateway."""
+
+    account_code: str = Field(max_length=32, description="公众号代码")
+    openid: WechatId = Field(description="FromUserName")
+    unionid: OptionalUnionid = None
+    event: FollowerEventName
+    create_time: int = Field(ge=0, lt=2**32, description="CreateTime（Unix 秒）")
+    event_key: str | None = Field(
+        default=None, max_length=128, description="EventKey，如扫码关注的 qrscene_123"
+    )
+
+
 @dataclass(frozen=True)
 class EventOutcome:
     """What recording one follower event did."""
@@ -43,67 +59,40 @@ class EventOutcome:
     citizen_id: str | None
 
 
-def dedup_key(
-    *, account_code: str, openid: str, create_time: int, event: str, event_key: str | None
-) -> str:
+def dedup_key(event: FollowerEventIn) -> str:
     """WeChat's event de-duplication key for one account, as a SHA-256 hex digest."""
-    parts = (account_code, openid, str(create_time), event, event_key or "")
+    parts = (
+        event.account_code,
+        event.openid,
+        str(event.create_time),
+        event.event,
+        event.event_key or "",
+    )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def record_follower_event(
-    session: Session,
-    *,
-    account_code: str,
-    openid: str,
-    unionid: str | None,
-    event: FollowerEventName,
-    create_time: int,
-    event_key: str | None,
-) -> EventOutcome:
+def record_follower_event(session: Session, event: FollowerEventIn) -> EventOutcome:
     """Store and apply one event exactly once; commits."""
-    require_account(session, account_code=account_code)
-    key = dedup_key(
-        account_code=account_code,
-        openid=openid,
-        create_time=create_time,
-        event=event,
-        event_key=event_key,
-    )
-    occurred_at = datetime.fromtimestamp(create_time, UTC)
+    require_account(session, account_code=event.account_code)
+    key = dedup_key(event)
     attempt = 1
     while True:
         try:
-            outcome = _apply(
-                session,
-                key=key,
-                account_code=account_code,
-                openid=openid,
-                unionid=unionid,
-                event=event,
-                occurred_at=occurred_at,
-            )
+            outcome = _apply(session, key=key, event=event)
             session.commit()
             return outcome
         except IntegrityError:
             session.rollback()
             if session.exec(select(FollowerEvent.id).where(FollowerEvent.dedup_key == key)).first():
-                return _duplicate(session, account_code=account_code, openid=openid)
+                return _duplicate(session, account_code=event.account_code, openid=event.openid)
             if attempt == ATTEMPTS:
                 raise
             attempt += 1
 
 
-def _apply(
-    session: Session,
-    *,
-    key: str,
-    account_code: str,
-    openid: str,
-    unionid: str | None,
-    event: FollowerEventName,
-    occurred_at: datetime,
-) -> EventOutcome:
+def _apply(session: Session, *, key: str, event: FollowerEventIn) -> EventOutcome:
+    account_code, openid = event.account_code, event.openid
+    occurred_at = datetime.fromtimestamp(event.create_time, UTC)
     # The event row goes first: its unique key turns a concurrent copy into an IntegrityError
     # here, and on SQLite this first write takes the database's write lock, so every read below
     # sees the latest committed state.
@@ -112,7 +101,7 @@ def _apply(
             dedup_key=key,
             account_code=account_code,
             openid=openid,
-            event=event,
+            event=event.event,
             occurred_at=occurred_at,
         )
     )
@@ -123,7 +112,7 @@ def _apply(
     # the account takes (this transaction's event row among them: a deadlock between two events).
     lock = select(Account.code).where(Account.code == account_code)
     session.exec(lock.with_for_update(key_share=True)).one()
-    subscribed = event == "subscribe"
+    subscribed = event.event == "subscribe"
     follower = session.get(Follower, (account_code, openid))
     changed = False
     if follower is None:
@@ -153,13 +142,13 @@ def _apply(
             delta=1 if subscribed else -1,
         )
     citizen_id = citizen_of_openid(session, openid=openid)
-    if event == "subscribe":
+    if event.event == "subscribe":
         try:
             citizen_id = resolve_citizen(
                 session,
                 account_code=account_code,
                 openid=openid,
-                unionid=unionid,
+                unionid=event.unionid,
                 now=utcnow(),
             )
         except Conflict:
@@ -184,15 +173,20 @@ def _duplicate(session: Session, *, account_code: str, openid: str) -> EventOutc
     )
 
 
+def _count_before(session: Session, *, account_code: str, day: date) -> int | None:
+    """The account's followers at the end of its latest recorded day before `day`, if any."""
+    return session.exec(
+        select(FollowerCount.followers)
+        .where(FollowerCount.account_code == account_code, FollowerCount.day < day)
+        .order_by(col(FollowerCount.day).desc())
+        .limit(1)
+    ).first()
+
+
 def _shift_counts(session: Session, *, account_code: str, day: date, delta: int) -> None:
     """Add `delta` to the count at the end of `day` and of every later recorded day."""
     if session.get(FollowerCount, (account_code, day)) is None:
-        previous = session.exec(
-            select(FollowerCount.followers)
-            .where(FollowerCount.account_code == account_code, FollowerCount.day < day)
-            .order_by(col(FollowerCount.day).desc())
-            .limit(1)
-        ).first()
+        previous = _count_before(session, account_code=account_code, day=day)
         session.add(FollowerCount(account_code=account_code, day=day, followers=previous or 0))
         session.flush()
     shifted = col(FollowerCount.followers) + delta
@@ -220,12 +214,7 @@ def follower_counts(
         .order_by(col(FollowerCount.day))
     ).all()
     known = dict(rows)
-    carried = session.exec(
-        select(FollowerCount.followers)
-        .where(FollowerCount.account_code == account_code, FollowerCount.day < start)
-        .order_by(col(FollowerCount.day).desc())
-        .limit(1)
-    ).first()
+    carried = _count_before(session, account_code=account_code, day=start)
     out: list[tuple[date, int]] = []
     day = start
     while day <= end:

@@ -30,14 +30,15 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
 from accounts.models import OutboxMessage
@@ -48,6 +49,7 @@ from servicekit.db import make_engine
 from servicekit.deps import Page, PageParams, app_settings, paginate
 from servicekit.identity import service_token
 from servicekit.logging import request_id_var
+from servicekit.state import engine_of
 
 log = logging.getLogger("accounts.outbox")
 # The `alert` field of log lines someone must look at (a deletion not acknowledged).
@@ -378,9 +380,9 @@ async def run_outbox_loop(
 
 @contextlib.asynccontextmanager
 async def outbox_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Put the dispatcher on `app.state.outbox` and run the delivery loop while the app serves."""
+    """Keep the app's dispatcher (see `app_outbox`) and run the delivery loop while it serves."""
     settings = app_settings(app, AccountsSettings)
-    dispatcher = OutboxDispatcher.from_settings(settings, app.state.engine, role="serve")
+    dispatcher = OutboxDispatcher.from_settings(settings, engine_of(app), role="serve")
     app.state.outbox = dispatcher
     try:
         # Before the loop's first pass, which then delivers what a killed predecessor left mid-way.
@@ -406,6 +408,20 @@ async def outbox_lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await asyncio.wait_for(task, timeout=grace)
             except TimeoutError:
                 log.warning("outbox loop did not stop in time")
+
+
+def app_outbox(app: Starlette) -> OutboxDispatcher:
+    """The dispatcher `outbox_lifespan` started for `app`."""
+    dispatcher: OutboxDispatcher = app.state.outbox
+    return dispatcher
+
+
+def get_outbox(request: Request) -> OutboxDispatcher:
+    """The serving app's dispatcher, as a dependency."""
+    return app_outbox(request.app)
+
+
+OutboxDep = Annotated[OutboxDispatcher, Depends(get_outbox)]
 
 
 def deliver_outbox_command(settings: AccountsSettings) -> None:

@@ -8,7 +8,7 @@ length just before (positive = moved up).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from math import log
 from typing import Literal, get_args
@@ -118,39 +118,27 @@ def composite_scores(
     return out
 
 
+def _wci_inputs(totals: Totals, **letters: str) -> dict[str, float]:
+    """The inputs X, Xt (headlines) and Xmax (best article) of each count letter X names."""
+    inputs: dict[str, float] = {}
+    for letter, count in letters.items():
+        inputs[letter] = getattr(totals, count)
+        inputs[f"{letter}t"] = getattr(totals, f"headline_{count}")
+        inputs[f"{letter}max"] = getattr(totals, f"max_{count}")
+    return inputs
+
+
 def wci_score(*, formula: str, totals: Totals, days: int) -> float:
     """The WCI of one account's totals over `days` days with the formula named `formula`."""
     t = totals
     if formula == "wci-v2":
         return wci_v2(R=t.reads, n=t.articles, Rmax=t.max_reads, Z=t.likes, Zmax=t.max_likes)
     if formula == "wci-v13":
-        return wci_v13(
-            R=t.reads,
-            Z=t.likes,
-            d=days,
-            n=t.articles,
-            Rt=t.headline_reads,
-            Zt=t.headline_likes,
-            Rmax=t.max_reads,
-            Zmax=t.max_likes,
-        )
+        return wci_v13(d=days, n=t.articles, **_wci_inputs(t, R="reads", Z="likes"))
     if formula == "wci-v14.2":
-        return wci_v14_2(
-            R=t.reads,
-            Z=t.wows,
-            L=t.likes,
-            RE=t.shares,
-            d=days,
-            n=t.articles,
-            Rt=t.headline_reads,
-            Zt=t.headline_wows,
-            Lt=t.headline_likes,
-            REt=t.headline_shares,
-            Rmax=t.max_reads,
-            Zmax=t.max_wows,
-            Lmax=t.max_likes,
-            REmax=t.max_shares,
-        )
+        # v14.2's Z is 在看 (wows); likes moved to L.
+        counts = _wci_inputs(t, R="reads", Z="wows", L="likes", RE="shares")
+        return wci_v14_2(d=days, n=t.articles, **counts)
     raise ValueError(f"unknown formula {formula!r}")
 
 
@@ -286,7 +274,6 @@ def rank(
     items = []
     for position, s in enumerate(current, 1):
         before = previous_rank.get(s.account.code)
-        t = s.totals
         items.append(
             RankedAccount(
                 rank=position,
@@ -296,32 +283,15 @@ def rank(
                 name=s.account.name,
                 kind=s.account.kind,
                 score=round(s.score, 4),
-                totals=RankingTotals(
-                    days=window.days,
-                    articles=t.articles,
-                    pushes=t.pushes,
-                    reads=t.reads,
-                    likes=t.likes,
-                    wows=t.wows,
-                    shares=t.shares,
-                    max_reads=t.max_reads,
-                    max_likes=t.max_likes,
-                    max_wows=t.max_wows,
-                    max_shares=t.max_shares,
-                    headline_reads=t.headline_reads,
-                    headline_likes=t.headline_likes,
-                    headline_wows=t.headline_wows,
-                    headline_shares=t.headline_shares,
-                    followers=s.followers,
-                ),
+                # pydantic ignores the Totals a ranking does not show (push days, active weeks…).
+                totals=RankingTotals(**asdict(s.totals), days=window.days, followers=s.followers),
                 components=s.parts,
             )
         )
     return Ranking(
+        **asdict(window),
         period=period,
         formula=formula,
-        start=window.start,
-        end=window.end,
         days=window.days,
         previous_start=previous.start,
         previous_end=previous.end,

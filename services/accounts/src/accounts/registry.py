@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from accounts.filters import account_conditions
+from accounts.filters import AccountFilter, account_conditions
 from accounts.models import ACCOUNT_KINDS, Account, AccountPublic, AuditEntry
 from accounts.public import account_public
 from accounts.reference import town_codes
@@ -88,18 +88,10 @@ def account_detail(*, session: Session, code: str) -> AccountPublic:
 
 
 def account_page(
-    *,
-    session: Session,
-    page: PageParams,
-    kind: str | None = None,
-    category: str | None = None,
-    town: str | None = None,
-    q: str | None = None,
-    status: str = "active",
+    *, session: Session, page: PageParams, filters: AccountFilter
 ) -> Page[AccountPublic]:
-    """One page of the accounts matching the filters (see `account_conditions`), by code."""
-    conditions = account_conditions(kind=kind, category=category, town=town, q=q, status=status)
-    query = select(Account).where(*conditions)
+    """One page of the accounts matching `filters` (see `account_conditions`), by code."""
+    query = select(Account).where(*account_conditions(filters))
     return paginate(session, query, page, order_by=Account.code, public=AccountPublic)
 
 
@@ -118,20 +110,24 @@ def create_account(*, session: Session, values: dict[str, Any], actor: Actor) ->
     taken = f"账号代码“{code}”已存在。"
     if session.get(Account, code) is not None:
         raise Conflict(taken)
-    account = Account(**values, status="active", updated_at=utcnow())
+    account = Account(**values, status="active")
     session.add(account)
     created = {k: v for k, v in values.items() if v is not None} | {"status": "active"}
-    AuditEntry.record(
-        session=session,
-        actor=actor,
-        action="create",
-        entity=ENTITY,
-        entity_id=code,
-        changes=field_changes(old={}, new=created),
-    )
+    _audit(session, account, actor, "create", field_changes(old={}, new=created))
     _commit(session, taken)
     session.refresh(account)
     return account_public(account)
+
+
+def _audit(
+    session: Session, account: Account, actor: Actor, action: str, changes: dict[str, Any]
+) -> None:
+    """Stamp `account` as written now and add the audit entry of `action` (committed with it)."""
+    account.updated_at = utcnow()
+    code = account.code
+    AuditEntry.record(
+        session=session, actor=actor, action=action, entity=ENTITY, entity_id=code, changes=changes
+    )
 
 
 def update_account(
@@ -144,15 +140,7 @@ def update_account(
     if not changes:
         return account_public(account)
     account.sqlmodel_update(values)
-    account.updated_at = utcnow()
-    AuditEntry.record(
-        session=session,
-        actor=actor,
-        action="update",
-        entity=ENTITY,
-        entity_id=code,
-        changes=changes,
-    )
+    _audit(session, account, actor, "update", changes)
     session.commit()
     session.refresh(account)
     return account_public(account)
@@ -165,15 +153,7 @@ def retire_account(*, session: Session, code: str, actor: Actor) -> AccountPubli
         raise Conflict(f"公众号“{code}”已停用。")
     changes = field_changes(old={"status": account.status}, new={"status": "retired"})
     account.status = "retired"
-    account.updated_at = utcnow()
-    AuditEntry.record(
-        session=session,
-        actor=actor,
-        action="retire",
-        entity=ENTITY,
-        entity_id=code,
-        changes=changes,
-    )
+    _audit(session, account, actor, "retire", changes)
     session.commit()
     session.refresh(account)
     return account_public(account)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -16,7 +17,11 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from accounts.statistics import (
+    Likes,
+    Reads,
+    Shares,
     Totals,
+    Wows,
     active_accounts,
     aggregate,
     first_followers_between,
@@ -39,10 +44,10 @@ class OperationsRow(BaseModel):
     pushes: int = Field(description="推送（群发）次数")
     push_days: int = Field(description="有推送的天数")
     articles: int = Field(description="文章数")
-    reads: int = Field(description="阅读数（10万+ 计为 100001）")
-    likes: int = Field(description="点赞数")
-    wows: int = Field(description="在看数")
-    shares: int = Field(description="转发数")
+    reads: Reads
+    likes: Likes
+    wows: Wows
+    shares: Shares
     followers_start: int | None = Field(description="期初粉丝数")
     followers_end: int | None = Field(description="期末粉丝数")
     follower_growth: int | None = Field(description="粉丝增长（期末 - 期初）")
@@ -87,30 +92,25 @@ def operations_report(*, session: Session, start: date, end: date) -> Operations
         t = totals.get(account.code, Totals())
         first, last = at_start.get(account.code), at_end.get(account.code)
         last_push = t.last_published_at.date() if t.last_published_at else None
+        flags = flags_of(
+            kind=account.kind,
+            has_menu=account.has_menu,
+            pushes=t.pushes,
+            last_push=last_push,
+            end=end,
+        )
         rows.append(
             OperationsRow(
-                code=account.code,
-                name=account.name,
-                kind=account.kind,
-                pushes=t.pushes,
-                push_days=t.push_days,
-                articles=t.articles,
-                reads=t.reads,
-                likes=t.likes,
-                wows=t.wows,
-                shares=t.shares,
+                # The account's code, name and kind and the counts of `t`; pydantic ignores the
+                # fields of both that a row does not show (menu, per-article bests, headlines).
+                **asdict(account),
+                **asdict(t),
                 followers_start=first,
                 followers_end=last,
                 follower_growth=None if first is None or last is None else last - first,
                 pushes_per_week=round(t.pushes * 7 / days, 2),
                 last_push_at=t.last_published_at,
-                flags=flags_of(
-                    kind=account.kind,
-                    has_menu=account.has_menu,
-                    pushes=t.pushes,
-                    last_push=last_push,
-                    end=end,
-                ),
+                flags=flags,
             )
         )
     rows.sort(key=lambda r: (-r.reads, r.code))

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, distinct, extract, func, select
 from sqlmodel import Session
 
@@ -21,6 +22,12 @@ from servicekit.clock import SHANGHAI
 
 DAY = 86_400
 WEEK = 7 * DAY
+
+# The counts of an article, or of a range's articles, as public models describe them.
+Reads = Annotated[int, Field(description="阅读数（10万+ 计为 100001）")]
+Likes = Annotated[int, Field(description="点赞数")]
+Wows = Annotated[int, Field(description="在看数")]
+Shares = Annotated[int, Field(description="转发数")]
 
 
 @dataclass(frozen=True)

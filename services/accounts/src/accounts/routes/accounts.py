@@ -1,12 +1,13 @@
 """`/v1/accounts`: the registry of the city's official WeChat accounts."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from accounts.models import AccountKind, AccountPublic
+from accounts.filters import AccountFilter
+from accounts.models import AccountPublic
 from accounts.registry import (
     account_detail,
     account_page,
@@ -46,28 +47,15 @@ class AccountCreate(AccountUpdate):
     description: str = Field(default="", description="账号简介，最多 500 字")
 
 
-@router.get("", response_model=Page[AccountPublic], summary="政务公众号列表")
+@router.get("", summary="政务公众号列表")
 def list_accounts(
-    session: SessionDep,
-    page: PageDep,
-    kind: Annotated[
-        AccountKind | None, Query(description="subscription 订阅号 | service 服务号")
-    ] = None,
-    category: Annotated[str | None, Query(description="领域，如 traffic、weather、town")] = None,
-    town: Annotated[str | None, Query(description="镇街代码，如 dalang")] = None,
-    q: Annotated[str | None, Query(max_length=50, description="按名称或简介搜索")] = None,
-    status: Annotated[
-        Literal["active", "retired", "all"],
-        Query(description="active 在用（默认）| retired 已停用 | all 全部"),
-    ] = "active",
+    session: SessionDep, page: PageDep, filters: Annotated[AccountFilter, Query()]
 ) -> Page[AccountPublic]:
     """The official accounts, optionally filtered, ordered by code."""
-    return account_page(
-        session=session, page=page, kind=kind, category=category, town=town, q=q, status=status
-    )
+    return account_page(session=session, page=page, filters=filters)
 
 
-@router.get("/{code}", response_model=AccountPublic, summary="政务公众号详情")
+@router.get("/{code}", summary="政务公众号详情")
 def get_account_detail(code: str, session: SessionDep) -> AccountPublic:
     """One official account by its code, retired ones included (see `status`)."""
     return account_detail(session=session, code=code)
@@ -75,7 +63,6 @@ def get_account_detail(code: str, session: SessionDep) -> AccountPublic:
 
 @router.post(
     "",
-    response_model=AccountPublic,
     status_code=201,
     summary="登记政务公众号",
     description="登记一个新公众号（状态为 active）。账号代码已存在时 409。" + STAFF_NOTE,
@@ -89,7 +76,6 @@ def post_account(
 
 @router.patch(
     "/{code}",
-    response_model=AccountPublic,
     summary="修改政务公众号",
     description="只修改请求中给出的字段；账号代码和状态不能在此修改（停用见 retire）。"
     + STAFF_NOTE,
@@ -104,7 +90,6 @@ def patch_account(
 
 @router.post(
     "/{code}/retire",
-    response_model=AccountPublic,
     summary="停用政务公众号",
     description="停用后不再出现在默认列表中，详情仍可查看；已停用时 409。" + STAFF_NOTE,
 )

@@ -20,7 +20,7 @@ ANSWERS: dict[str, Callable[..., Answer]] = {"latest_articles": latest_articles_
 router = catalogue_router("accounts", {"latest_articles": "none"})
 
 
-@router.post("/{name}", response_model=Answer, summary="回答一个聊天意图")
+@router.post("/{name}", summary="回答一个聊天意图")
 def answer(
     name: Annotated[str, Path(max_length=64)],
     body: AnswerRequest,

@@ -36,7 +36,7 @@ async def _export_body(request: Request) -> tuple[str, bytes]:
     return media_type, body
 
 
-@router.get("/{code}/articles", response_model=Page[ArticlePublic], summary="公众号文章及统计数据")
+@router.get("/{code}/articles", summary="公众号文章及统计数据")
 def list_articles(
     code: str,
     session: SessionDep,
@@ -52,7 +52,6 @@ def list_articles(
 
 @router.post(
     "/{code}/articles/import",
-    response_model=ImportSummary,
     summary="批量导入文章统计数据",
     description=(
         "请求体为 CSV（`text/csv`，UTF-8，可带 BOM，首行为表头）"

@@ -53,7 +53,6 @@ MENU_EXAMPLE = {
 
 @router.get(
     "/v1/accounts/{code}/chat-config",
-    response_model=ChatConfigPublic,
     summary="公众号聊天配置（网关读取）",
     description=CONTRACT,
 )
@@ -102,7 +101,6 @@ def put_menu(
 
 @router.put(
     "/v1/accounts/{code}/keyword-rules",
-    response_model=KeywordRules,
     summary="设置公众号关键词规则",
     description=(
         '以 `{"rules": [...]}` 整体替换有序的关键词规则（空数组即清空）。校验：match 为 exact、'
@@ -131,7 +129,6 @@ def put_keyword_rules(
 
 @router.put(
     "/v1/accounts/{code}/welcome",
-    response_model=WelcomeText,
     summary="设置关注欢迎语",
     description="新粉丝关注时自动回复的文字（最多 600 字，空串表示不回复）。" + STAFF_NOTE,
 )
@@ -145,7 +142,6 @@ def put_welcome(
 
 @router.get(
     "/v1/chat-intents",
-    response_model=list[IntentDescription],
     summary="聊天意图目录",
     description=(
         "关键词规则 `reply_type=intent` 可用的意图及其参数：意图 `<service>.<name>` "

@@ -1,30 +1,20 @@
 """`/v1/internal/citizens`: the gateway maps WeChat identities to citizen ids."""
 
-from typing import Annotated
-
 from fastapi import APIRouter
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
-from accounts.citizens import WECHAT_ID_PATTERN, resolve_citizen_committed
+from accounts.citizens import OptionalUnionid, WechatId, resolve_citizen_committed
 from accounts.profiles import citizen_detail
 from accounts.public import CitizenDetail
 from servicekit.deps import SessionDep
 from servicekit.identity import requires_caller
 
-router = APIRouter(prefix="/v1/internal/citizens", tags=["internal"])
-
-
-def blank_is_none(value: object) -> object:
-    """WeChat leaves unknown fields empty; an empty unionid means none."""
-    return value or None
-
-
-WechatId = Annotated[str, Field(pattern=WECHAT_ID_PATTERN)]
-OptionalUnionid = Annotated[
-    WechatId | None,
-    BeforeValidator(blank_is_none),
-    Field(description="WeChat unionid；公众号未绑定开放平台时为空"),
-]
+# Every route here is the gateway's alone.
+router = APIRouter(
+    prefix="/v1/internal/citizens",
+    tags=["internal"],
+    dependencies=[requires_caller("gateway")],
+)
 
 
 class ResolveRequest(BaseModel):
@@ -41,12 +31,7 @@ class ResolvedCitizen(BaseModel):
     citizen_id: str
 
 
-@router.post(
-    "/resolve",
-    response_model=ResolvedCitizen,
-    summary="由 openid/unionid 解析市民 ID",
-    dependencies=[requires_caller("gateway")],
-)
+@router.post("/resolve", summary="由 openid/unionid 解析市民 ID")
 def resolve(body: ResolveRequest, session: SessionDep) -> ResolvedCitizen:
     """The citizen_id of a WeChat identity, created on first sight (idempotent)."""
     citizen_id = resolve_citizen_committed(
@@ -55,12 +40,7 @@ def resolve(body: ResolveRequest, session: SessionDep) -> ResolvedCitizen:
     return ResolvedCitizen(citizen_id=citizen_id)
 
 
-@router.get(
-    "/{citizen_id}",
-    response_model=CitizenDetail,
-    summary="市民的各公众号 openid",
-    dependencies=[requires_caller("gateway")],
-)
+@router.get("/{citizen_id}", summary="市民的各公众号 openid")
 def get_citizen(citizen_id: str, session: SessionDep) -> CitizenDetail:
     """A citizen and the openid they have with each account."""
     return citizen_detail(session, citizen_id=citizen_id)

@@ -1,10 +1,10 @@
 """`/v1/me/consents`: a citizen grants and withdraws consent for each purpose."""
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Response, status
 from pydantic import BaseModel
 
 from accounts.consents import Purpose, consent_states, grant_consent, withdraw_consent
-from accounts.outbox import OutboxDispatcher
+from accounts.outbox import OutboxDep
 from accounts.public import ConsentOut, consent_out
 from servicekit.clock import utcnow
 from servicekit.deps import SessionDep
@@ -25,7 +25,7 @@ class ConsentRequest(BaseModel):
     purpose: Purpose
 
 
-@router.get("", response_model=ConsentList, summary="我的授权")
+@router.get("", summary="我的授权")
 def list_consents(citizen: CitizenDep, session: SessionDep) -> ConsentList:
     """Every purpose with the citizen's consent and, after a withdrawal, its deletions."""
     states = consent_states(session, citizen_id=citizen.subject)
@@ -34,7 +34,6 @@ def list_consents(citizen: CitizenDep, session: SessionDep) -> ConsentList:
 
 @router.post(
     "",
-    response_model=ConsentOut,
     status_code=status.HTTP_201_CREATED,
     summary="授权",
     responses={200: {"description": "此前已授权，未重复记录"}},
@@ -51,12 +50,12 @@ def post_consent(
     return consent_out(state)
 
 
-@router.delete("/{purpose}", response_model=ConsentOut, summary="撤回授权")
+@router.delete("/{purpose}", summary="撤回授权")
 def delete_consent(
     purpose: Purpose,
     citizen: CitizenDep,
     session: SessionDep,
-    request: Request,
+    outbox: OutboxDep,
     background: BackgroundTasks,
 ) -> ConsentOut:
     """Withdraw consent; every service is told to delete the citizen's bindings."""
@@ -66,6 +65,5 @@ def delete_consent(
     if message_ids:
         # Right after the response: a service that is up acknowledges at once; the outbox loop
         # retries the others.
-        dispatcher: OutboxDispatcher = request.app.state.outbox
-        background.add_task(dispatcher.deliver_due, ids=message_ids)
+        background.add_task(outbox.deliver_due, ids=message_ids)
     return consent_out(state)

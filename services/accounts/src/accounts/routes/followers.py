@@ -1,34 +1,28 @@
 """Followers: subscribe/unsubscribe events from the gateway, and public counts per day."""
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from accounts.followers import FollowerEventName, follower_counts, record_follower_event
-from accounts.routes.citizens import OptionalUnionid, WechatId
-from servicekit.clock import today
+from accounts.day_range import DayRange
+from accounts.followers import FollowerEventIn, follower_counts, record_follower_event
 from servicekit.deps import SessionDep
-from servicekit.errors import ValidationFailed
 from servicekit.identity import requires_caller
 
 router = APIRouter(tags=["followers"])
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-
-
-class FollowerEventIn(BaseModel):
-    """A subscribe or unsubscribe event as WeChat delivered it to the gateway."""
-
-    account_code: str = Field(max_length=32, description="公众号代码")
-    openid: WechatId = Field(description="FromUserName")
-    unionid: OptionalUnionid = None
-    event: FollowerEventName
-    create_time: int = Field(ge=0, lt=2**32, description="CreateTime（Unix 秒）")
-    event_key: str | None = Field(
-        default=None, max_length=128, description="EventKey，如扫码关注的 qrscene_123"
-    )
+FOLLOWER_RANGE = DayRange(
+    default_days=DEFAULT_DAYS,
+    max_days=MAX_DAYS,
+    too_long=f"查询范围最多 {MAX_DAYS} 天。",
+    reversed=("起始日期不能晚于结束日期。", "from 晚于 to"),
+    error_type="range",
+)
+From = Annotated[date | None, Query(alias="from", description="起始日期，默认结束日期前 29 天")]
+To = Annotated[date | None, Query(alias="to", description="结束日期，默认今天")]
 
 
 class FollowerEventResult(BaseModel):
@@ -60,22 +54,13 @@ class FollowerCounts(BaseModel):
 
 @router.post(
     "/v1/internal/followers/events",
-    response_model=FollowerEventResult,
     summary="关注/取消关注事件",
     tags=["internal"],
     dependencies=[requires_caller("gateway")],
 )
 def post_follower_event(body: FollowerEventIn, session: SessionDep) -> FollowerEventResult:
     """Apply one event once; the same event delivered again is reported as a duplicate."""
-    outcome = record_follower_event(
-        session,
-        account_code=body.account_code,
-        openid=body.openid,
-        unionid=body.unionid,
-        event=body.event,
-        create_time=body.create_time,
-        event_key=body.event_key,
-    )
+    outcome = record_follower_event(session, body)
     return FollowerEventResult(
         result="duplicate" if outcome.duplicate else "new",
         follower_changed=outcome.follower_changed,
@@ -84,32 +69,12 @@ def post_follower_event(body: FollowerEventIn, session: SessionDep) -> FollowerE
     )
 
 
-@router.get(
-    "/v1/accounts/{code}/followers",
-    response_model=FollowerCounts,
-    summary="公众号每日粉丝数",
-)
+@router.get("/v1/accounts/{code}/followers", summary="公众号每日粉丝数")
 def get_follower_counts(
-    code: str,
-    session: SessionDep,
-    start: Annotated[
-        date | None, Query(alias="from", description="起始日期，默认结束日期前 29 天")
-    ] = None,
-    end: Annotated[date | None, Query(alias="to", description="结束日期，默认今天")] = None,
+    code: str, session: SessionDep, start: From = None, end: To = None
 ) -> FollowerCounts:
     """Followers at the end of each day in the range; days before the first record are left out."""
-    end = end or today()
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
-    if start > end:
-        raise ValidationFailed(
-            "起始日期不能晚于结束日期。",
-            errors=[{"field": "from", "in": "query", "message": "from 晚于 to", "type": "range"}],
-        )
-    if (end - start).days >= MAX_DAYS:
-        raise ValidationFailed(
-            f"查询范围最多 {MAX_DAYS} 天。",
-            errors=[{"field": "from", "in": "query", "message": "范围过长", "type": "range"}],
-        )
+    start, end = FOLLOWER_RANGE.resolve(start, end)
     days = follower_counts(session, account_code=code, start=start, end=end)
     return FollowerCounts(
         account_code=code,

@@ -10,7 +10,7 @@ from servicekit.identity import CitizenDep
 router = APIRouter(prefix="/v1/me", tags=["me"])
 
 
-@router.get("", response_model=MeOut, summary="我的资料")
+@router.get("", summary="我的资料")
 def get_me(citizen: CitizenDep, session: SessionDep) -> MeOut:
     """The calling citizen's id, masked openids per account and consent for each purpose."""
     return my_profile(session, citizen_id=citizen.subject)

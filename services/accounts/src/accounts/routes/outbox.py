@@ -10,12 +10,12 @@ from accounts.staff import registry_admin
 from servicekit.clock import NowDep
 from servicekit.deps import Page, PageDep, SessionDep
 
-router = APIRouter(prefix="/v1/outbox", tags=["outbox"])
+# Registry admins only: the list shows which citizens withdrew consent.
+router = APIRouter(prefix="/v1/outbox", tags=["outbox"], dependencies=[Depends(registry_admin)])
 
 
 @router.get(
     "",
-    response_model=Page[OutboxEntry],
     summary="撤回授权通知的送达情况",
     description=(
         "市民撤回授权后，本服务通知各服务删除其绑定，直到对方以 2xx 确认。"
@@ -23,7 +23,6 @@ router = APIRouter(prefix="/v1/outbox", tags=["outbox"])
         "`state=delivered` 列出已送达的，最新的在前。除市民编号外不含个人信息。"
         "需要 `registry_admin` 角色：未登录 401，角色不符 403。"
     ),
-    dependencies=[Depends(registry_admin)],
 )
 def list_outbox(
     session: SessionDep,

@@ -15,7 +15,6 @@ router = APIRouter(prefix="/v1/rankings", tags=["rankings"])
 
 @router.get(
     "",
-    response_model=Ranking,
     summary="政务公众号影响力排行",
     description=(
         "统计期截止于 date（含）：day 当天，week 7 天，month 30 天，half-year 182 天。"

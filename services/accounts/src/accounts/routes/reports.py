@@ -1,21 +1,21 @@
 """`/v1/reports/operations`: per-account operations over a date range, as JSON, CSV or PNG."""
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from accounts.day_range import DayRange
 from accounts.report_chart import DEFAULT_TOP, chart_text, find_chart_font, render_png
 from accounts.reports import OperationsReport, operations_report, report_csv
 from servicekit.cjk import CJKFontNotFound
-from servicekit.clock import today
 from servicekit.deps import SessionDep
-from servicekit.errors import Problem, ValidationFailed
+from servicekit.errors import Problem
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-DEFAULT_DAYS = 182  # the half year the propaganda department reviews
-MAX_DAYS = 3660
+# By default the half year the propaganda department reviews; at most ten years.
+REPORT_RANGE = DayRange(default_days=182, max_days=3660, too_long="报表范围不能超过 10 年。")
 
 From = Annotated[
     date | None, Query(alias="from", description="起始日期（含），YYYY-MM-DD；默认截止日前半年")
@@ -27,27 +27,10 @@ class FontUnavailable(Problem):
     status, title = 503, "Service Unavailable"
 
 
-def _range(from_: date | None, to: date | None) -> tuple[date, date]:
-    """The report's local days, defaulting to the half year ending today; 422 when invalid."""
-    end = to or today()
-    start = from_ or end - timedelta(days=DEFAULT_DAYS - 1)
-    if start > end:
-        raise ValidationFailed(
-            "起始日期不能晚于截止日期。",
-            errors=[{"field": "from", "in": "query", "message": "晚于 to", "type": "value_error"}],
-        )
-    if (end - start).days + 1 > MAX_DAYS:
-        raise ValidationFailed(
-            "报表范围不能超过 10 年。",
-            errors=[{"field": "from", "in": "query", "message": "范围过长", "type": "value_error"}],
-        )
-    return start, end
-
-
-@router.get("/operations", response_model=OperationsReport, summary="公众号运营报表")
+@router.get("/operations", summary="公众号运营报表")
 def get_operations(session: SessionDep, from_: From = None, to: To = None) -> OperationsReport:
     """Pushes, reads, likes, follower growth, push frequency and flags of every active account."""
-    start, end = _range(from_, to)
+    start, end = REPORT_RANGE.resolve(from_, to)
     return operations_report(session=session, start=start, end=end)
 
 
@@ -59,7 +42,7 @@ def get_operations(session: SessionDep, from_: From = None, to: To = None) -> Op
 )
 def get_operations_csv(session: SessionDep, from_: From = None, to: To = None) -> Response:
     """The operations report as a CSV file that opens with correct Chinese in Excel."""
-    start, end = _range(from_, to)
+    start, end = REPORT_RANGE.resolve(from_, to)
     report = operations_report(session=session, start=start, end=end)
     return Response(
         report_csv(report).encode("utf-8"),
@@ -84,7 +67,7 @@ def get_operations_png(
     top: Annotated[int, Query(ge=1, le=30, description="显示阅读数前几名")] = DEFAULT_TOP,
 ) -> Response:
     """A PNG bar chart of the most-read accounts, labelled in Chinese."""
-    start, end = _range(from_, to)
+    start, end = REPORT_RANGE.resolve(from_, to)
     text = chart_text(operations_report(session=session, start=start, end=end), top=top)
     try:
         font = find_chart_font(text)
