@@ -37,7 +37,13 @@ from weather.bulletin_push import (
     build_content,
     push_title,
 )
-from weather.bulletin_schedule import BulletinScheduler, backoff_seconds, next_run
+from weather.bulletin_schedule import (
+    BulletinScheduler,
+    RetryPolicy,
+    app_scheduler,
+    backoff_seconds,
+    next_run,
+)
 from weather.bulletins import MAX_LENGTH
 from weather.charts import ChartCache
 from weather.clock import today_local
@@ -534,7 +540,7 @@ def test_the_scheduler_retries_a_failed_push_with_backoff(
     refusal = (502, {"status": 502, "errcode": -1, "errmsg": "system error"})
     fake.refusals.extend([refusal, refusal])
     scheduler = BulletinScheduler(
-        make_pusher(), push_at=time(16, 0), attempts=3, backoff_base=0.05, backoff_max=0.1
+        make_pusher(), push_at=time(16, 0), retry=RetryPolicy(3, backoff_base=0.05, backoff_max=0.1)
     )
     today = today_local()
     result = asyncio.run(scheduler.push_with_retries(today))
@@ -549,7 +555,9 @@ def test_the_scheduler_gives_up_after_its_attempts(
     refusal = (502, {"status": 502, "errcode": -1, "errmsg": "system error"})
     gateway[0].refusals.extend([refusal] * 5)
     scheduler = BulletinScheduler(
-        make_pusher(), push_at=time(16, 0), attempts=2, backoff_base=0.01, backoff_max=0.01
+        make_pusher(),
+        push_at=time(16, 0),
+        retry=RetryPolicy(2, backoff_base=0.01, backoff_max=0.01),
     )
     result = asyncio.run(scheduler.push_with_retries(today_local()))
     assert result is not None and result.outcome is Outcome.FAILED
@@ -585,7 +593,8 @@ def test_the_service_started_after_the_push_time_pushes_once_then(
         today = today_local()
         state = client.get(f"/v1/bulletins/{today}/push").json()
         assert state["status"] == "sent" and state["msg_id"] == 1000000001
-        scheduler = app.state.bulletin_scheduler
+        scheduler = app_scheduler(app)
+        assert scheduler is not None
         wait_for(lambda: scheduler.handled == today)
     assert len(fake.calls) == 1
     # Started again (another replica, or a restart): today is sent, nothing more happens.
@@ -602,7 +611,7 @@ def test_the_scheduler_is_off_by_default_and_stops_cleanly(
     off = WeatherSettings(database_url=seeded_database_url, shared=SharedSettings(env="dev"))
     assert off.bulletin_schedule is False
     with TestClient(create_app(off)) as client:
-        assert client.app.state.bulletin_scheduler is None  # type: ignore[attr-defined]
+        assert app_scheduler(client.app) is None
     # On, with nothing due (today is sent): the service starts, serves and stops at once.
     now = utcnow()
     with Session(engine) as session:
@@ -637,7 +646,8 @@ def test_a_scheduler_whose_database_fails_keeps_the_service_up(
     with TestClient(create_app(settings)) as client:
         clock.sleep(0.3)
         assert client.get("/healthz").status_code == 200
-        assert not client.app.state.bulletin_scheduler.stop.is_set()  # type: ignore[attr-defined]
+        scheduler = app_scheduler(client.app)
+        assert scheduler is not None and not scheduler.stop.is_set()
 
 
 def test_settings_keep_the_lease_longer_than_a_push() -> None:

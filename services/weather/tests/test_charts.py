@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from servicekit.cjk import CJKFontNotFound, missing_glyphs
 from servicekit.clock import SHANGHAI
 from servicekit.testing import require
-from weather.charts import ChartCache, ChartText, chart_text, find_chart_font
+from weather.charts import ChartCache, ChartText, app_charts, chart_text, find_chart_font
 from weather.models import DailyForecast
 from weather.reference import CITY, Division, divisions
 from weather.serving import ServedForecast
@@ -77,7 +77,7 @@ def test_chart_png_is_phone_sized_cached_and_conditional(client: TestClient) -> 
     assert struct.unpack(">II", png[16:24]) == (1080, 1350)
     assert response.headers["cache-control"].startswith("public")
     assert client.get("/v1/forecasts/dalang/chart.png").content == png
-    assert len(client.app.state.charts._items) == 1  # rendered once
+    assert len(app_charts(client.app)._items) == 1  # rendered once
     conditional = {"If-None-Match": response.headers["etag"]}
     assert client.get("/v1/forecasts/dalang/chart.png", headers=conditional).status_code == 304
     assert client.get("/v1/forecasts/atlantis/chart.png").status_code == 404

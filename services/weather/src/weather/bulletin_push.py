@@ -24,9 +24,10 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import httpx
 from sqlalchemy import and_, or_, update
@@ -136,6 +137,18 @@ class PushContent:
     text: str
     source: str
     png: bytes
+
+    def article(self) -> dict[str, str]:
+        """What the push row keeps of it: everything but the picture."""
+        return {"title": self.title, "text": self.text, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The gateway's answer to a mass send."""
+
+    msg_id: int
+    duplicate: bool  # the gateway had sent this clientmsgid before: no second send
 
 
 def push_state(*, session: Session, bulletin_date: date) -> BulletinPushPublic:
@@ -287,17 +300,17 @@ class BulletinPusher:
                     now=now_local(),
                     charts=self.charts,
                 )
-            msg_id, duplicate = self.send(bulletin_date, content)
+            receipt = self.send(bulletin_date, content)
         except PushFailed as exc:
             return self.record_failure(bulletin_date, token, error=str(exc), errcode=exc.errcode)
         except Exception as exc:  # recorded: a bug or a database hiccup never holds the date
             log.exception("bulletin push of %s failed unexpectedly", bulletin_date)
             error = f"内部错误（internal error {type(exc).__name__}: {exc}）"
             return self.record_failure(bulletin_date, token, error=error, errcode=None)
-        return self.record_sent(bulletin_date, content, msg_id=msg_id, duplicate=duplicate)
+        return self.record_sent(bulletin_date, content, receipt)
 
-    def send(self, bulletin_date: date, content: PushContent) -> tuple[int, bool]:
-        """POST the article to the gateway; (msg_id, duplicate) or PushFailed."""
+    def send(self, bulletin_date: date, content: PushContent) -> Receipt:
+        """POST the article to the gateway; its receipt, or PushFailed."""
         body = {
             "clientmsgid": bulletin_date.isoformat(),
             "title": content.title,
@@ -323,7 +336,7 @@ class BulletinPusher:
             raise gateway_failure(response)
         try:
             answer = response.json()
-            return int(answer["msg_id"]), bool(answer.get("duplicate", False))
+            return Receipt(int(answer["msg_id"]), bool(answer.get("duplicate", False)))
         except (ValueError, KeyError, TypeError):
             raise PushFailed(f"网关答复无法识别：{response.text[:200]}") from None
 
@@ -351,19 +364,18 @@ class BulletinPusher:
         push. Each path is one statement (an insert on the primary key, or an update whose
         condition the database re-checks under the row's lock), so two runs never both win.
         """
+        # What holding the claim means, whether the row is inserted or taken over.
+        held: dict[str, Any] = {
+            "status": SENDING,
+            "claim_token": token,
+            "claimed_at": now,
+            "updated_at": now,
+        }
         row = self.status(bulletin_date)
         if row is None:
             with Session(self.engine) as session:
                 session.add(
-                    BulletinPush(
-                        bulletin_date=bulletin_date,
-                        status=SENDING,
-                        claim_token=token,
-                        claimed_at=now,
-                        attempts=1,
-                        created_at=now,
-                        updated_at=now,
-                    )
+                    BulletinPush(bulletin_date=bulletin_date, attempts=1, created_at=now, **held)
                 )
                 try:
                     session.commit()
@@ -386,13 +398,7 @@ class BulletinPusher:
             taken = session.execute(
                 update(BulletinPush)
                 .where(col(BulletinPush.bulletin_date) == bulletin_date, claimable)
-                .values(
-                    status=SENDING,
-                    claim_token=token,
-                    claimed_at=now,
-                    attempts=col(BulletinPush.attempts) + 1,
-                    updated_at=now,
-                )
+                .values(attempts=col(BulletinPush.attempts) + 1, **held)
                 .execution_options(synchronize_session=False)
             )
             session.commit()
@@ -403,7 +409,7 @@ class BulletinPusher:
         return row
 
     def record_sent(
-        self, bulletin_date: date, content: PushContent, *, msg_id: int, duplicate: bool
+        self, bulletin_date: date, content: PushContent, receipt: Receipt
     ) -> PushResult:
         """Mark the date sent (whoever holds the claim now: the send happened)."""
         now = utcnow()
@@ -416,15 +422,12 @@ class BulletinPusher:
                 )
                 .values(
                     status=SENT,
-                    msg_id=msg_id,
-                    duplicate=duplicate,
-                    title=content.title,
-                    text=content.text,
-                    source=content.source,
                     sent_at=now,
                     error=None,
                     errcode=None,
                     updated_at=now,
+                    **asdict(receipt),
+                    **content.article(),
                 )
                 .execution_options(synchronize_session=False)
             )

@@ -15,14 +15,18 @@ import contextlib
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from fastapi import FastAPI
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
 from servicekit.clock import SHANGHAI
 from servicekit.deps import app_settings
+from servicekit.state import engine_of, keep, kept
 from weather.bulletin_push import BulletinPusher, Outcome, PushResult
+from weather.charts import app_charts
 from weather.clock import now_local
 from weather.settings import WeatherSettings
 
@@ -54,6 +58,28 @@ def backoff_seconds(*, failures: int, base: float, cap: float) -> float:
     return min(cap, base * 2 ** max(failures - 1, 0))
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a failed push is tried again in a day, and how long to pause in between."""
+
+    attempts: int
+    backoff_base: float
+    backoff_max: float
+
+    @classmethod
+    def from_settings(cls, settings: WeatherSettings) -> RetryPolicy:
+        """The retries the weather settings ask for."""
+        return cls(
+            settings.bulletin_retry_attempts,
+            settings.bulletin_retry_backoff_seconds,
+            settings.bulletin_retry_backoff_max_seconds,
+        )
+
+    def pause(self, failures: int) -> float:
+        """The pause after the `failures`-th failed attempt."""
+        return backoff_seconds(failures=failures, base=self.backoff_base, cap=self.backoff_max)
+
+
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
     """Sleep `seconds` or until `stop` is set."""
     with contextlib.suppress(TimeoutError):
@@ -68,16 +94,12 @@ class BulletinScheduler:
         pusher: BulletinPusher,
         *,
         push_at: time,
-        attempts: int,
-        backoff_base: float,
-        backoff_max: float,
+        retry: RetryPolicy,
         clock: Callable[[], datetime] = now_local,
     ) -> None:
         self.pusher = pusher
         self.push_at = push_at
-        self.attempts = attempts
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
+        self.retry = retry
         self.clock = clock
         self.stop = asyncio.Event()
         # Lets a push that waits for another replica's claim notice the shutdown.
@@ -112,7 +134,7 @@ class BulletinScheduler:
     async def push_with_retries(self, bulletin_date: date) -> PushResult | None:
         """Push, retrying failures with backoff; the last result (None if stopped first)."""
         result = None
-        for attempt in range(1, self.attempts + 1):
+        for attempt in range(1, self.retry.attempts + 1):
             if self.stop.is_set():
                 return result
             try:
@@ -136,14 +158,11 @@ class BulletinScheduler:
                 )
                 if result.outcome in SETTLED:
                     return result
-            if attempt < self.attempts:
-                pause = backoff_seconds(
-                    failures=attempt, base=self.backoff_base, cap=self.backoff_max
-                )
-                await _wait(self.stop, pause)
+            if attempt < self.retry.attempts:
+                await _wait(self.stop, self.retry.pause(attempt))
         log.error(
             "bulletin push gave up for the day; run `python -m weather push-bulletin` to retry",
-            extra={"date": bulletin_date.isoformat(), "attempts": self.attempts},
+            extra={"date": bulletin_date.isoformat(), "attempts": self.retry.attempts},
         )
         return result
 
@@ -153,23 +172,26 @@ class BulletinScheduler:
         self.stop_thread.set()
 
 
+def app_scheduler(app: Starlette) -> BulletinScheduler | None:
+    """The scheduler `bulletin_lifespan` runs for `app` (None while it is off)."""
+    try:
+        return kept(app, BulletinScheduler)
+    except LookupError:
+        return None
+
+
 @contextlib.asynccontextmanager
 async def bulletin_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Run the scheduler while the app serves, when `bulletin_schedule` is on."""
     settings = app_settings(app, WeatherSettings)
     if not settings.bulletin_schedule:
-        app.state.bulletin_scheduler = None
         yield
         return
-    pusher = BulletinPusher.from_settings(settings, app.state.engine, charts=app.state.charts)
+    pusher = BulletinPusher.from_settings(settings, engine_of(app), charts=app_charts(app))
     scheduler = BulletinScheduler(
-        pusher,
-        push_at=settings.bulletin_push_at,
-        attempts=settings.bulletin_retry_attempts,
-        backoff_base=settings.bulletin_retry_backoff_seconds,
-        backoff_max=settings.bulletin_retry_backoff_max_seconds,
+        pusher, push_at=settings.bulletin_push_at, retry=RetryPolicy.from_settings(settings)
     )
-    app.state.bulletin_scheduler = scheduler
+    keep(app, BulletinScheduler, scheduler)
     task = asyncio.create_task(scheduler.run(), name="bulletin-scheduler")
     try:
         yield

@@ -7,6 +7,7 @@ issuance, a signal issued or lifted) and every replica computes the same one.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -16,6 +17,10 @@ from pydantic import BaseModel
 FORECAST_MAX_AGE = 60
 # Locations change only with a new release of the reference table.
 REFERENCE_MAX_AGE = 3600
+# Ends the OpenAPI description of every GET answered through `cached_json`.
+ETAG_NOTE = "带 ETag 与 Cache-Control。"
+# The documented 304 of a cached GET.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "内容未变"}}
 
 
 def etag_of(content: bytes) -> str:

@@ -17,6 +17,7 @@ from servicekit.clock import utcnow
 from servicekit.deps import Page, PageParams, paginate
 from servicekit.errors import Conflict, NotFound, ValidationFailed
 from weather.models import (
+    DAY_MEASURES,
     AuditEntry,
     ForecastIssuance,
     IssuanceCreate,
@@ -125,14 +126,7 @@ def _row(issuance_id: int, location: str, day: IssuedDayIn) -> IssuedDay:
         day=day.date,
         day_code=day_code,
         night_code=day.night_code or day_code,
-        wmo_code=day.wmo_code,
-        temp_min_c=day.temp_min_c,
-        temp_max_c=day.temp_max_c,
-        rain_mm=day.rain_mm,
-        rain_probability=day.rain_probability,
-        wind_direction=day.wind_direction,
-        wind_force=day.wind_force,
-        uv_index=day.uv_index,
+        **day.model_dump(include=DAY_MEASURES | {"wmo_code"}),
     )
 
 

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from servicekit.app import create_service_app
 from weather.bulletin_schedule import bulletin_lifespan
-from weather.charts import ChartCache
+from weather.charts import install_charts
 from weather.routes import (
     answers,
     audit,
@@ -50,5 +50,5 @@ def create_app(settings: WeatherSettings) -> FastAPI:
         openapi_tags=TAGS,
         lifespan=bulletin_lifespan,
     )
-    app.state.charts = ChartCache()
+    install_charts(app)
     return app

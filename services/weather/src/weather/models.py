@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import BigInteger, DateTime, String, UniqueConstraint
@@ -21,6 +21,14 @@ SOURCE_NOTE = (
     "synthetic：由气候平均值生成的确定性预报（无发布时使用）；forecaster：预报员发布；"
     "open-meteo：系统从 Open-Meteo 导入"
 )
+# Facts several models document alike, said once.
+AREA_NOTE = "地点代码；dongguan 为全市"
+COLOUR_NOTE = "white | blue | yellow | orange | red"
+ACTION_NOTE = "issue | upgrade | downgrade | lift"
+AreaCode = Annotated[str, Field(description=AREA_NOTE)]
+HazardCode = Annotated[str, Field(description="typhoon | rainstorm | high_temperature | ...")]
+Colour = Annotated[str, Field(description=COLOUR_NOTE)]
+Action = Annotated[WarningAction, Field(description=ACTION_NOTE)]
 
 
 class LocationBase(SQLModel):
@@ -75,14 +83,29 @@ class IssuedDay(Table, table=True):
     uv_index: int
 
 
+class DayMeasures(TypedDict):
+    """The measurements of a forecast day, named alike where it is issued, stored and served."""
+
+    temp_min_c: int
+    temp_max_c: int
+    rain_mm: float
+    rain_probability: int
+    wind_direction: str
+    wind_force: int
+    uv_index: int
+
+
+DAY_MEASURES = DayMeasures.__required_keys__
+
+
 class WarningSignal(Table, table=True):
     """A Guangdong warning signal for one area, from its issue until it is lifted."""
 
     __tablename__ = "warning_signal"
     id: int | None = Field(default=None, primary_key=True)
     hazard: str = Field(max_length=24, description="typhoon | rainstorm | ...")
-    area: str = Field(max_length=32, index=True, description="地点代码；dongguan 为全市")
-    colour: str = Field(max_length=8, description="white | blue | yellow | orange | red")
+    area: str = Field(max_length=32, index=True, description=AREA_NOTE)
+    colour: str = Field(max_length=8, description=COLOUR_NOTE)
     issued_at: datetime = Field(sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(sa_type=DateTime(timezone=True))
     lifted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -97,9 +120,7 @@ class WarningEvent(Table, table=True):
     __tablename__ = "warning_event"
     id: int | None = Field(default=None, primary_key=True)
     signal_id: int = Field(foreign_key="warning_signal.id", index=True)
-    action: WarningAction = Field(
-        sa_type=String(16), description="issue | upgrade | downgrade | lift"
-    )
+    action: WarningAction = Field(sa_type=String(16), description=ACTION_NOTE)
     colour: str = Field(max_length=8, description="此后的颜色；解除时为解除前的颜色")
     previous_colour: str | None = Field(default=None, max_length=8)
     at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
@@ -149,6 +170,8 @@ class AuditEntry(Table, AuditEntryBase, table=True):
 
 
 class DailyForecast(SQLModel):
+    """One day of a served forecast, whatever its source."""
+
     date: date
     text: str = Field(description="天气现象，如 多云 或 多云转小雨")
     day_code: str = Field(description="白天 CMA 天气现象代码")
@@ -168,11 +191,11 @@ class WarningPublic(BaseModel):
 
     id: int
     name: str = Field(description="如 暴雨橙色预警信号")
-    hazard: str = Field(description="typhoon | rainstorm | high_temperature | ...")
+    hazard: HazardCode
     hazard_name: str = Field(description="如 暴雨")
-    colour: str = Field(description="white | blue | yellow | orange | red")
+    colour: Colour
     colour_name: str = Field(description="如 橙色")
-    area: str = Field(description="地点代码；dongguan 为全市")
+    area: AreaCode
     area_name: str = Field(description="如 东莞市、大朗镇")
     issued_at: datetime = Field(description="首次发布时间（北京时间）")
     updated_at: datetime = Field(description="最近一次发布、升级或降级的时间")
@@ -218,14 +241,14 @@ class WarningEventPublic(BaseModel):
     """One step in a signal's life."""
 
     id: int
-    signal_id: int
-    action: WarningAction = Field(description="issue | upgrade | downgrade | lift")
+    signal_id: int = Field(description="所属信号的编号")
+    action: Action
     action_name: str = Field(description="发布 | 升级 | 降级 | 解除")
     name: str = Field(description="此步之后（解除时为解除前）的信号名称，如 暴雨橙色预警信号")
-    hazard: str
-    colour: str
+    hazard: HazardCode
+    colour: Colour
     previous_colour: str | None
-    area: str
+    area: AreaCode
     area_name: str
     at: datetime
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from servicekit.clock import local
 from weather.models import (
@@ -47,16 +47,23 @@ def location_public(division: Division) -> LocationPublic:
     return LocationPublic(code=d.code, name=d.name, kind=d.kind, lat=d.lat, lon=d.lon)
 
 
+def _served_header(served: ServedForecast, warnings: list[WarningPublic]) -> dict[str, Any]:
+    """What a forecast and its indices both lead with: the signals, the place, the issuance."""
+    return {
+        "warnings": warnings,
+        "location": location_public(served.division),
+        "source": served.source,
+        "issuance_id": served.issuance_id,
+        "issuance_version": served.issuance_version,
+    }
+
+
 def forecast_public(served: ServedForecast, warnings: list[WarningPublic]) -> ForecastPublic:
     """The public answer: warnings first, then the location and its days."""
     return ForecastPublic(
-        warnings=warnings,
-        location=location_public(served.division),
+        **_served_header(served, warnings),
         forecast_date=served.forecast_date,
         issued_at=served.issued_at,
-        source=served.source,
-        issuance_id=served.issuance_id,
-        issuance_version=served.issuance_version,
         days=served.days,
     )
 
@@ -69,12 +76,8 @@ def indices_public(
 ) -> IndicesPublic:
     """The indices of one day of a served forecast, the signals in force first."""
     return IndicesPublic(
-        warnings=warnings,
-        location=location_public(served.division),
+        **_served_header(served, warnings),
         date=day,
-        source=served.source,
-        issuance_id=served.issuance_id,
-        issuance_version=served.issuance_version,
         indices=[IndexPublic(**vars(r)) for r in readings],
     )
 
@@ -117,14 +120,10 @@ def event_public(event: WarningEvent, signal: WarningSignal) -> WarningEventPubl
 
 def issuance_summary(issuance: ForecastIssuance, locations: list[str]) -> IssuanceSummary:
     """An issuance without its days, with the locations it covers."""
-    assert issuance.id is not None
     return IssuanceSummary(
-        id=issuance.id,
-        forecast_date=issuance.forecast_date,
-        version=issuance.version,
+        **issuance.model_dump(include={"id", "forecast_date", "version", "note"}),
         issued_at=local(issuance.issued_at),
         source=public_source(issuance.source),
-        note=issuance.note,
         locations=locations,
     )
 
@@ -142,19 +141,11 @@ def bulletin_public(row: Bulletin) -> BulletinPublic:
 def push_public(row: BulletinPush | None, bulletin_date: date) -> BulletinPushPublic:
     """The public view of a date's push row (none: not pushed)."""
     if row is None:
-        return BulletinPushPublic(
-            date=bulletin_date,
-            status="not_pushed",
-            msg_id=None,
-            sent_at=None,
-            attempts=0,
-            last_attempt_at=None,
-            title=None,
-            text=None,
-            source=None,
-            error=None,
-            errcode=None,
+        # Nothing tried yet: every detail of a push is empty.
+        empty = dict.fromkeys(
+            BulletinPushPublic.model_fields.keys() - {"date", "status", "attempts"}
         )
+        return BulletinPushPublic(date=bulletin_date, status="not_pushed", attempts=0, **empty)
     sent = row.status == "sent"
     failed = row.status == "failed"
     return BulletinPushPublic(

@@ -11,12 +11,18 @@ from importlib import resources
 
 @dataclass(frozen=True)
 class Division:
+    """A town, subdistrict or zone of Dongguan (or the city itself) and where it lies."""
+
     code: str
     name: str
     kind: str
     lat: float
     lon: float
     confidence: str
+
+
+# The city as a whole, for city-wide answers (centre 23.02 N 113.75 E, admin code 441900).
+CITY = Division("dongguan", "东莞市", "city", 23.02, 113.75, "sourced")
 
 
 @dataclass(frozen=True)
@@ -29,20 +35,19 @@ class Hazard:
     colours: tuple[str, ...]
 
 
+COLOUR_NAMES = {"white": "白色", "blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
+ACTION_NAMES = {"issue": "发布", "upgrade": "升级", "downgrade": "降级", "lift": "解除"}
+
+
 @dataclass(frozen=True)
 class MonthNormal:
+    """One month of Dongguan's 1991-2020 climate normals."""
+
     month: int
     mean_min_c: float
     mean_max_c: float
     precip_mm: float
     rain_days: int
-
-
-COLOUR_NAMES = {"white": "白色", "blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
-ACTION_NAMES = {"issue": "发布", "upgrade": "升级", "downgrade": "降级", "lift": "解除"}
-
-# The city as a whole, for city-wide answers (centre 23.02 N 113.75 E, admin code 441900).
-CITY = Division("dongguan", "东莞市", "city", 23.02, 113.75, "sourced")
 
 
 def _rows(name: str) -> list[dict[str, str]]:

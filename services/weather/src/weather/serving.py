@@ -16,6 +16,7 @@ from servicekit.deps import Page, PageParams, paginate
 from servicekit.errors import NotFound, ValidationFailed
 from weather.daily import daily_forecast
 from weather.models import (
+    DAY_MEASURES,
     DailyForecast,
     ForecastIssuance,
     IssuedDay,
@@ -69,13 +70,7 @@ def served_day(row: IssuedDay) -> DailyForecast:
         day=row.day,
         day_code=row.day_code,
         night_code=row.night_code,
-        temp_min_c=row.temp_min_c,
-        temp_max_c=row.temp_max_c,
-        rain_mm=row.rain_mm,
-        rain_probability=row.rain_probability,
-        wind_direction=row.wind_direction,
-        wind_force=row.wind_force,
-        uv_index=row.uv_index,
+        **row.model_dump(include=DAY_MEASURES),
     )
 
 

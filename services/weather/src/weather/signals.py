@@ -122,12 +122,12 @@ def history_page(
     query = select(WarningEvent, WarningSignal).join(
         WarningSignal, col(WarningSignal.id) == col(WarningEvent.signal_id)
     )
-    if area is not None:
-        query = query.where(WarningSignal.area == area)
-    if hazard is not None:
-        query = query.where(WarningSignal.hazard == hazard)
-    if signal_id is not None:
-        query = query.where(WarningEvent.signal_id == signal_id)
+    filters = (
+        (WarningSignal.area, area),
+        (WarningSignal.hazard, hazard),
+        (WarningEvent.signal_id, signal_id),
+    )
+    query = query.where(*(column == value for column, value in filters if value is not None))
     return paginate(
         session,
         query,

@@ -49,8 +49,7 @@ def synthetic_day(*, division: Division, day: date, normal: MonthNormal) -> Dail
         probability = int(city.random() * 25)
     t_max = normal.mean_max_c + anomaly + _local_offset(division) - (2.0 if wet else 0.0)
     t_min = normal.mean_min_c + anomaly * 0.8 + town.uniform(-0.5, 0.5)
-    t_min_i, t_max_i = round(t_min), round(t_max)
-    t_max_i = max(t_max_i, t_min_i + 2)
+    t_min_i = round(t_min)
 
     convective = day.month in CONVECTIVE_MONTHS and city.random() < 0.6
     if wet:
@@ -70,18 +69,17 @@ def synthetic_day(*, division: Division, day: date, normal: MonthNormal) -> Dail
     force = min(6, 2 + int(city.random() * 2) + (1 if wet and convective else 0))
     sunshine = 0.35 if wet else 1.0 if day_code == "00" else 0.7
     uv_peak = 4 + 7 * (1 - abs(day.month - 6.5) / 6.5)
-    uv = max(1, round(uv_peak * sunshine))
     return daily_forecast(
         day=day,
         day_code=day_code,
         night_code=night_code,
         temp_min_c=t_min_i,
-        temp_max_c=t_max_i,
+        temp_max_c=max(round(t_max), t_min_i + 2),  # a day spans at least 2 degrees
         rain_mm=amount,
         rain_probability=probability,
         wind_direction=direction,
         wind_force=force,
-        uv_index=uv,
+        uv_index=max(1, round(uv_peak * sunshine)),
     )
 
 

@@ -1,14 +1,14 @@
 """`/v1/forecasts/{location_code}`: the 5-day forecast of a location or of the whole city."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from servicekit.deps import SessionDep
-from weather.caching import cached_json, cached_response
+from weather.caching import NOT_MODIFIED, cached_response
+from weather.charts import ChartsDep
 from weather.clock import today_local
 from weather.documents import forecast_chart, forecast_document
 from weather.models import ForecastPublic
-from weather.routes.common import DateQuery
+from weather.routes.common import DateQuery, ReadDep
 
 router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
 CACHING_NOTE = "带 ETag 与 Cache-Control；以 If-None-Match 条件请求、内容未变时返回 304。"
@@ -20,16 +20,14 @@ CACHING_NOTE = "带 ETag 与 Cache-Control；以 If-None-Match 条件请求、�
     summary="5 天天气预报",
     description="该日期最新一版发布的预报（无发布时为气候模型生成的预报），"
     "生效中的预警信号排在最前。`dongguan` 为全市。" + CACHING_NOTE,
-    responses={304: {"description": "内容未变"}},
+    responses=NOT_MODIFIED,
 )
-def get_forecast(
-    location_code: str, request: Request, session: SessionDep, date: DateQuery = None
-) -> Response:
+def get_forecast(location_code: str, read: ReadDep, date: DateQuery = None) -> Response:
     """The forecast of a location: today and the next four days unless `date` says otherwise."""
     forecast = forecast_document(
-        session=session, location_code=location_code, forecast_date=date, today=today_local()
+        session=read.session, location_code=location_code, forecast_date=date, today=today_local()
     )
-    return cached_json(request, forecast)
+    return read.answer(forecast)
 
 
 @router.get(
@@ -40,19 +38,19 @@ def get_forecast(
     response_class=Response,
     responses={
         200: {"content": {"image/png": {}}, "description": "PNG 图片"},
-        304: {"description": "内容未变"},
+        **NOT_MODIFIED,
         503: {"description": "服务器未安装中文字体"},
     },
 )
 def get_forecast_chart(
-    location_code: str, request: Request, session: SessionDep, date: DateQuery = None
+    location_code: str, read: ReadDep, charts: ChartsDep, date: DateQuery = None
 ) -> Response:
     """The 5-day chart of a location, rendered once per issuance."""
     png = forecast_chart(
-        session=session,
+        session=read.session,
         location_code=location_code,
         forecast_date=date,
         today=today_local(),
-        charts=request.app.state.charts,
+        charts=charts,
     )
-    return cached_response(request, png, media_type="image/png", max_age=300)
+    return cached_response(read.request, png, media_type="image/png", max_age=300)

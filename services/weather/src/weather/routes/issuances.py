@@ -3,17 +3,19 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from servicekit.deps import Id, Page, PageDep, SessionDep
-from weather.caching import cached_json
+from weather.caching import ETAG_NOTE
 from weather.clock import today_local
 from weather.issuances import issuance_detail, issuance_page, issue_forecast
 from weather.models import IssuanceCreate, IssuanceDetail, IssuanceSummary
+from weather.routes.common import ReadDep
 from weather.staff import STAFF_NOTE, ForecasterDep
 
 router = APIRouter(prefix="/v1/issuances", tags=["issuances"])
+ForecastDateQuery = Annotated[date | None, Query(description="只列此预报日期的发布")]
 
 
 @router.post(
@@ -38,26 +40,21 @@ def post_issuance(
     "",
     response_model=Page[IssuanceSummary],
     summary="预报发布列表",
-    description="各次发布（含旧版本），最新的在前。带 ETag 与 Cache-Control。",
+    description="各次发布（含旧版本），最新的在前。" + ETAG_NOTE,
 )
 def list_issuances(
-    request: Request,
-    session: SessionDep,
-    page: PageDep,
-    forecast_date: Annotated[date | None, Query(description="只列此预报日期的发布")] = None,
+    read: ReadDep, page: PageDep, forecast_date: ForecastDateQuery = None
 ) -> Response:
     """Issuances, newest first, optionally of one forecast date."""
-    issuances = issuance_page(session=session, page=page, forecast_date=forecast_date)
-    return cached_json(request, issuances)
+    return read.answer(issuance_page(session=read.session, page=page, forecast_date=forecast_date))
 
 
 @router.get(
     "/{issuance_id}",
     response_model=IssuanceDetail,
     summary="预报发布详情",
-    description="一次发布的全部地点和日期（天气现象按降水量校正后的样子）。"
-    "带 ETag 与 Cache-Control。",
+    description="一次发布的全部地点和日期（天气现象按降水量校正后的样子）。" + ETAG_NOTE,
 )
-def get_issuance(issuance_id: Id, request: Request, session: SessionDep) -> Response:
+def get_issuance(issuance_id: Id, read: ReadDep) -> Response:
     """One issuance, any version."""
-    return cached_json(request, issuance_detail(session=session, issuance_id=issuance_id))
+    return read.answer(issuance_detail(session=read.session, issuance_id=issuance_id))

@@ -4,13 +4,14 @@ issue, upgrade, downgrade and lift."""
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from servicekit.deps import MAX_ID, Id, Page, PageDep, SessionDep
-from weather.caching import cached_json
-from weather.models import WarningEventPublic, WarningPublic
+from weather.caching import ETAG_NOTE
+from weather.models import AreaCode, WarningEventPublic, WarningPublic
+from weather.routes.common import ReadDep
 from weather.signals import (
     Change,
     active_page,
@@ -29,6 +30,11 @@ AT = Field(
 AreaQuery = Annotated[
     str | None, Query(description="地点代码：列出全市的和该地的信号；dongguan 或不填为全部")
 ]
+HistoryAreaQuery = Annotated[
+    str | None, Query(description="只列此地区（地点代码或 dongguan）的信号")
+]
+HazardQuery = Annotated[str | None, Query(description="只列此灾种，如 rainstorm")]
+SignalQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="只列此信号")]
 
 
 class WarningIssue(BaseModel):
@@ -40,7 +46,7 @@ class WarningIssue(BaseModel):
         "thunderstorm_gale、road_icing、hail、forest_fire"
     )
     colour: str = Field(description="white、blue、yellow、orange、red（依灾种而定）")
-    area: str = Field(description="地点代码；dongguan 为全市")
+    area: AreaCode
     at: AwareDatetime | None = AT
 
 
@@ -63,47 +69,42 @@ class WarningLift(BaseModel):
     "",
     response_model=Page[WarningPublic],
     summary="生效中的预警信号",
-    description="颜色最高的在前。带 ETag 与 Cache-Control。",
+    description="颜色最高的在前。" + ETAG_NOTE,
 )
-def list_active(
-    request: Request, session: SessionDep, page: PageDep, area: AreaQuery = None
-) -> Response:
+def list_active(read: ReadDep, page: PageDep, area: AreaQuery = None) -> Response:
     """Signals in force, for the whole city or one area."""
-    return cached_json(request, active_page(session=session, area=area, page=page))
+    return read.answer(active_page(session=read.session, area=area, page=page))
 
 
 @router.get(
     "/history",
     response_model=Page[WarningEventPublic],
     summary="预警信号历史",
-    description="发布、升级、降级、解除的记录，最新的在前。带 ETag 与 Cache-Control。",
+    description="发布、升级、降级、解除的记录，最新的在前。" + ETAG_NOTE,
 )
 def list_history(
-    request: Request,
-    session: SessionDep,
+    read: ReadDep,
     page: PageDep,
-    area: Annotated[
-        str | None, Query(description="只列此地区（地点代码或 dongguan）的信号")
-    ] = None,
-    hazard: Annotated[str | None, Query(description="只列此灾种，如 rainstorm")] = None,
-    signal_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="只列此信号")] = None,
+    area: HistoryAreaQuery = None,
+    hazard: HazardQuery = None,
+    signal_id: SignalQuery = None,
 ) -> Response:
     """Every step of every signal, newest first, optionally filtered."""
     history = history_page(
-        session=session, page=page, area=area, hazard=hazard, signal_id=signal_id
+        session=read.session, page=page, area=area, hazard=hazard, signal_id=signal_id
     )
-    return cached_json(request, history)
+    return read.answer(history)
 
 
 @router.get(
     "/{signal_id}",
     response_model=WarningPublic,
     summary="预警信号详情",
-    description="生效中或已解除的信号。带 ETag 与 Cache-Control。",
+    description="生效中或已解除的信号。" + ETAG_NOTE,
 )
-def get_warning(signal_id: Id, request: Request, session: SessionDep) -> Response:
+def get_warning(signal_id: Id, read: ReadDep) -> Response:
     """One signal by id."""
-    return cached_json(request, signal_public(session=session, signal_id=signal_id))
+    return read.answer(signal_public(session=read.session, signal_id=signal_id))
 
 
 @router.post(
