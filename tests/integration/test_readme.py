@@ -1,0 +1,60 @@
+"""The README's "Try it" curl lines work when copied, as a newcomer pastes them into a shell.
+
+Each line runs in bash against the running suite (its host and port in place of 127.0.0.1:8000);
+the status it must give is the one its comment names (`# 404, ...`), 200 otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README_HOST = "127.0.0.1:8000"
+
+
+def readme_curl_lines() -> list[str]:
+    """The one-line curl examples of the README's "Try it" section that need no earlier step."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Try it", 1)[1].split("\n## ", 1)[0]
+    return [
+        line
+        for line in section.splitlines()
+        if line.startswith("curl ")
+        and README_HOST in line
+        # A continued line or a shell variable ($TOKEN) belongs to a longer walk-through.
+        and not line.rstrip().endswith("\\")
+        and "$" not in line
+    ]
+
+
+def expected_status(line: str) -> int:
+    """The status a README line's comment promises (`# 422, ...`), else 200."""
+    comment = line.partition("  #")[2].strip()
+    match = re.match(r"(\d{3})\b", comment)
+    return int(match.group(1)) if match else 200
+
+
+def test_the_readme_has_examples_with_chinese_queries() -> None:
+    lines = readme_curl_lines()
+    assert len(lines) >= 15
+    # Non-ASCII query values must be sent encoded: raw UTF-8 in a URL is refused with 400.
+    chinese = [line for line in lines if re.search(r"[^\x00-\x7f]", line.partition("  #")[0])]
+    assert chinese and all("--data-urlencode" in line for line in chinese)
+
+
+@pytest.mark.parametrize("line", readme_curl_lines())
+def test_a_readme_curl_line_works_as_pasted(suite, tmp_path: Path, line: str) -> None:
+    host = suite.gateway.removeprefix("http://")
+    command = line.replace(README_HOST, host)
+    # -w appends the status on its own line; output files (-o) land in tmp_path.
+    script = 'curl() { command curl -w "\\n%{http_code}" "$@"; }\n' + command
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, capture_output=True, timeout=60, check=False
+    )
+    status = done.stdout.decode("utf-8", "replace").rsplit("\n", 1)[-1]
+    assert done.returncode == 0, done.stderr
+    assert status == str(expected_status(line)), done.stdout[-500:]
