@@ -14,6 +14,7 @@ from sqlmodel import Field, Session, create_engine, select
 
 from servicekit.app import create_service_app
 from servicekit.bindings import (
+    Attempt,
     BindingFailureBase,
     BindingTables,
     BindingThrottleSettings,
@@ -77,18 +78,13 @@ def test_retry_after_counts_only_failures_within_the_window(
 
 def test_refusals_past_the_limit_are_429_with_retry_after(session: Session) -> None:
     for minutes in (3, 2, 1):
-        refused = BINDINGS.refuse(
-            session,
-            citizen_id="c-1",
-            now=NOW - timedelta(minutes=minutes),
-            detail="核验未通过。",
-            fields=["a", "b"],
-        )
+        attempt = Attempt("c-1", NOW - timedelta(minutes=minutes), THROTTLE)
+        refused = BINDINGS.refuse(session, attempt, detail="核验未通过。", fields=["a", "b"])
         assert refused.status == 422 and refused.detail == "核验未通过。"
         assert [e["field"] for e in refused.errors or []] == ["a", "b"]
-    BINDINGS.check_throttle(session, citizen_id="c-2", now=NOW, throttle=THROTTLE)
+    BINDINGS.check_throttle(session, Attempt("c-2", NOW, THROTTLE))
     with pytest.raises(TooManyRequests) as caught:
-        BINDINGS.check_throttle(session, citizen_id="c-1", now=NOW, throttle=THROTTLE)
+        BINDINGS.check_throttle(session, Attempt("c-1", NOW, THROTTLE))
     assert caught.value.headers == {"Retry-After": str(57 * 60)}
     assert caught.value.detail == "核验失败次数过多，请约57分钟后再试。"
 

@@ -32,7 +32,7 @@ from wechat import pay as wechatpay
 from wechat.pay_dev import DevKeySet, ensure_dev_keys
 
 ANCHOR = date(2026, 6, 15)
-CITIZENS = {p.key: p.citizen_id for p in DEMO_PEOPLE}
+CITIZENS = {p.citizen.id: p.citizen.citizen_id for p in DEMO_PEOPLE}
 
 
 def seed_at_test_anchor(session: Session) -> str:
@@ -79,7 +79,12 @@ def make_client(
     clients: list[TestClient] = []
 
     def build(**overrides: object) -> TestClient:
-        values = {**wechatpay_settings(pay_keys, fake_pay.base_url), **overrides}
+        # No notice loop unless a test asks for one: nothing may post to a gateway it did not start.
+        values = {
+            **wechatpay_settings(pay_keys, fake_pay.base_url),
+            "payment_notice_every_seconds": 0,
+            **overrides,
+        }
         settings = TrafficSettings(
             database_url=seeded_database_url, shared=SharedSettings(env="dev"), **values
         )

@@ -23,7 +23,7 @@ def test_only_accounts_deletes_a_citizens_bindings(client: TestClient) -> None:
 def test_withdrawal_really_deletes_the_bindings(client: TestClient, headers_of: Headers) -> None:
     assert client.get("/v1/me/bindings", headers=headers_of("zhangsan")).json()["total"] == 2
 
-    path = f"/v1/internal/citizens/{DEMO_PEOPLE[0].citizen_id}/bindings"
+    path = f"/v1/internal/citizens/{DEMO_PEOPLE[0].citizen.citizen_id}/bindings"
     for _ in range(2):
         assert (
             client.delete(path, headers=service_headers("accounts", "traffic")).status_code == 204

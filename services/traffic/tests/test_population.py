@@ -64,10 +64,8 @@ def test_demo_people_are_valid_and_are_the_suites_demo_citizens() -> None:
     for person in DEMO_PEOPLE:
         validate_plate(plate=person.plate)
         validate_vin(vin=person.vin)
-        validate_resident_id(number=person.id_number)
+        validate_resident_id(number=person.citizen.id_number)
         validate_file_number(number=person.file_number)
     zhangsan = DEMO_PEOPLE[0]
     assert (zhangsan.plate, zhangsan.vin[-6:]) == ("粤S12345", "123456")
-    assert [(p.key, p.citizen_id) for p in DEMO_PEOPLE] == [
-        (c.id, c.citizen_id) for c in DEMO_CITIZENS
-    ]
+    assert [p.citizen for p in DEMO_PEOPLE] == list(DEMO_CITIZENS)

@@ -21,10 +21,13 @@ reply or a customer-service message.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from servicekit.deps import app_settings
 from servicekit.errors import NotFound
@@ -75,6 +78,26 @@ class AnswerRequest(BaseModel):
     public_base_url: str = Field(
         default="", max_length=256, description="the gateway's public origin for links, or empty"
     )
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question to a service's intent: the message, the identified citizen (if any) and the
+    moment, with the session the answer reads through."""
+
+    session: Session
+    request: AnswerRequest
+    citizen_id: str | None
+    now: datetime
+
+    def words(self) -> str:
+        """The message's text; empty for a menu click, whose key is no question."""
+        return "" if self.request.menu_click else self.request.text
+
+    def link(self, path: str) -> str | None:
+        """The absolute URL of the gateway's `path`, or None when the gateway gave no origin."""
+        base = self.request.public_base_url
+        return f"{base}{path}" if base else None
 
 
 class IntentInfo(BaseModel):

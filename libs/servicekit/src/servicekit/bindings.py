@@ -17,7 +17,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import sqlmodel
 from fastapi import APIRouter, Response, status
@@ -80,6 +80,14 @@ def retry_after_seconds(*, failures: list[datetime], now: datetime, throttle: Th
     return max(1, math.ceil((release - now).total_seconds()))
 
 
+class Attempt(NamedTuple):
+    """One citizen's attempt to bind, at a moment, under the service's throttle."""
+
+    citizen_id: str
+    now: datetime
+    throttle: Throttle
+
+
 @dataclass(frozen=True)
 class BindingTables:
     """A service's binding table and refused-proof table, with what every service does to them."""
@@ -88,16 +96,14 @@ class BindingTables:
     failure: type[BindingFailureBase]
     log: logging.Logger
 
-    def check_throttle(
-        self, session: Session, *, citizen_id: str, now: datetime, throttle: Throttle
-    ) -> None:
+    def check_throttle(self, session: Session, attempt: Attempt) -> None:
         """Raise 429 with Retry-After while the citizen has too many recent refused proofs."""
         query = select(self.failure.failed_at).where(
-            self.failure.citizen_id == citizen_id,
-            self.failure.failed_at > now - throttle.window,
+            self.failure.citizen_id == attempt.citizen_id,
+            self.failure.failed_at > attempt.now - attempt.throttle.window,
         )
         failures = list(session.exec(query).all())
-        wait = retry_after_seconds(failures=failures, now=now, throttle=throttle)
+        wait = retry_after_seconds(failures=failures, now=attempt.now, throttle=attempt.throttle)
         if wait:
             raise TooManyRequests(
                 f"核验失败次数过多，请约{math.ceil(wait / 60)}分钟后再试。",
@@ -105,13 +111,13 @@ class BindingTables:
             )
 
     def refuse(
-        self, session: Session, *, citizen_id: str, now: datetime, detail: str, fields: list[str]
+        self, session: Session, attempt: Attempt, *, detail: str, fields: list[str]
     ) -> ValidationFailed:
         """Count a refused proof and build the 422 that refuses it, naming every proof field
         (never which one was wrong)."""
-        session.add(self.failure(citizen_id=citizen_id, failed_at=now))
+        session.add(self.failure(citizen_id=attempt.citizen_id, failed_at=attempt.now))
         session.commit()
-        self.log.info("binding proof refused", extra={"citizen_id": citizen_id})
+        self.log.info("binding proof refused", extra={"citizen_id": attempt.citizen_id})
         errors = [
             {"field": f, "in": "body", "message": detail, "type": "proof_mismatch"} for f in fields
         ]

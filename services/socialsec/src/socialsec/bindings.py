@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from servicekit.bindings import BindingTables, Throttle
+from servicekit.bindings import Attempt, BindingTables
 from servicekit.errors import Conflict, NotFound
 from socialsec.models import Binding, BindingFailure, InsuredPerson, SocialCard
 
@@ -38,17 +37,11 @@ class Bound:
 
 
 def bind(
-    session: Session,
-    *,
-    citizen_id: str,
-    name: str,
-    id_number: str,
-    card_number: str,
-    now: datetime,
-    throttle: Throttle,
+    session: Session, attempt: Attempt, *, name: str, id_number: str, card_number: str
 ) -> Bound:
     """Bind the record whose name, ID and card number all match; inputs are validated already."""
-    BINDINGS.check_throttle(session, citizen_id=citizen_id, now=now, throttle=throttle)
+    BINDINGS.check_throttle(session, attempt)
+    citizen_id = attempt.citizen_id
     found = session.exec(
         select(InsuredPerson, SocialCard)
         .join(SocialCard, col(SocialCard.person_id) == InsuredPerson.id)
@@ -56,11 +49,7 @@ def bind(
     ).first()
     if found is None or found[0].name != name or found[1].card_number != card_number:
         raise BINDINGS.refuse(
-            session,
-            citizen_id=citizen_id,
-            now=now,
-            detail=REFUSED,
-            fields=["name", "id_number", "card_number"],
+            session, attempt, detail=REFUSED, fields=["name", "id_number", "card_number"]
         )
     person, card = found
     held = session.exec(select(Binding).where(Binding.citizen_id == citizen_id)).first()
@@ -73,7 +62,7 @@ def bind(
     if session.exec(select(Binding).where(Binding.person_id == person.id)).first() is not None:
         raise Conflict("该社保信息已被其他微信用户绑定；如非本人操作，请携带身份证到社保分局办理。")
     assert person.id is not None
-    binding = Binding(citizen_id=citizen_id, person_id=person.id, created_at=now)
+    binding = Binding(citizen_id=citizen_id, person_id=person.id, created_at=attempt.now)
     session.add(binding)
     try:
         session.commit()

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from servicekit.bindings import BindingTables, Throttle
+from servicekit.bindings import Attempt, BindingTables
 from servicekit.errors import Conflict, ValidationFailed
 from traffic.models import Binding, BindingFailure, DriverLicence, Vehicle
 from traffic.records import find_vehicle
@@ -50,13 +49,9 @@ _LICENCE_PROOF = _Proof(
 )
 
 
-def _refused(
-    session: Session, proof: _Proof, *, citizen_id: str, now: datetime
-) -> ValidationFailed:
+def _refused(session: Session, proof: _Proof, attempt: Attempt) -> ValidationFailed:
     """Count a refused `proof` of the citizen and build the 422 that refuses it."""
-    return BINDINGS.refuse(
-        session, citizen_id=citizen_id, now=now, detail=proof.refusal, fields=list(proof.fields)
-    )
+    return BINDINGS.refuse(session, attempt, detail=proof.refusal, fields=list(proof.fields))
 
 
 def save_or_conflict(session: Session, row: R, *, conflict: str) -> R:
@@ -71,26 +66,18 @@ def save_or_conflict(session: Session, row: R, *, conflict: str) -> R:
     return row
 
 
-def bind_vehicle(
-    session: Session,
-    *,
-    citizen_id: str,
-    plate: str,
-    vin6: str,
-    now: datetime,
-    throttle: Throttle,
-) -> BoundItem:
+def bind_vehicle(session: Session, attempt: Attempt, *, plate: str, vin6: str) -> BoundItem:
     """Bind the vehicle if plate and VIN suffix belong together; plate and vin6 are validated."""
-    BINDINGS.check_throttle(session, citizen_id=citizen_id, now=now, throttle=throttle)
+    BINDINGS.check_throttle(session, attempt)
     vehicle = find_vehicle(session, plate=plate, vin6=vin6)
     if vehicle is None:
-        raise _refused(session, _VEHICLE_PROOF, citizen_id=citizen_id, now=now)
+        raise _refused(session, _VEHICLE_PROOF, attempt)
     existing = select(Binding).where(
-        Binding.citizen_id == citizen_id, Binding.vehicle_id == vehicle.id
+        Binding.citizen_id == attempt.citizen_id, Binding.vehicle_id == vehicle.id
     )
     if session.exec(existing).first() is not None:
         raise Conflict(f"您已绑定机动车{vehicle.plate}。")
-    binding = Binding(citizen_id=citizen_id, vehicle_id=vehicle.id, created_at=now)
+    binding = Binding(citizen_id=attempt.citizen_id, vehicle_id=vehicle.id, created_at=attempt.now)
     return BoundItem(
         save_or_conflict(session, binding, conflict=f"您已绑定机动车{vehicle.plate}。"),
         vehicle,
@@ -99,21 +86,16 @@ def bind_vehicle(
 
 
 def bind_licence(
-    session: Session,
-    *,
-    citizen_id: str,
-    licence_number: str,
-    file_number: str,
-    now: datetime,
-    throttle: Throttle,
+    session: Session, attempt: Attempt, *, licence_number: str, file_number: str
 ) -> BoundItem:
     """Bind the licence if its number and file number belong together; both are validated."""
-    BINDINGS.check_throttle(session, citizen_id=citizen_id, now=now, throttle=throttle)
+    BINDINGS.check_throttle(session, attempt)
+    citizen_id = attempt.citizen_id
     licence = session.exec(
         select(DriverLicence).where(DriverLicence.licence_number == licence_number)
     ).first()
     if licence is None or licence.file_number != file_number:
-        raise _refused(session, _LICENCE_PROOF, citizen_id=citizen_id, now=now)
+        raise _refused(session, _LICENCE_PROOF, attempt)
     held = session.exec(
         select(Binding).where(
             Binding.citizen_id == citizen_id, col(Binding.licence_id).is_not(None)
@@ -124,7 +106,7 @@ def bind_licence(
         raise Conflict(
             "您已绑定该驾驶证。" if same else "您已绑定一本驾驶证；如需更换，请先解除原绑定。"
         )
-    binding = Binding(citizen_id=citizen_id, licence_id=licence.id, created_at=now)
+    binding = Binding(citizen_id=citizen_id, licence_id=licence.id, created_at=attempt.now)
     return BoundItem(
         save_or_conflict(session, binding, conflict="您已绑定该驾驶证。"), None, licence
     )

@@ -28,7 +28,7 @@ from traffic.validators import (
     resident_id_check_char,
     vin_check_digit,
 )
-from wechat.demo_citizens import demo_citizen
+from wechat.demo_citizens import DemoCitizen, demo_citizen
 
 POPULATION = 2000
 HISTORY_DAYS = 730
@@ -124,10 +124,7 @@ class DemoPerson:
     """A demo citizen's licence and vehicle. `cycle_days_ago`: how long ago the current scoring
     cycle began (the first-issue anniversary), so points stay meaningful on any anchor."""
 
-    key: str
-    citizen_id: str
-    name: str
-    id_number: str
+    citizen: DemoCitizen
     file_number: str
     licence_class: str
     first_issued_year: int
@@ -147,10 +144,7 @@ _ZHANGSAN, _LISI, _WANGWU, _CHENXIAOMEI = map(
 )
 DEMO_PEOPLE = (
     DemoPerson(
-        key=_ZHANGSAN.id,
-        citizen_id=_ZHANGSAN.citizen_id,
-        name=_ZHANGSAN.name,
-        id_number=_ZHANGSAN.id_number,
+        citizen=_ZHANGSAN,
         file_number="441912345678",
         licence_class="C1",
         first_issued_year=2012,
@@ -168,10 +162,7 @@ DEMO_PEOPLE = (
         ),
     ),
     DemoPerson(
-        key=_LISI.id,
-        citizen_id=_LISI.citizen_id,
-        name=_LISI.name,
-        id_number=_LISI.id_number,
+        citizen=_LISI,
         file_number="441987654321",
         licence_class="C1",
         first_issued_year=2008,
@@ -187,10 +178,7 @@ DEMO_PEOPLE = (
         ),
     ),
     DemoPerson(
-        key=_WANGWU.id,
-        citizen_id=_WANGWU.citizen_id,
-        name=_WANGWU.name,
-        id_number=_WANGWU.id_number,
+        citizen=_WANGWU,
         file_number="441920080315",
         licence_class="B2",
         first_issued_year=2005,
@@ -207,10 +195,7 @@ DEMO_PEOPLE = (
         full_score_days_ago=35,
     ),
     DemoPerson(
-        key=_CHENXIAOMEI.id,
-        citizen_id=_CHENXIAOMEI.citizen_id,
-        name=_CHENXIAOMEI.name,
-        id_number=_CHENXIAOMEI.id_number,
+        citizen=_CHENXIAOMEI,
         file_number="441919950808",
         licence_class="C1",
         first_issued_year=2019,
@@ -268,7 +253,7 @@ class _Generator:
         self.divisions = division_names()
         self.plates = {p.plate for p in DEMO_PEOPLE}
         self.vins = {p.vin for p in DEMO_PEOPLE}
-        self.ids = {p.id_number for p in DEMO_PEOPLE}
+        self.ids = {p.citizen.id_number for p in DEMO_PEOPLE}
         self.files = {p.file_number for p in DEMO_PEOPLE}
 
     def _unique(self, used: set[str], draw: Callable[[], str]) -> str:
@@ -364,9 +349,9 @@ def _add_demo_people(population: Population, *, anchor: date, codes: dict) -> No
         licence = len(population.licences)
         population.licences.append(
             {
-                "licence_number": person.id_number,
+                "licence_number": person.citizen.id_number,
                 "file_number": person.file_number,
-                "holder_name": person.name,
+                "holder_name": person.citizen.name,
                 "licence_class": person.licence_class,
                 "first_issued_on": anniversary(
                     first_issued_on=cycle_start, year=person.first_issued_year
@@ -381,8 +366,8 @@ def _add_demo_people(population: Population, *, anchor: date, codes: dict) -> No
                 "plate": person.plate,
                 "vin": person.vin,
                 "vehicle_type": person.vehicle_type,
-                "owner_name": person.name,
-                "owner_id_number": person.id_number,
+                "owner_name": person.citizen.name,
+                "owner_id_number": person.citizen.id_number,
                 "registered_on": date(2022, 3, 18),
             }
         )
@@ -405,7 +390,7 @@ def _add_demo_people(population: Population, *, anchor: date, codes: dict) -> No
                     )
                 )
         if person.bound:
-            population.bindings.append((person.citizen_id, vehicle, licence))
+            population.bindings.append((person.citizen.citizen_id, vehicle, licence))
         if person.full_score_days_ago is not None:
             population.full_scores.append(
                 (licence, anchor - timedelta(days=person.full_score_days_ago))

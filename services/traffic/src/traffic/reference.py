@@ -6,8 +6,15 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
+from sqlmodel import Session, select
+
+from servicekit.deps import Page, PageParams, paginate
 from servicekit.money import yuan_to_fen
+
+M = TypeVar("M", bound=BaseModel)
 
 # Point values of the 2022 scoring rules; anything else in the table is a data error.
 POINT_VALUES = frozenset({0, 1, 3, 6, 9, 12})
@@ -20,6 +27,11 @@ class ViolationCodeRow:
     points: int
     fine_fen: int
     verified: bool
+
+
+def code_page(session: Session, page: PageParams, *, table: Any, public: type[M]) -> Page[M]:
+    """One page of a table keyed by `code` (offices, businesses, violation codes), by code."""
+    return paginate(session, select(table), page, order_by=table.code, public=public)
 
 
 def parse_yes_no(text: str) -> bool:

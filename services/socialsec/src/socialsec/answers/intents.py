@@ -23,7 +23,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from servicekit.answers import Answer, AnswerRequest, CitizenNeed, intent_not_served
+from servicekit.answers import Answer, AnswerRequest, CitizenNeed, Question, intent_not_served
 from servicekit.chattext import town_in_text
 from servicekit.clock import local_day
 from servicekit.deps import PageParams
@@ -70,14 +70,11 @@ CONTRIBUTION_ROWS = PageParams(limit=100, offset=0)
 
 
 @dataclass(frozen=True)
-class Chat:
-    """One answer's inputs: the message, who asks (if known), when, and the settings."""
+class Chat(Question):
+    """One answer's inputs: the question, the request's id (for the access log) and the
+    settings."""
 
-    session: Session
-    request: AnswerRequest
-    citizen_id: str | None
     request_id: str
-    now: datetime
     settings: SocialsecSettings
 
     def me(self) -> Me | None:
@@ -206,4 +203,4 @@ def answer(
     handler = HANDLERS.get(name)
     if handler is None:
         raise intent_not_served(name)
-    return handler(Chat(session, request, citizen_id, request_id, now, settings))
+    return handler(Chat(session, request, citizen_id, now, request_id, settings))

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request, status
 
+from servicekit.bindings import Attempt
 from servicekit.clock import NowDep, local
 from servicekit.deps import Page, SessionDep
 from servicekit.errors import valid
@@ -62,14 +63,12 @@ def create_binding(
     """Bind the caller's record: every part is format-checked first, then all three must match."""
     item = bind(
         session,
-        citizen_id=citizen.subject,
+        Attempt(citizen.subject, now, settings.binding_throttle),
         name=valid("name", "body", lambda: validate_name(name=body.name)),
         id_number=valid("id_number", "body", lambda: validate_resident_id(number=body.id_number)),
         card_number=valid(
             "card_number", "body", lambda: validate_card_number(number=body.card_number)
         ),
-        now=now,
-        throttle=settings.binding_throttle,
     )
     return _public(item)
 

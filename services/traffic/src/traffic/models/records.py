@@ -160,46 +160,47 @@ class BindingPublic(SQLModel):
     created_at: datetime
 
 
-class ViolationPublic(SQLModel):
-    """A violation record with its status and what settling it costs on the day asked."""
+class ViolationCharge(SQLModel):
+    """What a violation code costs: points and fine."""
 
-    id: int
-    plate: str
     code: str = Field(description="违法代码")
     description: str
-    occurred_at: datetime = Field(description="违法时间（北京时间）")
-    place: str = Field(description="违法地点")
     points: int = Field(description="记分")
     fine_fen: int = Field(description="罚款金额（分）")
+
+
+class Settlement(SQLModel):
+    """Whether a violation is paid, and what settling it costs on the day asked."""
+
     status: ViolationStatus = Field(
         description="unhandled 未处理 | decided_unpaid 已处理未缴款 | paid 已缴款"
     )
-    decision_number: str | None = Field(default=None, description="决定书编号")
-    decided_on: date | None = None
-    due_on: date | None = Field(default=None, description="缴款期限（决定之日起15日）")
     paid_on: date | None = None
     overdue_days: int = Field(description="逾期天数")
     surcharge_fen: int = Field(description="加处罚款（分）")
     amount_due_fen: int = Field(description="截至当日应缴金额（分）；已缴款为 0")
 
 
-class DecisionPublic(SQLModel):
+class ViolationPublic(Settlement, ViolationCharge):
+    """A violation record with its status and what settling it costs on the day asked."""
+
+    id: int
+    plate: str
+    occurred_at: datetime = Field(description="违法时间（北京时间）")
+    place: str = Field(description="违法地点")
+    decision_number: str | None = Field(default=None, description="决定书编号")
+    decided_on: date | None = None
+    due_on: date | None = Field(default=None, description="缴款期限（决定之日起15日）")
+
+
+class DecisionPublic(Settlement, ViolationCharge):
     """A penalty decision and the amount due on day `on`; no personal data."""
 
     number: str = Field(description="决定书编号（16位，含校验位）")
     violation_id: int
-    code: str
-    description: str
-    points: int
-    fine_fen: int
     decided_on: date
     due_on: date
-    status: ViolationStatus
-    paid_on: date | None = None
     on: date = Field(description="计算应缴金额的日期")
-    overdue_days: int
-    surcharge_fen: int
-    amount_due_fen: int
 
 
 class DecisionCreated(DecisionPublic):

@@ -5,10 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import Field
 
+from servicekit.bindings import Attempt
 from servicekit.clock import NowDep
 from servicekit.deps import Page, PageDep, SessionDep
 from servicekit.errors import valid
 from servicekit.identity import CitizenDep
+from traffic.access import ACCESS_LOG
 from traffic.bindings import BINDINGS, bind_licence, bind_vehicle, bound_items
 from traffic.models import BindingPublic, LicenceBindingCreate, VehicleBindingCreate
 from traffic.routes.creation import created
@@ -33,7 +35,7 @@ BINDING_ERRORS = {
 }
 
 
-@router.get("", summary="我绑定的机动车和驾驶证")
+@router.get("", summary="我绑定的机动车和驾驶证", dependencies=[ACCESS_LOG.logs("bindings")])
 def list_bindings(citizen: CitizenDep, session: SessionDep, page: PageDep) -> Page[BindingPublic]:
     """The calling citizen's bound vehicles and licence, oldest first."""
     items = bound_items(session, citizen_id=citizen.subject)
@@ -52,21 +54,19 @@ def create_binding(
     settings: TrafficSettingsDep,
 ) -> BindingPublic:
     """Bind a vehicle (plate + last six of the VIN) or a licence (number + file number)."""
-    throttle = settings.binding_throttle
+    attempt = Attempt(citizen.subject, now, settings.binding_throttle)
     if isinstance(body, VehicleBindingCreate):
         plate = valid("plate", "body", lambda: validate_plate(plate=body.plate))
         item = bind_vehicle(
             session,
-            citizen_id=citizen.subject,
+            attempt,
             plate=plate.number,
             vin6=valid("vin6", "body", lambda: validate_vin6(vin6=body.vin6)),
-            now=now,
-            throttle=throttle,
         )
     else:
         item = bind_licence(
             session,
-            citizen_id=citizen.subject,
+            attempt,
             licence_number=valid(
                 "licence_number",
                 "body",
@@ -75,8 +75,6 @@ def create_binding(
             file_number=valid(
                 "file_number", "body", lambda: validate_file_number(number=body.file_number)
             ),
-            now=now,
-            throttle=throttle,
         )
     return binding_public(item)
 

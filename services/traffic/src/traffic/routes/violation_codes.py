@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from servicekit.deps import Page, PageDep, SessionDep, paginate
+from servicekit.deps import Page, PageDep, SessionDep
 from traffic.models import ViolationCode, ViolationCodePublic
-from traffic.records import violation_code, violation_codes_query
+from traffic.records import violation_code
+from traffic.reference import code_page
 
 router = APIRouter(prefix="/v1/violation-codes", tags=["violation-codes"])
 
@@ -12,13 +13,7 @@ router = APIRouter(prefix="/v1/violation-codes", tags=["violation-codes"])
 @router.get("", response_model=Page[ViolationCodePublic], summary="交通违法代码列表")
 def list_violation_codes(session: SessionDep, page: PageDep) -> Page[ViolationCodePublic]:
     """Every known violation code, ordered by code."""
-    return paginate(
-        session,
-        violation_codes_query(),
-        page,
-        order_by=ViolationCode.code,
-        public=ViolationCodePublic,
-    )
+    return code_page(session, page, table=ViolationCode, public=ViolationCodePublic)
 
 
 @router.get("/{code}", response_model=ViolationCodePublic, summary="交通违法代码详情")
