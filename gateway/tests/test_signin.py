@@ -17,7 +17,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
-from gateway.auth.signin import STATE_COOKIE, redirect_allowed
+from gateway.auth.signin import STATE_COOKIE, own_h5_page, redirect_allowed
 from gateway.auth.tokens import (
     PendingSignIn,
     issue_public_token,
@@ -80,7 +80,13 @@ def fake_accounts_app() -> FastAPI:
 
     @router.get("/v1/me")
     def me(citizen: CitizenDep) -> dict[str, object]:
-        return {"citizen_id": citizen.subject, "openids": openids.get(citizen.subject, [])}
+        wechat = citizen.wechat
+        return {
+            "citizen_id": citizen.subject,
+            "openids": openids.get(citizen.subject, []),
+            # Who the internal token says WeChat signed in (what traffic takes as the payer).
+            "wechat": wechat and {"appid": wechat.appid, "openid": wechat.openid},
+        }
 
     settings = FakeAccountsSettings(shared=SharedSettings(env="dev"))
     return create_service_app(settings, title="accounts (fake)", routers=[router])
@@ -198,6 +204,11 @@ def test_sign_in_end_to_end(gateway: str, sandbox_url: str, accounts_url: str) -
     openid = sandbox_openid(sandbox_url, "张三", "dgjj")
     # The gateway resolved the citizen with the openid the platform gave for this account.
     assert profile["openids"] == [{"account_code": "dgjj", "openid": openid}]
+    # The token carries that openid with the account's appid, and so does the internal token
+    # the service gets: a payment's payer comes from here, never from a request body.
+    wechat = {"appid": "wxtest0000000dgjj", "openid": openid}
+    assert (claims["acc"], claims["wx"]) == ("dgjj", wechat)
+    assert profile["wechat"] == wechat
 
     # The same person through another account is the same citizen (one unionid).
     with httpx.Client() as browser:
@@ -205,6 +216,8 @@ def test_sign_in_end_to_end(gateway: str, sandbox_url: str, accounts_url: str) -
     other = me(gateway, again["access_token"]).json()
     assert other["citizen_id"] == profile["citizen_id"]
     assert [o["account_code"] for o in other["openids"]] == ["dgjj", "dgtq"]
+    dgtq_openid = sandbox_openid(sandbox_url, "张三", "dgtq")
+    assert other["wechat"] == {"appid": "wxtest0000000dgtq", "openid": dgtq_openid}
 
     # Another simulated citizen is another citizen.
     with httpx.Client() as browser:
@@ -251,6 +264,23 @@ def test_personal_endpoints_refuse_missing_forged_and_expired_tokens(gateway: st
     _assert_401(me(gateway, expired))
     internal = issue_token(secret=TEST_SECRET, audience="accounts", subject=citizen)
     _assert_401(me(gateway, internal))
+    bad_wechat = jwt.encode(
+        {
+            "iss": "gateway-public",
+            "aud": "guanwei-app",
+            "sub": citizen,
+            "iat": now,
+            "exp": now + 60,
+            "jti": "j-1",
+            "wx": {"appid": "wxtest0000000dgjj"},
+        },
+        PUBLIC_KEY,
+        algorithm="HS256",
+    )
+    _assert_401(me(gateway, bad_wechat))
+    # A token issued without a WeChat user (before it was carried) still signs the citizen in.
+    plain = issue_public_token(key=PUBLIC_KEY, citizen_id=citizen, account="dgjj", ttl_seconds=60)
+    assert me(gateway, plain).json()["wechat"] is None
     other_audience = jwt.encode(
         {"iss": "gateway-public", "aud": "accounts", "sub": citizen, "iat": now, "exp": now + 60},
         PUBLIC_KEY,
@@ -369,6 +399,38 @@ def test_redirect_allowlist_matching() -> None:
     assert not redirect_allowed("http://127.0.0.1:5174/a", allow)
     assert not redirect_allowed("http://localhost:3000\\@evil.example.com/", allow)
     assert not redirect_allowed("https://h5.example.cn.evil.com/", allow)
+
+
+def test_the_gateways_own_h5_pages_are_always_allowed() -> None:
+    base = "https://gw.example.cn"
+    assert own_h5_page("https://gw.example.cn/h5/fines?account=dgjj", base)
+    assert not own_h5_page("https://gw.example.cn/api/v1/accounts/me", base)
+    assert not own_h5_page("https://gw.example.cn/h5fines", base)
+    assert not own_h5_page("http://gw.example.cn/h5/fines", base)
+    assert not own_h5_page("https://gw.example.cn.evil.com/h5/fines", base)
+    assert not own_h5_page("https://gw.example.cn/h5/fines", "")
+    assert own_h5_page("https://gw.example.cn/gw/h5/fines", "https://gw.example.cn/gw")
+    assert not own_h5_page("https://gw.example.cn/h5/fines", "https://gw.example.cn/gw")
+
+
+def test_own_h5_page_is_accepted_outside_the_allowlist(sandbox_url: str) -> None:
+    settings = GatewaySettings(
+        accounts_url="http://127.0.0.1:9",
+        wechat_api_base_url=sandbox_url,
+        wechat_accounts=ACCOUNTS,
+        auth_redirect_allowlist=["https://h5.example.cn"],
+        public_base_url="https://gw.example.cn",
+        shared=SharedSettings(env="dev"),
+    )
+    with serve_in_thread(create_gateway_app(settings)) as gateway:
+        url = f"{gateway}/api/v1/auth/wechat/authorize"
+        for page, status in (
+            ("https://gw.example.cn/h5/fines?account=dgjj", 302),
+            ("https://h5.example.cn/app", 302),
+            ("https://gw.example.cn/api/v1/accounts/me", 422),
+        ):
+            answer = httpx.get(url, params={"account": "dgjj", "redirect": page})
+            assert answer.status_code == status, page
 
 
 def test_state_cookie_seal() -> None:

@@ -195,7 +195,7 @@ async def test_a_catalogue_never_read_is_asked_for_again_by_the_next_message(
 
 async def test_an_intent_no_service_serves_is_coming_soon(chat: Chat, traffic: FakeService) -> None:
     traffic.serves("guides", "办事指南")
-    assert await chat.ask("traffic.fine_payment") == TextReply(COMING_SOON)
+    assert await chat.ask("traffic.parking") == TextReply(COMING_SOON)
     assert await chat.ask("parking.spaces") == TextReply(COMING_SOON)
     assert await chat.ask("guides") == TextReply(COMING_SOON)
     assert await chat.ask(None) == TextReply(COMING_SOON)
@@ -325,7 +325,7 @@ def test_each_service_apologises_by_its_own_name() -> None:
         "traffic": "交通管理服务暂时繁忙，请稍后再试。",
         "socialsec": "社保服务暂时繁忙，请稍后再试。",
         "weather": "天气服务暂时繁忙，请稍后再试。",
-        "accounts": "暂时还没有最近推送的文章，敬请关注。",
+        "accounts": "文章服务暂时繁忙，请稍后再试。",
     }
 
 

@@ -76,7 +76,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
         ],
     },
     "dgtq": {"keyword_rules": [rule(0, ["天气|预报"], "weather.today")]},
-    "dgjj": {"keyword_rules": [rule(0, ["交罚款"], "traffic.fine_payment")]},
+    "dgjj": {"keyword_rules": [rule(0, ["停车"], "traffic.parking")]},
     "gxhk": {
         "welcome_text": "欢迎关注！",
         "keyword_rules": [
@@ -229,8 +229,8 @@ def test_text_and_news_rules_answer_themselves_and_an_unserved_intent_is_coming_
 ) -> None:
     assert text_of(send_text(chat.client, "gxhk", "你都知道啥")) == "我们传递正能量。"
     assert reply(send_text(chat.client, "gxhk", "文章")) == ("news", "好文")
-    # No service answers traffic.fine_payment here: its keyword still answers politely.
-    assert "即将上线" in text_of(send_text(chat.client, "dgjj", "交罚款"))
+    # No service answers traffic.parking: its keyword still answers politely.
+    assert "即将上线" in text_of(send_text(chat.client, "dgjj", "停车"))
 
 
 def test_unmatched_text_answers_help_from_menu_and_rules(chat: Chat) -> None:

@@ -21,6 +21,20 @@ pytestmark = pytest.mark.integration
 CHAT_ACCOUNTS = [account["code"] for account in DEV_WECHAT_ACCOUNTS]
 MENU_WAIT_SECONDS = 30
 COUNT_WAIT_SECONDS = 10
+# What a button's answer to 张三 must say, not only that it answers: (account, key) -> a part of it.
+EXPECTED = {
+    ("dgjj", "TRAFFIC_VIOLATIONS"): "您绑定的粤S12345",
+    ("dgjj", "TRAFFIC_POINTS"): "驾驶证 4419**********1231",
+    # His unpaid decisions with the payment page, or that none is left (other scenarios pay).
+    ("dgjj", "TRAFFIC_FINE_PAYMENT"): "待缴",
+    ("dgjj", "TRAFFIC_ROAD_CONDITIONS"): "东莞路况",
+    ("dgjj", "TRAFFIC_APPOINTMENTS"): "车驾管业务预约",
+    ("dgjj", "TRAFFIC_REVIEW_STUDY"): "审验",
+    ("dgjj", "TRAFFIC_GUIDE_LICENCE"): "驾驶证",
+    ("dgjj", "TRAFFIC_GUIDE_VEHICLE"): "机动车",
+    ("dgjj", "TRAFFIC_GUIDE_VIOLATION"): "违法",
+    ("dgjj", "TRAFFIC_GUIDES"): "办事指南",
+}
 
 
 @pytest.fixture
@@ -130,12 +144,17 @@ def test_following_an_account_welcomes_and_counts_the_follower(
 def test_every_menu_button_answers(sandbox: httpx.Client, account: str) -> None:
     buttons = list(clicks(published_menu(sandbox, account)))
     follow(sandbox, "zhangsan", account)
-    silent = []
+    silent, wrong = [], []
     for button in buttons:
         answers = send(sandbox, "zhangsan", account, {"kind": "click", "key": button["key"]})
         if not answers or answers[0]["kind"] != "reply" or not answers[0]["summary"].strip():
             silent.append((button["name"], answers))
+            continue
+        expected = EXPECTED.get((account, button["key"]))
+        if expected is not None and expected not in answers[0]["summary"]:
+            wrong.append((button["name"], expected, answers[0]["summary"]))
     assert not silent, silent
+    assert not wrong, wrong
 
 
 def test_the_weather_accounts_umbrella_and_outing_answer(

@@ -199,13 +199,16 @@ class FederationProxy:
             )
         elif bearer is not None:
             # A signed-in citizen: the public token never travels upstream, an internal one does.
-            citizen_id = (await credentials.citizen(bearer, address)).citizen_id
-            client_key = f"citizen:{citizen_id}"
+            citizen = await credentials.citizen(bearer, address)
+            client_key = f"citizen:{citizen.citizen_id}"
             headers.append(
                 (
                     "authorization",
                     citizen_authorization(
-                        secret=state.internal_token_secret, citizen_id=citizen_id, service=service
+                        secret=state.internal_token_secret,
+                        citizen_id=citizen.citizen_id,
+                        service=service,
+                        wechat=citizen.wechat,
                     ),
                 )
             )

@@ -5,7 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from servicekit.errors import Unauthorized
-from servicekit.identity import issue_token, service_token, verify_token
+from servicekit.identity import WechatUser, issue_token, service_token, verify_token
 from servicekit.testing import TEST_SECRET, mint_token
 
 SECRET = "a-test-secret-long-enough-for-hs256-0123456789"
@@ -108,3 +108,23 @@ def test_a_role_claim_without_a_staff_token_is_refused(client: TestClient) -> No
         response = client.get("/v1/staff-only", headers=headers)
         assert response.status_code == 403
         assert response.json()["detail"] == "此接口仅供工作人员使用。"
+
+
+def test_a_citizen_token_carries_the_wechat_user_it_signed_in_as() -> None:
+    wechat = WechatUser(appid="wxdev0000000dgjj", openid="o-zhangsan")
+    token = issue_token(secret=SECRET, audience="traffic", subject="c-1", wechat=wechat)
+    assert verify_token(token, secret=SECRET, audience="traffic").wechat == wechat
+    plain = issue_token(secret=SECRET, audience="traffic", subject="c-1")
+    assert verify_token(plain, secret=SECRET, audience="traffic").wechat is None
+
+
+@pytest.mark.parametrize(
+    "claim",
+    ["o-zhangsan", {"appid": "wxdev0000000dgjj"}, {"appid": "", "openid": "o-1"}, {"openid": 7}],
+)
+def test_a_malformed_wechat_claim_is_refused(claim: object) -> None:
+    now = int(time.time())
+    claims = {"iss": "gateway", "aud": "traffic", "sub": "c-1", "iat": now, "exp": now + 60}
+    token = jwt.encode({**claims, "wx": claim}, SECRET, algorithm="HS256")
+    with pytest.raises(Unauthorized):
+        verify_token(token, secret=SECRET, audience="traffic")

@@ -32,7 +32,7 @@ def gateway() -> dict[str, str]:
 
 PUBLIC_BASE = "https://gw.example.cn"
 MAP = f"{PUBLIC_BASE}/api/v1/traffic/road-conditions/map.png"
-PEOPLE = {p.key: p for p in DEMO_PEOPLE}
+PEOPLE = {p.citizen.id: p for p in DEMO_PEOPLE}
 
 
 def ask(
@@ -46,7 +46,9 @@ def ask(
     """The answer of intent `name`, asked as the gateway asks (for `citizen`, a demo key)."""
     headers = gateway()
     if citizen is not None:
-        headers[CITIZEN_HEADER] = mint_token("traffic", PEOPLE[citizen].citizen_id)["Authorization"]
+        headers[CITIZEN_HEADER] = mint_token("traffic", PEOPLE[citizen].citizen.citizen_id)[
+            "Authorization"
+        ]
     body = {"account": "dgjj", "text": text, "public_base_url": PUBLIC_BASE, **fields}
     response = client.post(f"/v1/internal/answers/{name}", json=body, headers=headers)
     assert response.status_code == 200, response.text
@@ -80,6 +82,7 @@ def test_the_catalogue_names_what_traffic_answers(client: TestClient) -> None:
         "service": "traffic",
         "intents": [
             {"name": "appointments", "citizen": "none"},
+            {"name": "fine_payment", "citizen": "required"},
             {"name": "guides", "citizen": "none"},
             {"name": "points", "citizen": "required"},
             {"name": "review_study", "citizen": "required"},
@@ -89,7 +92,7 @@ def test_the_catalogue_names_what_traffic_answers(client: TestClient) -> None:
     }
 
 
-@pytest.mark.parametrize("name", ["fine_payment", "weather"])
+@pytest.mark.parametrize("name", ["parking", "weather"])
 def test_an_intent_not_served_is_a_404_problem(client: TestClient, name: str) -> None:
     response = client.post(
         f"/v1/internal/answers/{name}", json={"account": "dgjj"}, headers=gateway()
@@ -100,7 +103,7 @@ def test_an_intent_not_served_is_a_404_problem(client: TestClient, name: str) ->
 
 
 def test_a_bad_citizen_token_is_refused(client: TestClient) -> None:
-    elsewhere = mint_token("socialsec", PEOPLE["zhangsan"].citizen_id)["Authorization"]
+    elsewhere = mint_token("socialsec", PEOPLE["zhangsan"].citizen.citizen_id)["Authorization"]
     response = client.post(
         "/v1/internal/answers/points",
         json={"account": "dgjj", "text": "记分"},
@@ -145,7 +148,8 @@ def test_malformed_input_answers_the_validators_chinese_message(client: TestClie
 
 
 def test_own_violations_need_the_citizen(client: TestClient) -> None:
-    for name, text in (("violations", "违章"), ("points", "记分"), ("review_study", "审验")):
+    asked = (("violations", "违章"), ("points", "记分"), ("review_study", "审验"))
+    for name, text in (*asked, ("fine_payment", "交罚款")):
         answer = ask(client, name, text)
         assert answer["needs_citizen"] and not answer["text"], answer
 
@@ -196,7 +200,7 @@ def test_points_of_the_bound_licence_masked(client: TestClient, headers_of: Head
     assert answer["personal"]
     text = answer["text"]
     assert text.splitlines()[0] == "驾驶证 4419**********1231（C1，张*）"
-    assert PEOPLE["zhangsan"].id_number not in text and "张三" not in text
+    assert PEOPLE["zhangsan"].citizen.id_number not in text and "张三" not in text
     assert f"本周期累积记分：{licence['points']}分" in text
     assert f"记分周期：{licence['cycle_start']} 至 {licence['cycle_end']}" in text
 

@@ -22,9 +22,10 @@ from sqlmodel import Session, select
 from servicekit.cjk import CJKFontNotFound, find_cjk_font
 from servicekit.clock import SHANGHAI
 from servicekit.db import make_engine
+from servicekit.identity import WechatUser, issue_token
 from servicekit.settings import SharedSettings
 from servicekit.state import engine_of
-from servicekit.testing import mint_token, require, serve_in_thread
+from servicekit.testing import TEST_SECRET, mint_token, require, serve_in_thread
 from traffic.models import PaymentEvent, PaymentOrder, PenaltyDecision
 from traffic.payments.client import pay_client_of
 from traffic.payments.provider import parse_trade_bill
@@ -39,6 +40,7 @@ ZHANGSAN = {"plate": "粤S12345", "vin6": "123456"}
 # Zhangsan's red-light decision of the seed: decided 2026-05-16, unpaid (29000 due on the anchor).
 SEEDED_UNPAID = "4419002600000031"
 NOTIFY = "/v1/payments/notify/wechatpay"
+DGJJ_APPID = "wxdev0000000dgjj"
 
 
 def officer() -> dict[str, str]:
@@ -47,7 +49,24 @@ def officer() -> dict[str, str]:
 
 
 def openid_of(key: str) -> str:
-    return demo_citizen(key).openid("wxdev0000000dgjj")
+    return demo_citizen(key).openid(DGJJ_APPID)
+
+
+def signed_in(key: str, *, appid: str = DGJJ_APPID, openid: str | None = None) -> dict[str, str]:
+    """Headers of a demo citizen as the gateway sends them after their WeChat sign-in through
+    `appid`: the token names the payer (its openid with that app)."""
+    wechat = WechatUser(appid=appid, openid=openid or demo_citizen(key).openid(appid))
+    token = issue_token(
+        secret=TEST_SECRET, audience="traffic", subject=demo_citizen(key).citizen_id, wechat=wechat
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def headers_of() -> Headers:
+    """Here every demo citizen signed in through 东莞交警's WeChat OAuth (tokens minted when
+    used: they live 60 s)."""
+    return signed_in
 
 
 def decide_markings(client: TestClient, headers: dict[str, str]) -> str:
@@ -65,12 +84,9 @@ def create(
     headers: dict[str, str],
     *,
     key: str = "key-1",
-    openid: str | None = None,
 ) -> httpx.Response:
     return client.post(
-        f"/v1/decisions/{number}/payments",
-        json={"openid": openid or openid_of("zhangsan")},
-        headers={**headers, "Idempotency-Key": key},
+        f"/v1/decisions/{number}/payments", headers={**headers, "Idempotency-Key": key}
     )
 
 
@@ -194,14 +210,12 @@ def test_idempotency_key_same_body_one_order_other_body_409(
         ("POST", "/v3/pay/transactions/jsapi")
     ]
     assert client.get("/v1/me/payments", headers=zhangsan).json()["total"] == 1
-    other_body = create(client, SEEDED_UNPAID, zhangsan, key="same", openid="o" + "x" * 27)
-    assert other_body.status_code == 409 and "Idempotency-Key" in other_body.json()["detail"]
-    assert other_body.headers["content-type"] == "application/problem+json"
-    no_key = client.post(
-        f"/v1/decisions/{SEEDED_UNPAID}/payments",
-        json={"openid": openid_of("zhangsan")},
-        headers=zhangsan,
-    )
+    # Another payer (his token names another openid) with the same key is another request.
+    other_payer = signed_in("zhangsan", openid="o" + "x" * 27)
+    other = create(client, SEEDED_UNPAID, other_payer, key="same")
+    assert other.status_code == 409 and "Idempotency-Key" in other.json()["detail"]
+    assert other.headers["content-type"] == "application/problem+json"
+    no_key = client.post(f"/v1/decisions/{SEEDED_UNPAID}/payments", headers=zhangsan)
     assert no_key.status_code == 422
     assert no_key.json()["errors"][0]["field"] == "Idempotency-Key"
     # After 24 hours the key may start a new order.
@@ -222,7 +236,6 @@ def test_concurrent_creations_with_one_key_make_one_order(
             barrier.wait()
             return httpx.post(
                 f"{base}/v1/decisions/{SEEDED_UNPAID}/payments",
-                json={"openid": openid_of("zhangsan")},
                 headers={**zhangsan, "Idempotency-Key": "race"},
                 timeout=30,
             )
@@ -580,7 +593,7 @@ def test_no_citizen_sees_or_pays_anothers_payments(
 ) -> None:
     zhangsan, lisi = headers_of("zhangsan"), headers_of("lisi")
     order = create(client, SEEDED_UNPAID, zhangsan).json()
-    refused = create(client, SEEDED_UNPAID, lisi, openid=openid_of("lisi"))
+    refused = create(client, SEEDED_UNPAID, lisi)
     assert refused.status_code == 403 and "绑定" in refused.json()["detail"]
     for suffix in ("", "/events", "/refunds", "/receipt", "/receipt.pdf"):
         path = f"/v1/payments/{order['id']}{suffix}"

@@ -5,7 +5,8 @@ and chat (DESIGN §6).
   (account, openid, unionid) into the stable `citizen_id` (created on first sight; an openid
   without unionid makes a provisional citizen).
 - `citizen_authorization`: the `Authorization` header with which the gateway speaks for that
-  citizen to one service: an internal token (kind citizen, aud = the service, 60 s at most).
+  citizen to one service: an internal token (kind citizen, aud = the service, 60 s at most),
+  with the WeChat user they signed in as when there is one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from typing import Any
 
 from gateway.upstreams import Upstreams
-from servicekit.identity import issue_token, service_token
+from servicekit.identity import WechatUser, issue_token, service_token
 
 RESOLVE_PATH = "/v1/internal/citizens/resolve"
 
@@ -27,9 +28,13 @@ class ResolveRefused(Exception):
         self.status = status
 
 
-def citizen_authorization(*, secret: str, citizen_id: str, service: str) -> str:
+def citizen_authorization(
+    *, secret: str, citizen_id: str, service: str, wechat: WechatUser | None = None
+) -> str:
     """`Bearer <internal citizen token>` for calls to `service` on the citizen's behalf."""
-    token = issue_token(secret=secret, audience=service, subject=citizen_id, kind="citizen")
+    token = issue_token(
+        secret=secret, audience=service, subject=citizen_id, kind="citizen", wechat=wechat
+    )
     return f"Bearer {token}"
 
 

@@ -1,12 +1,14 @@
 """WeChat OAuth2 sign-in for mobile and H5 apps (issue 4, build item 8).
 
 1. The app sends the browser to `GET /api/v1/auth/wechat/authorize?account=<code>&redirect=<url>`.
-   The gateway checks `redirect` against `GATEWAY_AUTH_REDIRECT_ALLOWLIST`, sets a signed,
+   The gateway checks `redirect` against `GATEWAY_AUTH_REDIRECT_ALLOWLIST` (its own H5 pages,
+   `/h5/...` under `GATEWAY_PUBLIC_BASE_URL`, are always allowed), sets a signed,
    HttpOnly, SameSite=Lax cookie holding a random `state`, the account, the redirect and an expiry,
    and answers 302 to the platform's authorisation page (`snsapi_base`).
 2. The platform sends the browser back to `GET /api/v1/auth/wechat/callback?code&state`. The state
    must equal the cookie's (else 400); the code is exchanged for openid/unionid, accounts resolves
-   the `citizen_id`, and the gateway issues its public bearer token (`auth/tokens.py`, 2 h).
+   the `citizen_id`, and the gateway issues its public bearer token (`auth/tokens.py`, 2 h),
+   which carries the appid and openid the platform vouched for.
 3. With a `redirect`, the answer is 302 to `redirect#access_token=…&token_type=Bearer&expires_in=…`
    (in the fragment, so it never reaches a server log or a Referer). Without one (a native app
    watching the web view), the answer is JSON: `{access_token, token_type, expires_in, citizen_id}`.
@@ -39,6 +41,7 @@ from gateway.auth.tokens import (
 from gateway.platform.errors import PlatformError, PlatformUnavailable
 from gateway.state import GatewayState, StateDep
 from servicekit.errors import BadRequest, NotFound, UpstreamUnavailable, ValidationFailed
+from servicekit.identity import WechatUser
 
 log = logging.getLogger("gateway.auth")
 
@@ -46,6 +49,7 @@ router = APIRouter(prefix="/api/v1/auth/wechat", tags=["登录"])
 
 STATE_COOKIE = "gw_oauth_state"
 COOKIE_PATH = "/api/v1/auth/wechat"
+H5_PATH = "/h5/"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache", "Referrer-Policy": "no-referrer"}
 
 
@@ -81,6 +85,14 @@ def redirect_allowed(redirect: str, allowlist: list[str]) -> bool:
     return False
 
 
+def own_h5_page(redirect: str, public_base_url: str) -> bool:
+    """True when `redirect` is one of the gateway's own H5 pages: `/h5/...` on its public origin."""
+    if not public_base_url or not redirect_allowed(redirect, [public_base_url]):
+        return False
+    prefix = urlsplit(public_base_url).path.rstrip("/") + H5_PATH
+    return urlsplit(redirect).path.startswith(prefix)
+
+
 @router.get(
     "/authorize",
     summary="微信网页授权登录：跳转到授权页",
@@ -101,7 +113,10 @@ async def authorize(
     acc = settings.wechat_account(account)
     if acc is None:
         raise NotFound(f"未找到公众号 {account}。")
-    if redirect is not None and not redirect_allowed(redirect, settings.auth_redirect_allowlist):
+    if redirect is not None and not (
+        redirect_allowed(redirect, settings.auth_redirect_allowlist)
+        or own_h5_page(redirect, settings.public_base_url)
+    ):
         raise ValidationFailed(
             "redirect 不在允许的应用地址之列。",
             errors=[{"field": "redirect", "message": "不允许的返回地址"}],
@@ -181,6 +196,9 @@ async def callback(
         citizen_id=citizen_id,
         account=pending.account,
         ttl_seconds=ttl,
+        wechat=WechatUser(
+            appid=gateway.platform.account(pending.account).appid, openid=identity.openid
+        ),
     )
     grant = {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
     if pending.redirect:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.auth.guard import Credentials
+from gateway.auth.tokens import PublicToken
 from gateway.state import StateDep
 from servicekit.errors import Unauthorized
 
@@ -21,6 +22,15 @@ def _client_address(request: Request, credentials: Credentials) -> str:
     peer = request.client.host if request.client else ""
     forwarded_for = ",".join(request.headers.getlist("x-forwarded-for")) or None
     return credentials.addresses.resolve(peer, forwarded_for)
+
+
+async def bearer_token(request: Request, credentials: Credentials) -> PublicToken:
+    """The verified public token of the request's `Authorization: Bearer` header (401 without
+    a valid one, 429 while the client address is blocked)."""
+    authorization = request.headers.get("authorization")
+    if authorization is None:
+        raise Unauthorized("请先登录。", headers={"WWW-Authenticate": "Bearer"})
+    return await credentials.citizen(authorization, _client_address(request, credentials))
 
 
 @router.post(
@@ -40,9 +50,5 @@ def _client_address(request: Request, credentials: Credentials) -> str:
 async def signout(request: Request, state: StateDep) -> Response:
     """Revoke the bearer token of this request until it would have expired."""
     credentials = state.credentials
-    authorization = request.headers.get("authorization")
-    if authorization is None:
-        raise Unauthorized("请先登录。", headers={"WWW-Authenticate": "Bearer"})
-    token = await credentials.citizen(authorization, _client_address(request, credentials))
-    await credentials.revoke(token)
+    await credentials.revoke(await bearer_token(request, credentials))
     return Response(status_code=204, headers={"Cache-Control": "no-store"})

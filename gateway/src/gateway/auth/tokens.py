@@ -1,7 +1,9 @@
 """The gateway's public bearer token and the signed OAuth `state` cookie.
 
 The bearer token is what a mobile or H5 app holds after signing in: a JWT (HS256) with
-`iss=gateway-public`, `aud=guanwei-app`, `sub=<citizen_id>`, `exp` two hours ahead. It is signed
+`iss=gateway-public`, `aud=guanwei-app`, `sub=<citizen_id>`, `acc=<account code>`, `wx` = the
+appid and openid WeChat gave at sign-in (passed on in the internal token, so a service learns the
+payer's openid from WeChat, never from a request body), `exp` two hours ahead. It is signed
 with a key of its own (`GATEWAY_AUTH_TOKEN_SECRET`, or one derived from INTERNAL_TOKEN_SECRET with a
 label), and its issuer and audience differ from the internal token's (`iss=gateway`,
 `aud=<service>`): a public token is never accepted by a service, and an internal token is never
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 import jwt
 
 from servicekit.errors import Unauthorized
+from servicekit.identity import WechatUser, wechat_claim, wechat_of
 
 PUBLIC_ISSUER = "gateway-public"
 PUBLIC_AUDIENCE = "guanwei-app"
@@ -52,8 +55,10 @@ def state_key(internal_secret: str) -> str:
     return derive_key(internal_secret, _STATE_KEY_LABEL)
 
 
-def issue_public_token(*, key: str, citizen_id: str, account: str, ttl_seconds: int) -> str:
-    """A bearer token for the app of a signed-in citizen."""
+def issue_public_token(
+    *, key: str, citizen_id: str, account: str, ttl_seconds: int, wechat: WechatUser | None = None
+) -> str:
+    """A bearer token for the app of a signed-in citizen (`wechat`: who WeChat said they are)."""
     now = int(time.time())
     claims = {
         "iss": PUBLIC_ISSUER,
@@ -64,6 +69,8 @@ def issue_public_token(*, key: str, citizen_id: str, account: str, ttl_seconds: 
         "exp": now + ttl_seconds,
         "jti": secrets.token_urlsafe(12),
     }
+    if wechat is not None:
+        claims["wx"] = wechat_claim(wechat)
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
@@ -73,11 +80,13 @@ class TokenExpired(Unauthorized):
 
 @dataclass(frozen=True)
 class PublicToken:
-    """A verified public bearer token: whose it is, its id, and when it stops being accepted."""
+    """A verified public bearer token: whose it is, its id, when it stops being accepted, and
+    the WeChat user it signed in as (None for a token issued without one)."""
 
     citizen_id: str
     jti: str
     expires_at: int
+    wechat: WechatUser | None = None
 
 
 def verify_public_token(token: str, *, key: str, max_age: int) -> PublicToken:
@@ -101,12 +110,19 @@ def verify_public_token(token: str, *, key: str, max_age: int) -> PublicToken:
     subject, jti = claims["sub"], claims["jti"]
     if not isinstance(subject, str) or not subject or not isinstance(jti, str) or not jti:
         raise Unauthorized(_INVALID, headers=_CHALLENGE)
+    try:
+        wechat = wechat_of(claims)
+    except ValueError as exc:
+        raise Unauthorized(_INVALID, headers=_CHALLENGE) from exc
     # PyJWT has checked that iat is an integer and not in the future.
     issued_at = int(claims["iat"])
     if time.time() - issued_at > max_age:
         raise TokenExpired(_EXPIRED, headers=_CHALLENGE)
     return PublicToken(
-        citizen_id=subject, jti=jti, expires_at=min(int(claims["exp"]), issued_at + max_age)
+        citizen_id=subject,
+        jti=jti,
+        expires_at=min(int(claims["exp"]), issued_at + max_age),
+        wechat=wechat,
     )
 
 

@@ -4,7 +4,9 @@ HS256 with INTERNAL_TOKEN_SECRET, `iss=gateway`, `aud=<service>`, `exp` at most 
 `sub` = citizen id or staff id, `roles` = staff roles (empty for a citizen), `kind` =
 citizen | staff | service. Calls to `/v1/internal/...` carry `kind=service`, with the calling
 part (a service or the gateway itself) as both `iss` and `sub`; citizen and staff tokens are
-accepted only from the gateway.
+accepted only from the gateway. A citizen who signed in through WeChat also carries `wx`:
+`{"appid", "openid"}`, the openid WeChat vouched for with that app (what WeChat Pay calls the
+payer), so no service takes an openid from a request body.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ REQUIRED_CLAIMS = ("exp", "iat", "sub", "aud", "iss")
 
 
 @dataclass(frozen=True)
+class WechatUser:
+    """A citizen's openid with one WeChat app (an official account's appid), as WeChat gave it
+    when they signed in."""
+
+    appid: str
+    openid: str
+
+
+@dataclass(frozen=True)
 class Identity:
     """Who the gateway says is calling."""
 
@@ -37,6 +48,7 @@ class Identity:
     roles: frozenset[str] = field(default_factory=frozenset)
     kind: str = "citizen"
     issuer: str = ISSUER
+    wechat: WechatUser | None = None
 
 
 def issue_token(
@@ -48,10 +60,11 @@ def issue_token(
     kind: str = "citizen",
     issuer: str = ISSUER,
     ttl_seconds: int = MAX_TTL_SECONDS,
+    wechat: WechatUser | None = None,
 ) -> str:
     """Sign an internal token for one upstream service."""
     now = int(time.time())
-    claims = {
+    claims: dict[str, Any] = {
         "iss": issuer,
         "aud": audience,
         "sub": subject,
@@ -60,7 +73,27 @@ def issue_token(
         "iat": now,
         "exp": now + min(ttl_seconds, MAX_TTL_SECONDS),
     }
+    if wechat is not None:
+        claims["wx"] = wechat_claim(wechat)
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def wechat_claim(wechat: WechatUser) -> dict[str, str]:
+    """The `wx` claim naming a citizen's openid with one WeChat app."""
+    return {"appid": wechat.appid, "openid": wechat.openid}
+
+
+def wechat_of(claims: dict[str, Any]) -> WechatUser | None:
+    """The WeChat user of a token's `wx` claim (None without one); ValueError when malformed."""
+    claim = claims.get("wx")
+    if claim is None:
+        return None
+    if not isinstance(claim, dict):
+        raise ValueError("wx claim is not an object")
+    appid, openid = claim.get("appid"), claim.get("openid")
+    if not isinstance(appid, str) or not appid or not isinstance(openid, str) or not openid:
+        raise ValueError("wx claim lacks appid or openid")
+    return WechatUser(appid=appid, openid=openid)
 
 
 def decode_claims(
@@ -86,11 +119,16 @@ def verify_token(token: str, *, secret: str, audience: str) -> Identity:
     # Only the gateway vouches for citizens and staff; a service speaks only for itself.
     if claims["sub"] != claims["iss"] if kind == "service" else claims["iss"] != ISSUER:
         raise Unauthorized("身份令牌的签发方与身份类型不符。")
+    try:
+        wechat = wechat_of(claims)
+    except ValueError as exc:
+        raise Unauthorized("身份令牌无效或已过期。") from exc
     return Identity(
         subject=str(claims["sub"]),
         roles=frozenset(claims.get("roles") or []),
         kind=kind,
         issuer=str(claims["iss"]),
+        wechat=wechat,
     )
 
 
@@ -117,13 +155,13 @@ CitizenDep = Annotated[Identity, Depends(current_citizen)]
 IdentityDep = Annotated[Identity, Depends(current_identity)]
 
 
-def require_staff(identity: Identity, role: str) -> Identity:
-    """`identity` if it is a staff member holding `role`; Forbidden otherwise."""
+def require_staff(identity: Identity, role: str, *others: str) -> Identity:
+    """`identity` if it is a staff member holding `role` or one of `others`; Forbidden otherwise."""
     # A role claim alone proves nothing: only the gateway's staff tokens speak for staff.
     if identity.kind != "staff":
         raise Forbidden("此接口仅供工作人员使用。")
-    if role not in identity.roles:
-        raise Forbidden(f"需要 {role} 角色。")
+    if identity.roles.isdisjoint((role, *others)):
+        raise Forbidden(f"需要 {' 或 '.join((role, *others))} 角色。")
     return identity
 
 

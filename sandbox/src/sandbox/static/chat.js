@@ -509,17 +509,21 @@ function newsCards(articles) {
   );
 }
 
+// WeChat's template layout: `first` heads the card (缴款成功), `remark` closes it, the other
+// fields are rows. The sandbox has no template library, so a row is labelled by its field name.
 function templateCard(content) {
   const data = content.data || {};
-  const rows = Object.entries(data).map(([key, field]) =>
-    el("div", { class: "template-row" }, el("span", { class: "k" }, key), el("span", { class: "v" }, (field && field.value) || "")),
-  );
+  const text = (key) => (data[key] && data[key].value) || "";
+  const rows = Object.keys(data)
+    .filter((key) => key !== "first" && key !== "remark")
+    .map((key) => el("div", { class: "template-row" }, el("span", { class: "k" }, key), el("span", { class: "v" }, text(key))));
   const href = safeUrl(content.url);
   return el(
     "div",
     { class: "template" },
-    el("p", { class: "template-title" }, "模板消息"),
+    el("p", { class: "template-title" }, text("first") || "模板消息"),
     ...rows,
+    text("remark") ? el("p", { class: "template-remark" }, text("remark")) : null,
     href ? el("a", { href, target: "_blank", rel: "noopener noreferrer" }, "详情 ›") : null,
   );
 }

@@ -6,10 +6,12 @@ from servicekit.app import create_service_app
 from traffic.payments.client import keep_pay_client, pay_lifespan
 from traffic.payments.provider import MerchantConfig, WechatPayClient
 from traffic.routes import (
+    access_log,
     answers,
     appointments,
     bindings,
     decisions,
+    export,
     guides,
     licence,
     payments,
@@ -48,6 +50,8 @@ def create_app(settings: TrafficSettings) -> FastAPI:
             guides.router,
             payments.router,
             answers.router,
+            access_log.router,
+            export.router,
         ],
         lifespan=pay_lifespan,
     )

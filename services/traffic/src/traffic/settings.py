@@ -23,6 +23,8 @@ DEV_WECHATPAY_BASE_URL = "http://127.0.0.1:8009"
 # Notifications come from outside, so they reach traffic through the gateway.
 DEV_PAYMENT_NOTIFY_URL = "http://127.0.0.1:8000/api/v1/traffic/payments/notify/wechatpay"
 DEV_KEYS_FOLDER = Path("var/keys")
+# The sandbox keeps no template library: any id of WeChat's alphabet is a template there.
+DEV_PAYMENT_TEMPLATE_ID = "dev-dgjj-payment-success"
 WECHATPAY_FIELDS = (
     "wechatpay_base_url",
     "wechatpay_appid",
@@ -64,6 +66,16 @@ class TrafficSettings(BindingThrottleSettings, ServiceSettings):
     reconcile_after_seconds: int = Field(default=300, ge=0)
     # In-service reconciliation every this many seconds (0: off; cron runs the CLI instead).
     reconcile_every_seconds: float = Field(default=0, ge=0)
+    # 缴款成功 template messages (traffic.notices) go through the gateway's internal listener:
+    # POST {gateway_url}/internal/wechat/{account}/template, every few seconds (0: off), failed
+    # ones again after base·2^(n-1) seconds, capped. Outside ENV=dev an empty template id keeps
+    # the notices unsent (the platform's id of the account's 缴款成功 template goes here).
+    gateway_url: str = "http://127.0.0.1:8010"
+    payment_template_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_-]*$")
+    payment_notice_every_seconds: float = Field(default=5.0, ge=0)
+    payment_notice_timeout_seconds: float = Field(default=5.0, gt=0)
+    payment_notice_backoff_base_seconds: float = Field(default=5.0, gt=0)
+    payment_notice_backoff_max_seconds: float = Field(default=3600.0, gt=0)
 
     @model_validator(mode="after")
     def _wechatpay(self) -> "TrafficSettings":
@@ -95,6 +107,8 @@ class TrafficSettings(BindingThrottleSettings, ServiceSettings):
         if len(self.wechatpay_apiv3_key.encode()) != 32:
             raise ValueError("TRAFFIC_WECHATPAY_APIV3_KEY must be 32 bytes")
         self.wechatpay_base_url = self.wechatpay_base_url.rstrip("/")
+        if not self.payment_template_id and self.shared.env == "dev":
+            self.payment_template_id = DEV_PAYMENT_TEMPLATE_ID
         return self
 
 

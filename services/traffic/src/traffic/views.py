@@ -23,17 +23,8 @@ from traffic.models import (
     DecisionPublic,
     LicencePublic,
     OfficePublic,
-    PaymentEvent,
-    PaymentEventPublic,
-    PaymentOrder,
-    PaymentPublic,
-    PaymentRefund,
-    PaymentState,
-    PaymentStatus,
     PointStudy,
     PointStudyPublic,
-    RefundPublic,
-    RefundSummary,
     ReviewCompletion,
     ReviewCompletionPublic,
     ReviewCoursePublic,
@@ -47,6 +38,7 @@ from traffic.models import (
     ViolationPublic,
     ViolationStatus,
 )
+from traffic.models import payments as pay
 from traffic.payments.states import is_finished, status_text
 from traffic.records import ViolationRecord, amount_due_on, overdue_days_on, violation_status
 from traffic.review import COURSES, PASS_SCORE, QUESTIONS, REQUIRED_MINUTES, Review
@@ -346,12 +338,14 @@ def road_conditions_page(
 # Payments.
 
 
-def payment_state(status: PaymentStatus, failure_reason: str | None) -> PaymentState:
+def payment_state(status: pay.PaymentStatus, failure_reason: str | None) -> pay.PaymentState:
     """A payment's status, whether it is finished, and why it failed."""
-    return PaymentState(status=status, finished=is_finished(status), failure_reason=failure_reason)
+    return pay.PaymentState(
+        status=status, finished=is_finished(status), failure_reason=failure_reason
+    )
 
 
-def refund_summary(order: PaymentOrder, refunds: list[PaymentRefund]) -> RefundSummary:
+def refund_summary(order: pay.PaymentOrder, refunds: list[pay.PaymentRefund]) -> pay.RefundSummary:
     """What of a payment can still be refunded (GOV.UK Pay's refund summary)."""
     available = order.amount_fen - order.refund_reserved_fen if order.status == "success" else 0
     pending = any(r.status == "submitted" for r in refunds)
@@ -363,7 +357,7 @@ def refund_summary(order: PaymentOrder, refunds: list[PaymentRefund]) -> RefundS
         summary = "full"
     else:
         summary = "available"
-    return RefundSummary(
+    return pay.RefundSummary(
         status=summary,
         amount_available_fen=available,
         amount_submitted_fen=sum(r.amount_fen for r in refunds if r.status != "error"),
@@ -371,10 +365,10 @@ def refund_summary(order: PaymentOrder, refunds: list[PaymentRefund]) -> RefundS
     )
 
 
-def payment_public(order: PaymentOrder, refunds: list[PaymentRefund]) -> PaymentPublic:
+def payment_public(order: pay.PaymentOrder, refunds: list[pay.PaymentRefund]) -> pay.PaymentPublic:
     """A payment order with its state and refund summary; times in Asia/Shanghai."""
     return _public(
-        PaymentPublic,
+        pay.PaymentPublic,
         order,
         times=("created_at", "expires_at", "paid_at"),
         state=payment_state(order.status, order.failure_reason),
@@ -384,9 +378,9 @@ def payment_public(order: PaymentOrder, refunds: list[PaymentRefund]) -> Payment
     )
 
 
-def payment_event_public(event: PaymentEvent) -> PaymentEventPublic:
+def payment_event_public(event: pay.PaymentEvent) -> pay.PaymentEventPublic:
     """One entry of a payment's history."""
-    return PaymentEventPublic(
+    return pay.PaymentEventPublic(
         id=event.id or 0,
         type=event.type,
         state=payment_state(event.status, None),
@@ -396,6 +390,6 @@ def payment_event_public(event: PaymentEvent) -> PaymentEventPublic:
     )
 
 
-def refund_public(refund: PaymentRefund) -> RefundPublic:
+def refund_public(refund: pay.PaymentRefund) -> pay.RefundPublic:
     """A refund as its officer (or the payer) sees it."""
-    return _public(RefundPublic, refund, times=("created_at", "finished_at"))
+    return _public(pay.RefundPublic, refund, times=("created_at", "finished_at"))

@@ -1,20 +1,28 @@
 """东莞交警's chat intents: each gathers traffic's own records and words them (texts).
 
 Public answers (a vehicle's violations by plate and VIN suffix, road conditions, offices and
-guides) need nobody's identity. Personal ones (the citizen's own violations, points and review
-study) read only the bindings of the citizen the gateway identified, as `/v1/me/...` does; without
-that citizen they answer `needs_citizen`, and the gateway says why it could not identify them.
+guides) need nobody's identity. Personal ones (the citizen's own violations, points, review
+study and unpaid fines) read only the bindings of the citizen the gateway identified, as
+`/v1/me/...` does; without that citizen they answer `needs_citizen`, and the gateway says why it
+could not identify them. The fines answer links to the gateway's H5 payment page (`/h5/fines`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from sqlmodel import Session, col
 
-from servicekit.answers import Answer, AnswerRequest, CitizenNeed, intent_not_served
+from servicekit.answers import (
+    Answer,
+    AnswerLink,
+    AnswerRequest,
+    CitizenNeed,
+    Question,
+    intent_not_served,
+)
 from servicekit.chattext import clip
 from servicekit.clock import local_day
 from servicekit.deps import PageParams, paginate
@@ -24,6 +32,7 @@ from traffic.answers.reading import asks_where_clear, guide_topic, lookup_args, 
 from traffic.answers.texts import (
     ASK_BOTH,
     NO_MATCH,
+    NOT_BOUND_FINES,
     NOT_BOUND_POINTS,
     NOT_BOUND_VIOLATIONS,
     REVIEW_EXPLAINED,
@@ -36,11 +45,13 @@ from traffic.answers.texts import (
     format_points,
     format_review,
     format_road,
+    format_unpaid_fines,
     format_vehicle_violations,
 )
 from traffic.appointments import businesses_query, office_slots_query, offices_query
 from traffic.bindings import bound_items, bound_licence
 from traffic.guides import guide_query
+from traffic.handling import my_violation_records
 from traffic.licences import licence_standing
 from traffic.models import (
     AppointmentBusiness,
@@ -57,7 +68,7 @@ from traffic.records import ViolationRecord, find_vehicle, violation_records
 from traffic.review import review_of
 from traffic.roads import city_conditions, matching_segments
 from traffic.validators import InvalidIdentifier, validate_plate, validate_vin6
-from traffic.views import licence_public, violation_page
+from traffic.views import licence_public, violation_page, violation_public
 
 INTENTS: dict[str, CitizenNeed] = {
     "violations": "optional",
@@ -66,24 +77,13 @@ INTENTS: dict[str, CitizenNeed] = {
     "road_conditions": "none",
     "appointments": "none",
     "guides": "none",
+    "fine_payment": "required",
 }
 MAP_PATH = "/api/v1/traffic/road-conditions/map.png"
+# The gateway's mobile payment page (H5); `account` names the account the citizen chats with.
+PAY_PAGE_PATH = "/h5/fines"
 # A chat answer lists at most one page of records; the text says how many more there are.
 FIRST_PAGE = PageParams(limit=100, offset=0)
-
-
-@dataclass(frozen=True)
-class Asked:
-    """One question: the message, the identified citizen (if any) and the moment."""
-
-    session: Session
-    request: AnswerRequest
-    citizen_id: str | None
-    now: datetime
-
-    def words(self) -> str:
-        """The message's text; empty for a menu click, whose key is no question."""
-        return "" if self.request.menu_click else self.request.text
 
 
 def answer(
@@ -99,15 +99,15 @@ def answer(
     if intent is None:
         raise intent_not_served(name)
     citizen_id = None if citizen is None else citizen.subject
-    return intent(Asked(session=session, request=request, citizen_id=citizen_id, now=now))
+    return intent(Question(session=session, request=request, citizen_id=citizen_id, now=now))
 
 
-def first_page(records: list[ViolationRecord], *, asked: Asked) -> ViolationPage:
+def first_page(records: list[ViolationRecord], *, asked: Question) -> ViolationPage:
     """The first page of `records` as of today, with the amount due over all of them."""
     return violation_page(records, page=FIRST_PAGE, wanted=None, on=local_day(asked.now))
 
 
-def violations(asked: Asked) -> Answer:
+def violations(asked: Question) -> Answer:
     """'违章 <plate> <vin6>': that vehicle's violations; '违章' alone: the citizen's own."""
     args = lookup_args(asked.words())
     if len(args) == 1:
@@ -117,7 +117,7 @@ def violations(asked: Asked) -> Answer:
     return my_violations(asked)
 
 
-def vehicle_violations(asked: Asked, *, plate: str, vin6: str) -> Answer:
+def vehicle_violations(asked: Question, *, plate: str, vin6: str) -> Answer:
     """Anyone's lookup of one vehicle by its plate and the last six characters of its VIN."""
     try:
         number = validate_plate(plate=plate).number
@@ -131,7 +131,7 @@ def vehicle_violations(asked: Asked, *, plate: str, vin6: str) -> Answer:
     return Answer(text=format_vehicle_violations(vehicle.plate, first_page(records, asked=asked)))
 
 
-def my_violations(asked: Asked) -> Answer:
+def my_violations(asked: Question) -> Answer:
     """The citizen's bound vehicles' violations and those charged to their bound licence."""
     if asked.citizen_id is None:
         return Answer(needs_citizen=True)
@@ -155,7 +155,7 @@ def my_violations(asked: Asked) -> Answer:
 
 
 def licence_answer(
-    asked: Asked, *, unbound: str, word: Callable[[DriverLicence, date], str]
+    asked: Question, *, unbound: str, word: Callable[[DriverLicence, date], str]
 ) -> Answer:
     """A personal answer about the citizen's bound licence, worded by `word` as of today;
     `unbound` when they have bound none."""
@@ -167,7 +167,7 @@ def licence_answer(
     return Answer(text=word(licence, local_day(asked.now)), personal=True)
 
 
-def points(asked: Asked) -> Answer:
+def points(asked: Question) -> Answer:
     """'记分': the bound licence's points in the cycle, and its status (holder masked)."""
     return licence_answer(
         asked,
@@ -178,7 +178,7 @@ def points(asked: Asked) -> Answer:
     )
 
 
-def review_study(asked: Asked) -> Answer:
+def review_study(asked: Question) -> Answer:
     """'审验': the bound bus or truck driver's review study; without a licence, what it is."""
     return licence_answer(
         asked,
@@ -187,10 +187,9 @@ def review_study(asked: Asked) -> Answer:
     )
 
 
-def road_conditions(asked: Asked) -> Answer:
+def road_conditions(asked: Question) -> Answer:
     """'路况': the city's red and green roads now; '路况 <road>': that road's segments."""
-    base = asked.request.public_base_url
-    map_url = f"{base}{MAP_PATH}" if base else None
+    map_url = asked.link(MAP_PATH)
     conditions = city_conditions(at=asked.now)
     road = road_asked(asked.words())
     if road is None:
@@ -205,7 +204,7 @@ def road_conditions(asked: Asked) -> Answer:
     return Answer(text=format_road(road, conditions.snapshot_at, segments, map_url))
 
 
-def appointments(asked: Asked) -> Answer:
+def appointments(asked: Question) -> Answer:
     """'预约': offices with their next free slot, the business types, how to book."""
     session = asked.session
     offices = paginate(
@@ -232,7 +231,7 @@ def next_free_slot(session: Session, *, office_code: str, now: datetime) -> Appo
     return session.exec(query.order_by(col(AppointmentSlot.starts_at))).first()
 
 
-def guides(asked: Asked) -> Answer:
+def guides(asked: Question) -> Answer:
     """'办事指南 <topic>' (or the rule's params.topic): matching guides; one in full."""
     topic = asked.request.params.get("topic") or guide_topic(asked.words())
     found = paginate(
@@ -246,11 +245,35 @@ def guides(asked: Asked) -> Answer:
     return Answer(text=format_guide(exact or found.items[0]))
 
 
-_INTENTS: dict[str, Callable[[Asked], Answer]] = {
+def fine_payment(asked: Question) -> Answer:
+    """'交罚款': the citizen's unpaid decisions priced today, and the link to the payment page."""
+    if asked.citizen_id is None:
+        return Answer(needs_citizen=True)
+    if not bound_items(asked.session, citizen_id=asked.citizen_id):
+        return Answer(text=NOT_BOUND_FINES, personal=True)
+    today = local_day(asked.now)
+    shown = [
+        violation_public(r, on=today)
+        for r in my_violation_records(asked.session, citizen_id=asked.citizen_id)
+    ]
+    unpaid = [v for v in shown if v.status == "decided_unpaid"]
+    pay_url = asked.link(f"{PAY_PAGE_PATH}?{urlencode({'account': asked.request.account})}")
+    text = format_unpaid_fines(
+        unpaid,
+        unhandled=sum(1 for v in shown if v.status == "unhandled"),
+        on=today,
+        pay_url=pay_url,
+    )
+    links = [AnswerLink(title="缴纳罚款", url=pay_url)] if pay_url and unpaid else []
+    return Answer(text=text, links=links, personal=True)
+
+
+_INTENTS: dict[str, Callable[[Question], Answer]] = {
     "violations": violations,
     "points": points,
     "review_study": review_study,
     "road_conditions": road_conditions,
     "appointments": appointments,
     "guides": guides,
+    "fine_payment": fine_payment,
 }

@@ -314,3 +314,44 @@ def format_review(review: Review) -> str:
     if review.previous_overdue:
         lines.append("注意：上一记分周期应审验而逾期未审验，请尽快到车管所办理。")
     return clip("\n".join(lines))
+
+
+NOT_BOUND_FINES = "\n".join(
+    ["您还没有绑定机动车或驾驶证，绑定后即可回复“交罚款”查看待缴罚款并在线缴纳。", HOW_TO_BIND]
+)
+PAY_IN_APP = "缴纳罚款：在东莞交警应用中办理。"
+
+
+def mask_plate(plate: str) -> str:
+    """A plate as a chat shows it: province and city letter, then the last two characters."""
+    return plate[:2] + "*" * max(len(plate) - 4, 0) + plate[-2:]
+
+
+def unpaid_item(number: int, v: ViolationPublic) -> str:
+    """One unpaid decision: masked plate, number, what it is, the amount due today."""
+    if v.surcharge_fen:
+        note = f"（含逾期{v.overdue_days}天加处罚款{yuan_text(v.surcharge_fen)}）"
+    else:
+        note = f"（{v.due_on.isoformat()}前缴纳不加处罚款）" if v.due_on else ""
+    return "\n".join(
+        [
+            f"{number}. {mask_plate(v.plate)} 决定书编号{v.decision_number}",
+            f"{v.description}，应缴{yuan_text(v.amount_due_fen)}{note}",
+        ]
+    )
+
+
+def format_unpaid_fines(
+    unpaid: Sequence[ViolationPublic], *, unhandled: int, on: date, pay_url: str | None
+) -> str:
+    """The answer to '交罚款': the unpaid decisions priced on day `on`, and where to pay them."""
+    later = (
+        [f"另有{unhandled}条违法尚未处理，处理后才能缴款，回复“违章”查看。"] if unhandled else []
+    )
+    if not unpaid:
+        return "\n".join(["您绑定的机动车和驾驶证目前没有待缴的罚款。", *later])
+    total = sum(v.amount_due_fen for v in unpaid)
+    head = [f"您有{len(unpaid)}笔待缴罚款，截至{month_day(on)}应缴合计{yuan_text(total)}："]
+    items = [unpaid_item(i, v) for i, v in enumerate(unpaid, 1)]
+    link = f"点击缴纳罚款（微信支付）：{pay_url}" if pay_url else PAY_IN_APP
+    return fit(head, items, [*later, link], more=lambda n: f"……另有{n}笔未列出，可在缴款页面查看。")

@@ -5,6 +5,7 @@ first-issue dates) are Asia/Shanghai dates. Money is integer fen. Importing this
 registers every table on `Table.metadata` (what Alembic and the drift test read).
 """
 
+from traffic.models.access import AccessLog
 from traffic.models.appointments import (
     Appointment,
     AppointmentBusiness,
@@ -32,10 +33,10 @@ from traffic.models.guides import (
 from traffic.models.payments import (
     OPEN_STATUSES,
     JsapiPayParams,
-    PaymentCreate,
     PaymentCreated,
     PaymentEvent,
     PaymentEventPublic,
+    PaymentNotice,
     PaymentOrder,
     PaymentPublic,
     PaymentRefund,
@@ -90,6 +91,7 @@ from traffic.models.roads import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "AccessLog",
     "Appointment",
     "AppointmentBusiness",
     "AppointmentBusinessBase",
@@ -116,10 +118,10 @@ __all__ = [
     "Office",
     "OfficeBase",
     "OfficePublic",
-    "PaymentCreate",
     "PaymentCreated",
     "PaymentEvent",
     "PaymentEventPublic",
+    "PaymentNotice",
     "PaymentOrder",
     "PaymentPublic",
     "PaymentRefund",

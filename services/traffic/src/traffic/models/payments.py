@@ -89,6 +89,26 @@ class PaymentEvent(Table, table=True):
     at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
+class PaymentNotice(Table, table=True):
+    """The 缴款成功 template message of a paid order, written with the payment (traffic.notices)
+    and posted to the gateway until it answers 2xx."""
+
+    __tablename__ = "payment_notice"
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="payment_order.id", unique=True)
+    account: str = Field(max_length=32, description="the official account that sends it")
+    openid: str = Field(max_length=128, description="the payer's openid with that account")
+    decision_number: str = Field(max_length=16)
+    amount_fen: int
+    paid_at: datetime = Field(sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    attempts: int = 0
+    # Due when this time has come and it is not delivered; a claim moves it a lease ahead.
+    next_attempt_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    delivered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_error: str | None = Field(default=None, max_length=300)
+
+
 class PaymentRefund(Table, table=True):
     """A refund of (part of) a successful payment; `out_refund_no` makes retries safe."""
 
@@ -106,18 +126,6 @@ class PaymentRefund(Table, table=True):
     officer_id: str = Field(max_length=64)
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-
-
-class PaymentCreate(SQLModel):
-    """Pay a decision in the WeChat browser of 东莞交警's service account.
-
-    `openid` is the payer's openid with that account (the gateway knows it from OAuth or chat);
-    WeChat Pay needs it for a JSAPI order.
-    """
-
-    openid: str = Field(
-        min_length=6, max_length=128, description="付款人在东莞交警公众号下的 openid"
-    )
 
 
 class JsapiPayParams(SQLModel):

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from servicekit.deps import app_settings
 from servicekit.state import engine_of
 from traffic.payments.provider import WechatPayClient
-from traffic.payments.schedule import reconcile_schedule
+from traffic.payments.schedule import notice_schedule, reconcile_schedule
 from traffic.settings import TrafficSettings
 
 
@@ -40,11 +40,13 @@ WeChatPayDep = Annotated[WechatPayClient, Depends(get_pay_client)]
 
 @asynccontextmanager
 async def pay_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """While the app serves, reconciliation runs on its schedule; then the client is closed."""
+    """While the app serves, reconciliation and the payment notices run on their schedules;
+    then the client is closed."""
     pay = pay_client_of(app)
     try:
         settings = app_settings(app, TrafficSettings)
-        async with reconcile_schedule(engine_of(app), pay, settings):
+        engine = engine_of(app)
+        async with reconcile_schedule(engine, pay, settings), notice_schedule(engine, settings):
             yield
     finally:
         pay.close()

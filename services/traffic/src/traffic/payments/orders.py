@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from servicekit.clock import SHANGHAI, as_utc, local_day
 from servicekit.errors import Conflict, Forbidden, NotFound, Problem, UpstreamUnavailable
+from servicekit.identity import WechatUser
 from traffic.bindings import bound_licence, bound_vehicle_ids
 from traffic.models import (
     OPEN_STATUSES,
@@ -42,6 +43,8 @@ from traffic.views import payment_public
 log = logging.getLogger(__name__)
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+SIGN_IN_WITH_WECHAT = "请在微信中登录后缴款。"
+SIGN_IN_WITH_MERCHANT = "请从东莞交警公众号进入并登录后缴款。"
 
 
 class PaymentRefusedByProvider(Problem):
@@ -59,6 +62,19 @@ def request_hash(*, number: str, openid: str) -> str:
 def new_out_trade_no(now: datetime) -> str:
     """A unique order number: JJ + Shanghai time to the second + 12 random hex digits (28)."""
     return f"JJ{as_utc(now).astimezone(SHANGHAI):%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}"
+
+
+def payer_openid(*, wechat: WechatUser | None, appid: str) -> str:
+    """The payer's openid with the merchant's app, as WeChat gave it at the citizen's sign-in.
+
+    WeChat Pay takes a JSAPI order only for an openid of the order's appid, and nobody may name
+    another person as the payer: without a WeChat sign-in through that app, 409.
+    """
+    if wechat is None:
+        raise Conflict(SIGN_IN_WITH_WECHAT)
+    if wechat.appid != appid:
+        raise Conflict(SIGN_IN_WITH_MERCHANT)
+    return wechat.openid
 
 
 @dataclass(frozen=True)

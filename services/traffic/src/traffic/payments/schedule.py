@@ -1,8 +1,10 @@
-"""Reconciliation on a schedule inside the service (`TRAFFIC_RECONCILE_EVERY_SECONDS` > 0).
+"""Jobs on a schedule inside the service: reconciliation (`TRAFFIC_RECONCILE_EVERY_SECONDS` > 0)
+and the 缴款成功 notices (`TRAFFIC_PAYMENT_NOTICE_EVERY_SECONDS` > 0, traffic.notices).
 
-The same run as `python -m traffic reconcile` (what a cron job calls where the loop is off),
-every few minutes, in a worker thread because the provider client is synchronous. Every replica
-may run it: a run is idempotent. Errors are logged, never raised: the service keeps serving.
+Reconciliation is the same run as `python -m traffic reconcile` (what a cron job calls where the
+loop is off). Each job runs in a worker thread because its clients are synchronous. Every replica
+may run them: a reconciliation run is idempotent, and notices are claimed before they are sent.
+Errors are logged, never raised: the service keeps serving.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
+from traffic.notices import NoticeSender
 from traffic.payments.provider import WechatPayClient
 from traffic.payments.reconciliation import reconcile_once
 from traffic.settings import TrafficSettings
@@ -22,18 +25,29 @@ from traffic.settings import TrafficSettings
 log = logging.getLogger(__name__)
 
 
-async def _loop(
-    engine: Engine, pay: WechatPayClient, settings: TrafficSettings, stop: asyncio.Event
-) -> None:
-    older_than = timedelta(seconds=settings.reconcile_after_seconds)
+async def _loop(job: Callable[[], object], *, every: float, what: str, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            report = await asyncio.to_thread(reconcile_once, engine, pay, older_than=older_than)
-            log.info("scheduled reconciliation: %s", report.summary())
+            await asyncio.to_thread(job)
         except Exception:
-            log.exception("scheduled reconciliation failed; the next run tries again")
+            log.exception("scheduled %s failed; the next run tries again", what)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=settings.reconcile_every_seconds)
+            await asyncio.wait_for(stop.wait(), timeout=every)
+
+
+@contextlib.asynccontextmanager
+async def every(seconds: float, job: Callable[[], object], *, what: str) -> AsyncIterator[None]:
+    """Run the blocking `job` every `seconds` while the context lasts (0: never)."""
+    if seconds <= 0:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(_loop(job, every=seconds, what=what, stop=stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 @contextlib.asynccontextmanager
@@ -41,13 +55,24 @@ async def reconcile_schedule(
     engine: Engine, pay: WechatPayClient, settings: TrafficSettings
 ) -> AsyncIterator[None]:
     """Run reconciliation every `reconcile_every_seconds` while the app serves (0: never)."""
-    if settings.reconcile_every_seconds <= 0:
+    older_than = timedelta(seconds=settings.reconcile_after_seconds)
+
+    def reconcile() -> None:
+        report = reconcile_once(engine, pay, older_than=older_than)
+        log.info("scheduled reconciliation: %s", report.summary())
+
+    async with every(settings.reconcile_every_seconds, reconcile, what="reconciliation"):
         yield
-        return
-    stop = asyncio.Event()
-    task = asyncio.create_task(_loop(engine, pay, settings, stop))
-    try:
+
+
+@contextlib.asynccontextmanager
+async def notice_schedule(engine: Engine, settings: TrafficSettings) -> AsyncIterator[None]:
+    """Send due 缴款成功 notices every `payment_notice_every_seconds` (never without a template)."""
+    seconds = settings.payment_notice_every_seconds
+    if not settings.payment_template_id:
+        if seconds > 0:
+            log.warning("TRAFFIC_PAYMENT_TEMPLATE_ID is not set: payment notices are kept unsent")
+        seconds = 0
+    sender = NoticeSender.from_settings(settings, engine)
+    async with every(seconds, sender.deliver_due, what="payment notices"):
         yield
-    finally:
-        stop.set()
-        await task

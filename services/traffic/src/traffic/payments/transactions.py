@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from servicekit.clock import as_utc, local_day
 from traffic.models import PaymentOrder, PenaltyDecision
+from traffic.notices import record_payment_notice
 from traffic.payments.provider import MerchantConfig
 from traffic.payments.states import alert, flag, transition
 
@@ -96,6 +97,9 @@ def apply_success(
         .values(paid_on=local_day(paid_at), paid_fen=order.amount_fen)
     )
     double = paid.rowcount != 1
+    if not double:
+        # Told in the payment's own transaction; a double payment is refunded, not confirmed.
+        record_payment_notice(session, order=order, paid_at=paid_at, now=now)
     session.commit()
     log.info(
         "payment succeeded",

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Path
 
+from servicekit.access_log import ChatReadingDep
 from servicekit.answers import (
     Answer,
     AnswerRequest,
@@ -13,6 +14,7 @@ from servicekit.answers import (
 )
 from servicekit.clock import NowDep
 from servicekit.deps import SessionDep
+from traffic.access import ACCESS_LOG
 from traffic.answers import INTENTS, answer
 
 router = catalogue_router("traffic", INTENTS)
@@ -29,8 +31,10 @@ def post_answer(
     body: AnswerRequest,
     _: GatewayCaller,
     citizen: ChatCitizenDep,
+    reading: ChatReadingDep,
     session: SessionDep,
     now: NowDep,
 ) -> Answer:
     """The answer to one chat message; personal intents read the identified citizen's bindings."""
-    return answer(session=session, name=name, request=body, citizen=citizen, now=now)
+    found = answer(session=session, name=name, request=body, citizen=citizen, now=now)
+    return ACCESS_LOG.answered(session, reading, intent=name, answer=found)

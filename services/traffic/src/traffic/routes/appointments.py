@@ -9,14 +9,13 @@ from sqlmodel import col
 from servicekit.clock import NowDep
 from servicekit.deps import Id, Page, PageDep, SessionDep, paginate
 from servicekit.identity import CitizenDep
+from traffic.access import ACCESS_LOG
 from traffic.appointments import (
     book,
     bookings_query,
-    businesses_query,
     cancel,
     my_booking,
     office_slots_query,
-    offices_query,
 )
 from traffic.models import (
     Appointment,
@@ -29,6 +28,7 @@ from traffic.models import (
     OfficePublic,
     SlotPublic,
 )
+from traffic.reference import code_page
 from traffic.routes.creation import created, idempotency_header
 from traffic.views import booking_public, bookings_public, slots_public
 
@@ -45,19 +45,13 @@ BOOKING_ERRORS = {
 @router.get("/offices", summary="车管所与分所")
 def list_offices(session: SessionDep, page: PageDep) -> Page[OfficePublic]:
     """Offices taking appointments, with addresses and hours."""
-    return paginate(session, offices_query(), page, order_by=Office.code, public=OfficePublic)
+    return code_page(session, page, table=Office, public=OfficePublic)
 
 
 @router.get("/appointment-businesses", summary="可预约的业务及所需材料")
 def list_businesses(session: SessionDep, page: PageDep) -> Page[AppointmentBusinessPublic]:
     """Businesses that can be booked, each with the materials to bring."""
-    return paginate(
-        session,
-        businesses_query(),
-        page,
-        order_by=AppointmentBusiness.code,
-        public=AppointmentBusinessPublic,
-    )
+    return code_page(session, page, table=AppointmentBusiness, public=AppointmentBusinessPublic)
 
 
 @router.get("/offices/{office_code}/slots", summary="可预约时段")
@@ -78,7 +72,7 @@ def list_slots(
     )
 
 
-@me_router.get("", summary="我的预约")
+@me_router.get("", summary="我的预约", dependencies=[ACCESS_LOG.logs("appointments")])
 def list_my_appointments(
     citizen: CitizenDep, session: SessionDep, page: PageDep
 ) -> Page[AppointmentPublic]:
@@ -107,7 +101,11 @@ def create_appointment(
     return booking_public(booking)
 
 
-@me_router.get("/{appointment_id}", summary="预约详情")
+@me_router.get(
+    "/{appointment_id}",
+    summary="预约详情",
+    dependencies=[ACCESS_LOG.logs("appointments", "预约详情")],
+)
 def get_my_appointment(
     appointment_id: Id, citizen: CitizenDep, session: SessionDep
 ) -> AppointmentPublic:

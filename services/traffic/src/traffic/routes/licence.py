@@ -11,6 +11,7 @@ from servicekit.clock import NowDep, local_day
 from servicekit.deps import SessionDep
 from servicekit.errors import NotFound
 from servicekit.identity import CitizenDep
+from traffic.access import ACCESS_LOG
 from traffic.bindings import bound_licence
 from traffic.licences import licence_standing, record_point_study
 from traffic.models import DriverLicence, LicencePublic, PointStudyCreate, PointStudyPublic
@@ -50,7 +51,12 @@ def refused(reasons: str) -> dict[int | str, dict[str, Any]]:
     return {status.HTTP_409_CONFLICT: {"description": reasons}}
 
 
-@router.get("", response_model=LicencePublic, summary="我的驾驶证记分")
+@router.get(
+    "",
+    response_model=LicencePublic,
+    summary="我的驾驶证记分",
+    dependencies=[ACCESS_LOG.logs("licence")],
+)
 def get_my_licence(mine: MyLicenceDep) -> LicencePublic:
     """The current scoring cycle, points (with carried-over ones), lock and study eligibility."""
     return licence_public(licence_standing(mine.session, licence=mine.licence, on=mine.today))

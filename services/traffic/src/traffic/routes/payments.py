@@ -6,13 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
+from servicekit.access_log import Reader, ReaderDep
 from servicekit.clock import NowDep
 from servicekit.deps import Id, Page, PageDep, PageParams, SessionDep
 from servicekit.errors import valid
-from servicekit.identity import CitizenDep, Identity, IdentityDep, requires_staff
+from servicekit.identity import CitizenDep, Identity, requires_staff
+from traffic.access import ACCESS_LOG
 from traffic.models import (
-    PaymentCreate,
     PaymentCreated,
     PaymentEventPublic,
     PaymentOrder,
@@ -23,7 +25,7 @@ from traffic.models import (
 )
 from traffic.payments.client import WeChatPayDep
 from traffic.payments.notifications import handle_notification
-from traffic.payments.orders import OrderRequest, start_payment
+from traffic.payments.orders import OrderRequest, payer_openid, start_payment
 from traffic.payments.reading import (
     EVENTS,
     OFFICER_ROLE,
@@ -48,7 +50,7 @@ OrderKey = Annotated[
 PAYMENT_ERRORS = {
     403: "未绑定该违法车辆或当事人驾驶证",
     404: "决定书不存在",
-    409: "已缴款，或 Idempotency-Key 用于另一请求",
+    409: "已缴款、Idempotency-Key 用于另一请求，或未在东莞交警公众号中微信登录",
     422: "缺少 Idempotency-Key、决定书编号或请求体无效",
     502: "微信支付拒绝下单（订单记为 error，未扣款）",
     503: "微信支付暂时无法访问（用同一 Idempotency-Key 重试）",
@@ -66,9 +68,18 @@ REFUND_ERRORS = {
 }
 
 
-def readable_payment(payment_id: Id, identity: IdentityDep, session: SessionDep) -> PaymentOrder:
+def read_order(session: Session, reader: Reader, payment_id: int) -> PaymentOrder:
+    """The order of the path, for its citizen or a traffic officer (404 for anyone else), the
+    read written to the access log of the order's citizen."""
+    order = readable_order(session, identity=reader.identity, order_id=payment_id)
+    reading = reader.reading(order.citizen_id, role=OFFICER_ROLE)
+    ACCESS_LOG.record(session, reading, "payments", f"订单{order.id}")
+    return order
+
+
+def readable_payment(payment_id: Id, reader: ReaderDep, session: SessionDep) -> PaymentOrder:
     """The order of the path, for its citizen or a traffic officer (404 for anyone else)."""
-    return readable_order(session, identity=identity, order_id=payment_id)
+    return read_order(session, reader, payment_id)
 
 
 ReadableOrderDep = Annotated[PaymentOrder, Depends(readable_payment)]
@@ -83,11 +94,11 @@ class OrderPage:
 
 
 def readable_order_page(
-    payment_id: Id, identity: IdentityDep, session: SessionDep, page: PageDep
+    payment_id: Id, reader: ReaderDep, session: SessionDep, page: PageDep
 ) -> OrderPage:
     """The order of the path and the page asked for; the paging is a parameter here so that a
     bad `limit` or `offset` answers 422 before the order is read."""
-    return OrderPage(readable_order(session, identity=identity, order_id=payment_id), page)
+    return OrderPage(read_order(session, reader, payment_id), page)
 
 
 OrderPageDep = Annotated[OrderPage, Depends(readable_order_page)]
@@ -106,7 +117,6 @@ async def raw_body(request: Request) -> str:
 )
 def create_decision_payment(
     number: str,
-    body: PaymentCreate,
     citizen: CitizenDep,
     session: SessionDep,
     now: NowDep,
@@ -117,27 +127,29 @@ def create_decision_payment(
     """Freeze the amount due today (fine + late surcharge) into a new order and create it at
     WeChat Pay as a JSAPI order; earlier unpaid orders of the decision are closed.
 
-    Only the citizen who bound the violation's vehicle or the party's licence may pay. `openid`
-    is the payer's openid with 东莞交警 (the gateway knows it). The answer carries `jsapi`, the
-    parameters of `WeixinJSBridge.invoke('getBrandWCPayRequest', jsapi)`; the page's "ok" is
-    never proof of payment: the order's state changes when WeChat Pay's notification arrives
-    (or reconciliation finds the payment). Unpaid orders expire after 2 hours.
+    Only the citizen who bound the violation's vehicle or the party's licence may pay, signed in
+    through WeChat OAuth with 东莞交警: the payer's openid is the one WeChat gave at that sign-in
+    (the gateway's token carries it), never one from the request, which has no body. The answer
+    carries `jsapi`, the parameters of `WeixinJSBridge.invoke('getBrandWCPayRequest', jsapi)`;
+    the page's "ok" is never proof of payment: the order's state changes when WeChat Pay's
+    notification arrives (or reconciliation finds the payment). Unpaid orders expire after 2
+    hours.
 
     WeChat Pay may take up to 10 s per call, so the gateway waits longer here than elsewhere;
     after a 504 or a lost connection the order may exist all the same: retry with the same
-    Idempotency-Key and body to get that order back (never a second one).
+    Idempotency-Key to get that order back (never a second one).
     """
     value = valid("number", "path", lambda: validate_decision_number(number=number))
     wanted = OrderRequest(
         citizen_id=citizen.subject,
         number=value,
-        openid=body.openid,
+        openid=payer_openid(wechat=citizen.wechat, appid=pay.config.appid),
         idempotency_key=idempotency_key,
     )
     return start_payment(session, pay, wanted, now=now, settings=settings)
 
 
-@router.get("/me/payments", summary="我的缴款订单")
+@router.get("/me/payments", summary="我的缴款订单", dependencies=[ACCESS_LOG.logs("payments")])
 def list_my_payments(
     citizen: CitizenDep, session: SessionDep, page: PageDep
 ) -> Page[PaymentPublic]:

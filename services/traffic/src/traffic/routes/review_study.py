@@ -5,6 +5,7 @@ from sqlmodel import col
 
 from servicekit.deps import Page, PageDep, paginate
 from servicekit.identity import CitizenDep
+from traffic.access import ACCESS_LOG
 from traffic.models import (
     ReviewCompletion,
     ReviewCompletionPublic,
@@ -26,7 +27,12 @@ from traffic.views import (
 router = APIRouter(prefix="/v1/me/review-study", tags=["review-study"])
 
 
-@router.get("", response_model=ReviewStudyPublic, summary="我的驾驶证审验学习")
+@router.get(
+    "",
+    response_model=ReviewStudyPublic,
+    summary="我的驾驶证审验学习",
+    dependencies=[ACCESS_LOG.logs("review_study")],
+)
 def get_review(mine: MyLicenceDep) -> ReviewStudyPublic:
     """Whether the bound licence needs review for its cycle, the courses and the minutes studied."""
     return review_public(review_of(mine.session, licence=mine.licence, on=mine.today))
@@ -71,7 +77,12 @@ def submit_exam(body: ReviewExamCreate, mine: MyLicenceDep) -> ReviewExamResult:
     return exam_result_public(score, review)
 
 
-@router.get("/completions", response_model=Page[ReviewCompletionPublic], summary="审验学习完成记录")
+@router.get(
+    "/completions",
+    response_model=Page[ReviewCompletionPublic],
+    summary="审验学习完成记录",
+    dependencies=[ACCESS_LOG.logs("review_study", "完成记录")],
+)
 def list_completions(mine: MyLicenceDep, page: PageDep) -> Page[ReviewCompletionPublic]:
     """The bound licence's completed reviews, latest cycle first."""
     return paginate(

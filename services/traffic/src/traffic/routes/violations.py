@@ -8,6 +8,7 @@ from servicekit.clock import NowDep, local_day
 from servicekit.deps import Id, PageDep, SessionDep
 from servicekit.errors import valid
 from servicekit.identity import CitizenDep
+from traffic.access import ACCESS_LOG
 from traffic.handling import handle_my_violation, my_violation_records
 from traffic.models import DecisionCreated, ViolationPage, ViolationStatus
 from traffic.records import vehicle_violation_records
@@ -49,7 +50,7 @@ def lookup_violations(
     return violation_page(records, page=page, wanted=status_, on=local_day(now))
 
 
-@router.get("/me/violations", summary="我的交通违法")
+@router.get("/me/violations", summary="我的交通违法", dependencies=[ACCESS_LOG.logs("violations")])
 def my_violations(
     citizen: CitizenDep,
     session: SessionDep,

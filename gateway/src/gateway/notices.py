@@ -1,0 +1,88 @@
+"""`POST /internal/wechat/{account_code}/template`: one template message to one follower of the
+account, on behalf of a service (traffic's 缴款成功 when a fine is paid).
+
+The service writes the message: the template's id, its fields (name -> text) and an optional
+link, and names the recipient by their openid with the account (for a payment, the payer's, from
+the order). The gateway owns the account's credentials (DESIGN §1, §7) and only sends it, through
+the platform's template API (`message/template/send`, service accounts only), answering the
+platform's msgid. Callers as for the other internal routes (`gateway.internal.internal_caller`).
+A platform refusal (43004 the citizen no longer follows, 40037 an unknown template, …) or an
+unreachable platform is a 502 problem naming WeChat's errcode: the service keeps the message and
+tries again later.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from gateway.internal import CallerDep
+from gateway.platform import PlatformError
+from gateway.state import StateDep
+from servicekit.errors import NotFound, Problem
+
+log = logging.getLogger("gateway.notices")
+
+router = APIRouter(prefix="/internal", include_in_schema=False)
+
+# WeChat's alphabets: openids and template ids are URL-safe base64-like strings.
+WECHAT_ID = r"^[A-Za-z0-9_-]+$"
+FieldName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")]
+FieldText = Annotated[str, StringConstraints(max_length=200)]
+
+
+class PlatformRefused(Problem, status=502):
+    """The platform refused the template message, or could not be reached."""
+
+
+class TemplateIn(BaseModel):
+    """A template message as the sending service wrote it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    openid: str = Field(min_length=1, max_length=128, pattern=WECHAT_ID)
+    template_id: str = Field(min_length=1, max_length=64, pattern=WECHAT_ID)
+    data: dict[FieldName, FieldText] = Field(
+        min_length=1, max_length=16, description="the template's fields: name -> text"
+    )
+    url: str | None = Field(
+        default=None, max_length=1024, pattern=r"^https?://", description="opened on a tap"
+    )
+
+
+class TemplateOut(BaseModel):
+    """The platform's id of the message sent."""
+
+    msgid: int
+
+
+@router.post("/wechat/{account_code}/template", response_model=TemplateOut)
+async def template_message(
+    account_code: str, body: TemplateIn, caller: CallerDep, state: StateDep
+) -> TemplateOut:
+    """Send one template message to one follower of the account."""
+    platform = state.platform
+    if account_code not in platform.accounts:
+        raise NotFound(f"网关未配置公众号 {account_code}。")
+    fields = {name: {"value": text} for name, text in body.data.items()}
+    try:
+        msgid = await platform.send_template_message(
+            account_code, body.openid, body.template_id, fields, url=body.url
+        )
+    except PlatformError as exc:
+        log.warning(
+            "template message for %s by %s refused: %s %s",
+            account_code,
+            caller.issuer,
+            exc.errcode,
+            exc.errmsg,
+        )
+        raise PlatformRefused(
+            f"微信平台拒绝了模板消息：errcode {exc.errcode}（{exc.errmsg}）"
+        ) from None
+    # Never the openid: the log names the account, the caller and the platform's id only.
+    log.info("template message for %s by %s: msgid %s", account_code, caller.issuer, msgid)
+    return TemplateOut(msgid=msgid)
