@@ -1,8 +1,9 @@
 """The access log: every read of personal records leaves a row the citizen can list.
 
-Rows say who read (the citizen_id the gateway vouched for), what (a resource name and a detail
-without personal data, such as the period asked for), when, and under which request id, so a
-read can be traced through the gateway's and the service's logs.
+Rows (servicekit.access_log) say whose records were read (the citizen_id the gateway vouched
+for), what (a resource name and a detail without personal data, such as the period asked for),
+when, and under which request id, so a read can be traced through the gateway's and the
+service's logs; socialsec also keeps which insured person's record it was.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from servicekit.access_log import CITIZEN_READER, AccessLogTable, Reading
 from socialsec.bindings import Bound
 from socialsec.models import AccessLog
 
@@ -27,6 +29,7 @@ RESOURCE_TEXT = {
     "certificate": "参保证明",
     "eligibility": "政策资格",
 }
+ACCESS_LOG = AccessLogTable(AccessLog, resources=RESOURCE_TEXT)
 
 
 @dataclass(frozen=True)
@@ -47,16 +50,5 @@ class Me:
     def log_read(self, session: Session, resource: str, detail: str = "") -> None:
         """Record that this request read `resource` of the bound record, committing the row with
         whatever the request changed."""
-        if resource not in RESOURCE_TEXT:
-            raise ValueError(f"unknown resource {resource!r}")
-        session.add(
-            AccessLog(
-                at=self.now,
-                citizen_id=self.citizen_id,
-                person_id=self.person_id,
-                resource=resource,
-                detail=detail[:128],
-                request_id=self.request_id[:128],
-            )
-        )
-        session.commit()
+        reading = Reading(self.citizen_id, CITIZEN_READER, self.request_id, self.now)
+        ACCESS_LOG.record(session, reading, resource, detail, person_id=self.person_id)

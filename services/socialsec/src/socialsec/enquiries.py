@@ -15,8 +15,6 @@ from socialsec.clock import Period, month_of
 from socialsec.contributions import MonthRow, PaymentStatus, Span, Summary, continuous_months
 from socialsec.eligibility import CardFacts, elderly_free_bus, provident_fund_withdrawal
 from socialsec.models import (
-    AccessLog,
-    AccessLogPublic,
     Account,
     AccountEntry,
     AccountEntryPublic,
@@ -32,7 +30,6 @@ from socialsec.models import (
     RuleResultPublic,
 )
 from socialsec.public import (
-    access_log_public,
     account_entry_public,
     card_public,
     contribution_row_public,
@@ -221,15 +218,3 @@ def eligibility(session: Session, me: Me, *, free_bus_age: int) -> Page[RuleResu
     ]
     me.log_read(session, "eligibility")
     return Page(items=[rule_public(r) for r in results], total=len(results))
-
-
-def access_log(session: Session, *, citizen_id: str, page: PageParams) -> Page[AccessLogPublic]:
-    """Every read of personal records made with the citizen's identity, newest first."""
-    query = select(AccessLog).where(AccessLog.citizen_id == citizen_id)
-    return paginate(
-        session,
-        query,
-        page,
-        order_by=(col(AccessLog.at).desc(), col(AccessLog.id).desc()),
-        public=lambda rows: [access_log_public(r) for r in rows],
-    )

@@ -5,7 +5,17 @@ import logging
 from fastapi import FastAPI
 
 from servicekit.app import create_service_app
-from socialsec.routes import answers, bindings, certificates, eligibility, faq, me, offices, rates
+from socialsec.routes import (
+    answers,
+    bindings,
+    certificates,
+    eligibility,
+    export,
+    faq,
+    me,
+    offices,
+    rates,
+)
 from socialsec.settings import SocialsecSettings
 
 
@@ -30,6 +40,7 @@ def create_app(settings: SocialsecSettings) -> FastAPI:
             me.router,
             answers.catalogue,
             answers.router,
+            export.router,
         ],
     )
     # SQL statements logged at INFO carry their parameters: ID and card numbers. Never log them.

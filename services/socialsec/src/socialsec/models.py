@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import JSON, Column, DateTime, String
 from sqlmodel import Field, SQLModel
 
+from servicekit.access_log import AccessLogBase
 from servicekit.bindings import BindingFailureBase
 from servicekit.db import table_base
 from socialsec.contributions import PaymentStatus
@@ -200,17 +201,11 @@ class Certificate(Table, table=True):
     summary: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
-class AccessLog(Table, table=True):
-    """One read of personal records: who, what, when, under which request id."""
+class AccessLog(Table, AccessLogBase, table=True):
+    """One read of personal records (servicekit.access_log), and whose record it was."""
 
     __tablename__ = "access_log"
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(sa_type=DateTime(timezone=True))
-    citizen_id: str = Field(max_length=40, index=True)
     person_id: int | None = Field(default=None, foreign_key="insured_person.id")
-    resource: str = Field(max_length=32)
-    detail: str = Field(max_length=128)
-    request_id: str = Field(max_length=128)
 
 
 # -- FAQ -------------------------------------------------------------------------------------------
@@ -352,14 +347,6 @@ class CertificateCheck(SQLModel):
     from_month: str
     to_month: str
     summary: dict[str, Any] = Field(description="各险种已缴、欠缴月数（不含金额）")
-
-
-class AccessLogPublic(SQLModel):
-    at: datetime
-    resource: str
-    resource_text: str
-    detail: str
-    request_id: str
 
 
 class ConditionPublic(SQLModel):

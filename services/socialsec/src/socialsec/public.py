@@ -11,15 +11,12 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from servicekit.clock import as_utc, local
-from socialsec.access import RESOURCE_TEXT
 from socialsec.accounts import KIND_TEXT
 from socialsec.certificates import grouped
 from socialsec.clock import age_on, month_label
 from socialsec.contributions import MonthRow, Summary, Totals
 from socialsec.eligibility import RULE_TITLES, STAGE_TEXT, STATUS_TEXT, RuleResult, descriptions
 from socialsec.models import (
-    AccessLog,
-    AccessLogPublic,
     AccountEntry,
     AccountEntryPublic,
     CardEvent,
@@ -159,15 +156,6 @@ def rules_public(*, free_bus_age: int) -> list[RulePublic]:
     """The rules this service explains, with their conditions in plain Chinese."""
     texts = descriptions(free_bus_age=free_bus_age)
     return [RulePublic(rule=r, title=RULE_TITLES[r], description=texts[r]) for r in texts]
-
-
-def access_log_public(row: AccessLog) -> AccessLogPublic:
-    """One read of personal records."""
-    return AccessLogPublic(
-        **row.model_dump(include={"resource", "detail", "request_id"}),
-        at=local(row.at),
-        resource_text=RESOURCE_TEXT[row.resource],
-    )
 
 
 def rate_public(rate: ContributionRate) -> ContributionRatePublic:

@@ -9,12 +9,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from servicekit.access_log import AccessLogPublic
 from servicekit.deps import Page, PageDep, SessionDep
 from servicekit.identity import CitizenDep
 from socialsec import enquiries
+from socialsec.access import ACCESS_LOG
 from socialsec.contributions import PaymentStatus
 from socialsec.models import (
-    AccessLogPublic,
     Account,
     AccountEntryPublic,
     AccountPublic,
@@ -132,4 +133,4 @@ def eligibility(
 @router.get("/access-log", response_model=Page[AccessLogPublic], summary="我的个人记录访问记录")
 def access_log(citizen: CitizenDep, session: SessionDep, page: PageDep) -> Page[AccessLogPublic]:
     """Every read of personal records made with the caller's identity, newest first."""
-    return enquiries.access_log(session, citizen_id=citizen.subject, page=page)
+    return ACCESS_LOG.page(session, citizen_id=citizen.subject, page=page)

@@ -1,0 +1,92 @@
+"""A citizen sees who read their records and takes their data (PIPL Art. 45), end to end.
+
+陈晓梅 signs in through WeChat OAuth (the sandbox's page), reads her traffic, social-security
+and accounts records through the gateway, finds each read in that service's access log, and
+downloads the export: every service's section, her identifiers in full, the export itself in
+every access log. Nothing but the gateway and the sandbox is spoken to.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from urllib.parse import urljoin
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def browser() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30) as client:
+        yield client
+
+
+def sign_in(browser: httpx.Client, gateway: str, name: str) -> dict[str, str]:
+    """authorize -> the platform's page -> choose `name` -> callback; the bearer headers."""
+    start = browser.get(f"{gateway}/api/v1/auth/wechat/authorize", params={"account": "dgjj"})
+    assert start.status_code == 302, start.text
+    page_url = start.headers["location"]
+    page = browser.get(page_url).text
+    action = re.search(r'<form method="post" action="([^"]+)"', page)
+    choice = re.search(rf'name="citizen" value="([^"]+)">以「{name}」的身份登录', page)
+    assert action and choice, page
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
+    form = {k: html.unescape(v) for k, v in hidden.items()} | {"citizen": choice.group(1)}
+    chosen = browser.post(urljoin(page_url, html.unescape(action.group(1))), data=form)
+    assert chosen.status_code == 302, chosen.text
+    answer = browser.get(chosen.headers["location"])
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def newest_read(browser: httpx.Client, api: str, me: dict[str, str]) -> dict[str, str]:
+    log = browser.get(f"{api}/me/access-log", headers=me)
+    assert log.status_code == 200, log.text
+    return dict(log.json()["items"][0])
+
+
+def test_a_citizen_sees_her_reads_and_takes_her_data(suite, browser) -> None:
+    gateway = suite.gateway
+    me = sign_in(browser, gateway, "陈晓梅")
+    reads = {
+        "traffic": ("/me/violations", "violations"),
+        "socialsec": ("/me/card", "card"),
+        "accounts": ("/me", "profile"),
+    }
+    for service, (path, resource) in reads.items():
+        api = f"{gateway}/api/v1/{service}"
+        assert browser.get(api + path, headers=me).status_code == 200, service
+        assert newest_read(browser, api, me)["resource"] == resource, service
+    traffic_read = newest_read(browser, f"{gateway}/api/v1/traffic", me)
+    assert (traffic_read["reader"], traffic_read["reader_text"]) == ("citizen", "本人")
+
+    answer = browser.get(f"{gateway}/api/v1/me/export", headers=me)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-disposition"].startswith("attachment;")
+    document = answer.json()
+    assert set(document["services"]) == {"accounts", "traffic", "weather", "socialsec"}
+    assert document["services"]["weather"] == {}
+    traffic, socialsec = document["services"]["traffic"], document["services"]["socialsec"]
+    accounts = document["services"]["accounts"]
+    # Her identifiers in full, here only.
+    assert [v["plate"] for v in traffic["vehicles"]] == ["粤SF36999"]
+    assert [p["id_number"] for p in socialsec["insured_persons"]] == ["44190019950808064X"]
+    assert [c["id"] for c in accounts["citizens"]] == [document["citizen_id"]]
+    assert accounts["openids"] and all("*" not in o["openid"] for o in accounts["openids"])
+    for name in ("traffic", "socialsec", "accounts"):
+        section = document["services"][name]
+        assert section["access_log"][-1]["resource"] == "export", name
+        newest = newest_read(browser, f"{gateway}/api/v1/{name}", me)
+        assert (newest["resource"], newest["resource_text"]) == ("export", "数据导出"), name
+
+
+def test_another_citizens_export_holds_nothing_of_hers(suite, browser) -> None:
+    lisi = sign_in(browser, suite.gateway, "李四")
+    answer = browser.get(f"{suite.gateway}/api/v1/me/export", headers=lisi)
+    assert answer.status_code == 200, answer.text
+    assert "粤SF36999" not in answer.text and "44190019950808064X" not in answer.text
+    assert browser.get(f"{suite.gateway}/api/v1/me/export").status_code == 401
