@@ -30,7 +30,9 @@ def test_a_follower_with_unionid_and_subscribe_time(
     info = _info(client, token("dgjj"), zhangsan, lang="zh_CN")
     assert info["subscribe"] == 1 and info["openid"] == zhangsan
     assert info["unionid"] == demo_citizen("zhangsan").unionid
-    assert info["language"] == "zh_CN" and info["tagid_list"] == []
+    # Tagged with his town (东城) as he followed, by the operators the sandbox plays.
+    town_tag = state.tag_named(state.accounts["dgjj"], "dongcheng")
+    assert info["language"] == "zh_CN" and info["tagid_list"] == [town_tag]
     assert abs(info["subscribe_time"] - state.clock.now()) < 5
     assert "nickname" not in info and "errcode" not in info
 

@@ -6,6 +6,7 @@ the status it must give is the one its comment names (`# 404, ...`), 200 otherwi
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -58,3 +59,43 @@ def test_a_readme_curl_line_works_as_pasted(suite, tmp_path: Path, line: str) ->
     status = done.stdout.decode("utf-8", "replace").rsplit("\n", 1)[-1]
     assert done.returncode == 0, done.stderr
     assert status == str(expected_status(line)), done.stdout[-500:]
+
+
+def readme_block(marker: str) -> list[str]:
+    """The lines of the README's first ```sh block that contains `marker`."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```sh\n")[1:]]
+    return next(b for b in blocks if marker in b).splitlines()
+
+
+def test_the_readme_sign_in_and_personal_data_lines_work_as_pasted(suite, tmp_path: Path) -> None:
+    host = suite.gateway.removeprefix("http://")
+    # The sign-in and the first reading as written; the order lines need a number from it.
+    walk: list[str] = []
+    skipping = False
+    for line in readme_block("login()"):
+        if "<number>" in line or "<id>" in line or skipping:
+            skipping = line.rstrip().endswith("\\")
+            continue
+        walk.append(line)
+    data = readme_block("/me/export")
+    script = "\n".join([*walk, "echo", *(f"{line}\necho" for line in data)])
+    done = subprocess.run(
+        ["bash", "-c", script.replace(README_HOST, host)],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    outputs = [line for line in done.stdout.decode().splitlines() if line.strip()]
+    violations, *logs = (json.loads(line) for line in outputs)
+    # Other scenarios of the shared suite may have paid his decisions already.
+    assert all(v["status"] == "decided_unpaid" for v in violations["items"])
+    assert len(logs) == 3 and all("items" in log for log in logs)
+    # Reading his violations just now is in traffic's log of who read what.
+    newest = logs[0]["items"][0]
+    assert newest["reader"] == "citizen" and "violation" in newest["resource"], newest
+    [export] = tmp_path.glob("guanwei-personal-data-*.json")
+    document = json.loads(export.read_text(encoding="utf-8"))
+    assert set(document["services"]) == {"accounts", "traffic", "weather", "socialsec"}

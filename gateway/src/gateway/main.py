@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway import federation
+from gateway import export, federation
 from gateway.auth import signin, signout
 from gateway.auth.guard import Credentials, create_guard_store
 from gateway.auth.tokens import token_key
 from gateway.circuit import CircuitMetrics
+from gateway.h5 import routes as h5_routes
 from gateway.openapi_merge import FederatedOpenAPI
 from gateway.platform import PlatformClient
 from gateway.ratelimit import ClientAddress, RateLimits, StrictPaths, Tier, create_rate_limiter
@@ -127,11 +128,16 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         title="guanwei 东莞政务服务网关",
         description="东莞政务微信公众号服务的统一入口。",
         # /internal/... is served only by the internal listener's app (gateway.internal).
-        routers=[wechat_routes.router],
+        routers=[wechat_routes.router, h5_routes.router],
         # The proxy's raw route goes ahead of all others rather than through include_router;
-        # only the sign-in and sign-out routes precede it, so /api/v1/auth/... is not taken for a
-        # service.
-        routes=[*signin.router.routes, *signout.router.routes, federation.proxy_route(state)],
+        # only the sign-in, sign-out and data-export routes precede it, so /api/v1/auth/... and
+        # /api/v1/me/export are not taken for services.
+        routes=[
+            *signin.router.routes,
+            *signout.router.routes,
+            *export.router.routes,
+            federation.proxy_route(state),
+        ],
         readiness=readiness.checks(),
         lifespan=lifespan,
         openapi=openapi.document,

@@ -13,7 +13,9 @@ from pydantic import (
 )
 from pydantic_settings import SettingsConfigDict
 
+from gateway.staff import unknown_roles
 from servicekit.settings import (
+    DEV_EDITOR_KEY,
     DEV_STAFF_KEY,
     ServiceSettings,
     refuse_weak_secret,
@@ -45,9 +47,12 @@ DEV_WECHAT_API_BASE_URL = "http://127.0.0.1:8009"
 DEV_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 
 STAFF_ROLES = ("forecaster", "registry_admin", "traffic_officer", "socialsec_officer")
-# Development-only staff API key holding every role, used when ENV=dev and GATEWAY_STAFF_KEYS is
-# unset (sent as `X-Api-Key`).
-DEV_STAFF_KEYS = {DEV_STAFF_KEY: list(STAFF_ROLES)}
+# Development-only staff API keys, used when ENV=dev and GATEWAY_STAFF_KEYS is unset (sent as
+# `X-Api-Key`): one holding every role, and an editor of 莞香花开 and 荔香大朗 only.
+DEV_STAFF_KEYS = {
+    DEV_STAFF_KEY: list(STAFF_ROLES),
+    DEV_EDITOR_KEY: ["editor:gxhk", "editor:lxdl"],
+}
 # Development-only app origins a sign-in may return to (any port of 127.0.0.1 and localhost),
 # used when ENV=dev and GATEWAY_AUTH_REDIRECT_ALLOWLIST is unset.
 DEV_AUTH_REDIRECT_ALLOWLIST = ["http://127.0.0.1:*", "http://localhost:*"]
@@ -146,7 +151,7 @@ class GatewaySettings(ServiceSettings):
     internal_port: int = Field(default=8010, ge=1, le=65535)
     """port of the internal listener serving /internal/... to services (`python -m gateway serve`
     runs it beside the public port, on the same host); never publish it"""
-    internal_callers: list[str] = Field(default_factory=lambda: ["weather"])
+    internal_callers: list[str] = Field(default_factory=lambda: ["weather", "accounts", "traffic"])
     """services whose service token (INTERNAL_TOKEN_SECRET, aud=gateway) may call the gateway's
     /internal/... endpoints, e.g. a mass send on behalf of an account"""
     auth_redirect_allowlist: list[str] = Field(default_factory=list)
@@ -215,9 +220,9 @@ class GatewaySettings(ServiceSettings):
     @model_validator(mode="after")
     def _known_staff_roles(self) -> GatewaySettings:
         for roles in self.staff_keys.values():
-            unknown = set(roles) - set(STAFF_ROLES)
+            unknown = unknown_roles(roles, STAFF_ROLES)
             if unknown:
-                raise ValueError(f"staff_keys names unknown roles: {sorted(unknown)}")
+                raise ValueError(f"staff_keys names unknown roles: {unknown}")
         return self
 
     @field_validator("rate_limit_trusted_proxies")

@@ -2,14 +2,30 @@
 
 Keys are held only as SHA-256 digests and the staff id derives from the digest, so neither
 logs nor tokens ever carry a key.
+
+Roles are the plain ones (`gateway.settings.STAFF_ROLES`) and the scoped `editor:<account code>`
+(DESIGN §4), one per account the key may write articles for; the token carries them as they are
+and the owning service (accounts) decides what each scope allows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from servicekit.identity import issue_token
+
+# `editor:<code>`: writes and pushes the articles of one account (an account code as the
+# registry spells them).
+EDITOR_ROLE = re.compile(r"editor:[a-z0-9_]{1,32}")
+
+
+def unknown_roles(roles: Iterable[str], known: Iterable[str]) -> list[str]:
+    """The roles of `roles` that are neither one of `known` nor `editor:<account code>`."""
+    plain = frozenset(known)
+    return sorted(r for r in roles if r not in plain and not EDITOR_ROLE.fullmatch(r))
 
 
 @dataclass(frozen=True)

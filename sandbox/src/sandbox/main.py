@@ -2,14 +2,36 @@
 
 from fastapi import FastAPI
 
-from sandbox import chat, chat_page, introspection, media, oauth, platform_api, wiring
+from sandbox import (
+    chat,
+    chat_page,
+    datacube,
+    introspection,
+    media,
+    oauth,
+    platform_api,
+    tags,
+    wiring,
+)
 from sandbox.errcodes import install_wechat_errors
 from sandbox.pay import api, page, sim
 from sandbox.settings import SandboxSettings
 from servicekit.app import create_service_app
 
 # The WeChat platform's APIs, the simulation's own, then the WeChat Pay simulator's.
-_ROUTED = (platform_api, media, oauth, introspection, chat, chat_page, api, sim, page)
+_ROUTED = (
+    platform_api,
+    media,
+    tags,
+    datacube,
+    oauth,
+    introspection,
+    chat,
+    chat_page,
+    api,
+    sim,
+    page,
+)
 
 
 def create_app(settings: SandboxSettings) -> FastAPI:

@@ -170,16 +170,19 @@ async def template_send(request: Request, state: StateDep, account: CallerDep) -
     return ok(msgid=msgid)
 
 
-@router.post("/cgi-bin/message/mass/sendall", summary="群发消息（全部粉丝）")
+@router.post("/cgi-bin/message/mass/sendall", summary="群发消息（全部粉丝或某标签的粉丝）")
 async def mass_sendall(request: Request, state: StateDep, account: CallerDep) -> dict[str, Any]:
-    """Mass send to all followers; quotas per account kind; `clientmsgid` makes it idempotent."""
+    """Mass send to all followers or to those under one tag (`filter.tag_id`, see `tags`);
+    quotas per account kind; `clientmsgid` makes it idempotent."""
     data = await json_body(request)
     msgtype, content = _message(data, MASS_MSGTYPES)
     audience = data.get("filter")
     if not isinstance(audience, dict) or not isinstance(audience.get("is_to_all"), bool):
         raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error: filter")
-    if not audience["is_to_all"]:
-        # The sandbox has no user tags, so no tag_id can name one.
+    tag_id = None if audience["is_to_all"] else audience.get("tag_id")
+    if not audience["is_to_all"] and (
+        not isinstance(tag_id, int) or tag_id not in state.tags.get(account.appid, {})
+    ):
         raise WechatError(errcodes.INVALID_TAG_ID, "invalid tag_id")
     clientmsgid = data.get("clientmsgid")
     if clientmsgid is not None and (
@@ -193,7 +196,7 @@ async def mass_sendall(request: Request, state: StateDep, account: CallerDep) ->
     media = _mass_media(state, account, msgtype, content)
     if data.get("send_ignore_reprint", 0) not in (0, 1):
         raise WechatError(errcodes.DATA_FORMAT_ERROR, "data format error: send_ignore_reprint")
-    recipients = _mass_recipients(state, account)
+    recipients = _mass_recipients(state, account, tag_id)
     msg_id = state.next_msgid()
     if clientmsgid is not None:
         quota.by_clientmsgid[(account.appid, clientmsgid)] = msg_id
@@ -247,9 +250,14 @@ def _media_content(request: Request, msg_id: int, media: Media) -> dict[str, Any
     return {"media_id": media.media_id, "articles": articles}
 
 
-def _mass_recipients(state: SandboxState, account: Account) -> list[DemoCitizen]:
-    """Who receives a mass send now, counting it against the account's quota (45009 beyond)."""
+def _mass_recipients(
+    state: SandboxState, account: Account, tag_id: int | None
+) -> list[DemoCitizen]:
+    """Who receives a mass send now (the followers under `tag_id` when given), counting it
+    against the account's quota (45009 beyond)."""
     quota, settings, followers = state.mass, state.settings, state.followers(account)
+    if tag_id is not None:
+        followers = [c for c in followers if tag_id in state.tagged(account, c)]
     if account.kind == "subscription":
         today = (account.appid, state.clock.day())
         if quota.per_day[today] >= settings.subscription_mass_sends_per_day:
@@ -296,7 +304,7 @@ async def user_info(
         "unionid": citizen.unionid,
         "remark": "",
         "groupid": 0,
-        "tagid_list": [],
+        "tagid_list": sorted(state.tagged(account, citizen)),
         "subscribe_scene": "ADD_SCENE_SEARCH",
         "qr_scene": 0,
         "qr_scene_str": "",

@@ -90,6 +90,16 @@ class SandboxSettings(ServiceSettings):
         default=20, description="customer-service messages per citizen interaction (unverified)"
     )
     subscription_mass_sends_per_day: PositiveInt = 1
+    tag_followers_by_town: bool = Field(
+        default=True,
+        description=(
+            "play the accounts' operators, who keep a user tag per town named by its code "
+            "(dalang, humen, …) and tag each follower with the town they live in as they follow"
+        ),
+    )
+    tags_per_account: PositiveInt = 100
+    tags_per_user: PositiveInt = 20
+    tag_name_max_bytes: PositiveInt = 30
     service_mass_sends_per_follower_per_month: PositiveInt = 4
     oauth_code_ttl_seconds: PositiveInt = 300
     oauth_token_ttl_seconds: PositiveInt = 7200

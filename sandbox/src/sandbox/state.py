@@ -137,6 +137,10 @@ class SandboxState:
         self.menus: dict[str, dict[str, Any]] = {}
         self.conversations: dict[tuple[str, str], list[ChatEntry]] = {}
         self.mass = MassQuota()
+        # User tags: names by id per appid, and the tag ids of each (appid, openid).
+        self.tags: dict[str, dict[int, str]] = {}
+        self.user_tags: dict[tuple[str, str], set[int]] = {}
+        self._tag_ids = itertools.count(100)
         self.mass_sends: list[MassSend] = []
         self.media: dict[str, Media] = {}
         self.oauth_codes: dict[str, AuthorizationCode] = {}
@@ -171,6 +175,24 @@ class SandboxState:
         key = (account.appid, citizen.openid(account.appid))
         self.follows.setdefault(key, self.clock.now())
         self.interact(account, citizen, "subscribe")
+        if self.settings.tag_followers_by_town:
+            tag_id = self.tag_named(account, citizen.town) or self.create_tag(account, citizen.town)
+            self.user_tags.setdefault(key, set()).add(tag_id)
+
+    def tag_named(self, account: Account, name: str) -> int | None:
+        """The id of the account's user tag called `name`, if it has one."""
+        found = (i for i, n in self.tags.get(account.appid, {}).items() if n == name)
+        return next(found, None)
+
+    def create_tag(self, account: Account, name: str) -> int:
+        """A new user tag of the account; its id."""
+        tag_id = next(self._tag_ids)
+        self.tags.setdefault(account.appid, {})[tag_id] = name
+        return tag_id
+
+    def tagged(self, account: Account, citizen: DemoCitizen) -> set[int]:
+        """The ids of the account's tags the citizen is under."""
+        return self.user_tags.get((account.appid, citizen.openid(account.appid)), set())
 
     def unfollow(self, account: Account, citizen: DemoCitizen) -> None:
         """The citizen stops following the account."""

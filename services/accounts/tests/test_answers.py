@@ -63,6 +63,22 @@ def test_the_latest_five_articles_newest_first_as_a_news_answer(
     ]
 
 
+def test_old_articles_are_still_the_latest_whatever_their_date(
+    registry_client: TestClient,
+) -> None:
+    # 莞香花开 asked with only the source article's December 2014 pushes: they are its latest.
+    import_articles(
+        registry_client,
+        "gxhk",
+        [
+            {"published_at": "2014-12-18 16:00", "title": "东莞可园", "url": "https://x.cn/1"},
+            {"published_at": "2014-12-20 09:30", "title": "莞香花开", "url": "https://x.cn/2"},
+        ],
+    )
+    answer = ask(registry_client, "latest_articles", "gxhk")
+    assert [a["title"] for a in answer["articles"]] == ["莞香花开", "东莞可园"]
+
+
 def test_a_long_title_is_cut_to_what_a_news_card_holds(registry_client: TestClient) -> None:
     title = "荔" * 200
     import_articles(

@@ -121,6 +121,10 @@ def answer(code: str, text: str) -> dict[str, Any]:
         ("dgsb", "缴费", "socialsec.enquiry", {"topic": "contributions"}),
         ("dgsb", "社保卡", "socialsec.enquiry", {"topic": "card"}),
         ("gxhk", "最新", "accounts.latest_articles", {}),
+        ("gxhk", "ACCOUNT_ARTICLES", "accounts.latest_articles", {}),  # 最新推送
+        ("gxhk", "你都知道啥?", "accounts.latest_articles", {}),
+        ("gxhk", "你都知道啥？", "accounts.latest_articles", {}),
+        ("gxhk", "GXHK_ABOUT", "accounts.latest_articles", {}),  # the button 你都知道啥
     ],
 )
 def test_the_article_dialogues_reach_their_intents(
@@ -130,8 +134,8 @@ def test_the_article_dialogues_reach_their_intents(
     assert (rule["reply_type"], rule["intent"], rule["params"]) == ("intent", intent, params)
 
 
-def test_gxhk_says_what_it_knows() -> None:
-    rule = answer("gxhk", "你都知道啥?")
+def test_gxhk_says_what_it_can_do() -> None:
+    rule = answer("gxhk", "你能做什么")
     assert rule["reply_type"] == "text" and "吃喝玩乐住用行" in rule["reply_text"]
 
 

@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 import aiohttp
@@ -197,10 +198,17 @@ class PlatformClient:
         return int(answer["msgid"])
 
     async def mass_send(
-        self, account: str, message: Mapping[str, Any], clientmsgid: str
+        self,
+        account: str,
+        message: Mapping[str, Any],
+        clientmsgid: str,
+        *,
+        tag_id: int | None = None,
     ) -> MassSendResult:
-        """Mass-send to all followers; a reused `clientmsgid` answers the original send."""
-        body = {**message, "filter": {"is_to_all": True}, "clientmsgid": clientmsgid}
+        """Mass-send to all followers, or to those under the user tag `tag_id`; a reused
+        `clientmsgid` answers the original send."""
+        audience = {"is_to_all": True} if tag_id is None else {"is_to_all": False, "tag_id": tag_id}
+        body = {**message, "filter": audience, "clientmsgid": clientmsgid}
         try:
             answer = await self._call(account, "/cgi-bin/message/mass/sendall", body)
         except PlatformError as exc:
@@ -212,6 +220,18 @@ class PlatformClient:
         return MassSendResult(
             int(answer["msg_id"]), None if data_id is None else int(data_id), duplicate=False
         )
+
+    async def user_tags(self, account: str) -> dict[str, int]:
+        """The account's user tags (`/cgi-bin/tags/get`), id by name."""
+        answer = await self._call(account, "/cgi-bin/tags/get")
+        tags = answer.get("tags")
+        if not isinstance(tags, list):
+            raise PlatformUnavailable("/cgi-bin/tags/get answered without tags")
+        return {
+            str(tag["name"]): int(tag["id"])
+            for tag in tags
+            if isinstance(tag, dict) and "name" in tag and isinstance(tag.get("id"), int)
+        }
 
     async def upload_image(self, account: str, picture: Upload) -> str:
         """Upload a picture for use inside article content (jpg/png, at most 1 MB); its URL."""
@@ -247,6 +267,16 @@ class PlatformClient:
             raise
         menu = answer.get("menu")
         return menu if isinstance(menu, dict) else None
+
+    async def datacube(self, account: str, api: str, begin: date, end: date) -> list[Any]:
+        """The `list` a data API (`/datacube/<api>`, e.g. getarticlesummary) answers for the
+        days begin..end; the platform refuses a span beyond the API's (61501)."""
+        path = f"/datacube/{api}"
+        body = {"begin_date": begin.isoformat(), "end_date": end.isoformat()}
+        items = (await self._call(account, path, body)).get("list")
+        if not isinstance(items, list):
+            raise PlatformUnavailable(f"{path} answered without a list")
+        return items
 
     async def user_info(self, account: str, openid: str, *, lang: str = "zh_CN") -> UserInfo:
         """Who `openid` is with the account: follower or not, and the unionid (40003 if unknown)."""

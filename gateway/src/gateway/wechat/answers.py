@@ -47,10 +47,13 @@ CATALOGUE_TIMEOUT_SECONDS = 2.0
 COMING_SOON = "该功能即将上线，敬请期待。您也可以点击菜单使用其他服务。"
 SORRY = "抱歉，暂时无法回答，请稍后再试。"
 # A service that cannot answer now apologises by the name citizens know it by.
-SERVICE_NAMES = {"traffic": "交通管理服务", "socialsec": "社保服务", "weather": "天气服务"}
+SERVICE_NAMES = {
+    "traffic": "交通管理服务",
+    "socialsec": "社保服务",
+    "weather": "天气服务",
+    "accounts": "文章服务",
+}
 APOLOGIES = {service: f"{name}暂时繁忙，请稍后再试。" for service, name in SERVICE_NAMES.items()}
-# Accounts answers the latest articles only; when it could not, chat said there were none.
-APOLOGIES["accounts"] = "暂时还没有最近推送的文章，敬请关注。"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ DEV_INTERNAL_TOKEN_SECRET = "dev-only-internal-token-secret-change-me"
 DEV_COMPOSE_INTERNAL_TOKEN_SECRET = "compose-dev-internal-secret"
 # The gateway's development staff API key (sent as `X-Api-Key`), holding every role.
 DEV_STAFF_KEY = "dev-staff-key"
+# The gateway's development key of an editor of 莞香花开 and 荔香大朗 (editor:gxhk, editor:lxdl).
+DEV_EDITOR_KEY = "dev-editor-key"
 # HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2).
 MIN_SECRET_LENGTH = 32
 # WeChat accepts callback tokens of 3 to 32 characters; short ones can be guessed from a
@@ -31,6 +33,7 @@ DEVELOPMENT_VALUES: frozenset[str] = frozenset(
         DEV_INTERNAL_TOKEN_SECRET,
         DEV_COMPOSE_INTERNAL_TOKEN_SECRET,
         DEV_STAFF_KEY,
+        DEV_EDITOR_KEY,
         DEV_ENCODING_AES_KEY,
         DEV_MCHID,
         DEV_APPID,

@@ -2,8 +2,11 @@
 
 from fastapi import FastAPI
 
+from accounts.background import lifespans
 from accounts.outbox import outbox_lifespan
+from accounts.pusher import push_lifespan
 from accounts.routes import (
+    access_log,
     accounts,
     answers,
     articles,
@@ -11,6 +14,8 @@ from accounts.routes import (
     chat,
     citizens,
     consents,
+    editor,
+    export,
     followers,
     me,
     outbox,
@@ -18,6 +23,7 @@ from accounts.routes import (
     reports,
 )
 from accounts.settings import AccountsSettings
+from accounts.statistics_schedule import statistics_lifespan
 from servicekit.app import create_service_app
 
 
@@ -38,9 +44,12 @@ def create_app(settings: AccountsSettings) -> FastAPI:
             outbox.router,
             me.router,
             articles.router,
+            editor.router,
             rankings.router,
             reports.router,
             answers.router,
+            access_log.router,
+            export.router,
         ],
-        lifespan=outbox_lifespan,
+        lifespan=lifespans(outbox_lifespan, push_lifespan, statistics_lifespan),
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal, get_args
 
-from sqlalchemy import JSON, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import AutoString, Column, Field, SQLModel
 
+from servicekit.access_log import AttributedAccessLogBase
 from servicekit.audit import AuditEntryBase
 from servicekit.db import table_base
 
@@ -62,6 +63,12 @@ class AuditEntry(Table, AuditEntryBase, table=True):
     """One staff write (servicekit.audit)."""
 
     __tablename__ = "audit_entry"
+
+
+class AccessLog(Table, AttributedAccessLogBase, table=True):
+    """One read of a citizen's personal records (servicekit.access_log)."""
+
+    __tablename__ = "access_log"
 
 
 class ChatConfig(Table, table=True):
@@ -206,3 +213,87 @@ class OutboxMessage(Table, table=True):
     lease_owner: str | None = Field(
         default=None, max_length=100, description="the delivering instance while it holds a lease"
     )
+
+
+PushAudience = Literal["all", "town"]
+PushStatus = Literal["scheduled", "sent", "failed"]
+
+
+class EditorArticle(Table, table=True):
+    """An article an editor writes for an account (limited HTML body, optional cover picture)."""
+
+    __tablename__ = "editor_article"
+    id: int | None = Field(default=None, primary_key=True)
+    account_code: str = Field(foreign_key="account.code", max_length=32, index=True)
+    title: str = Field(max_length=64)
+    author: str = Field(default="", max_length=8)
+    digest: str = Field(default="", max_length=120)
+    body_html: str = Field(sa_type=Text)
+    source_url: str | None = Field(default=None, max_length=1024)
+    cover: bytes | None = Field(default=None, sa_type=LargeBinary)
+    cover_type: str | None = Field(default=None, max_length=16, description="image/png | jpeg")
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class ArticlePush(Table, table=True):
+    """The one scheduled mass send of an editor's article, claimed by one sender at a time."""
+
+    __tablename__ = "article_push"
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="editor_article.id", unique=True)
+    account_code: str = Field(foreign_key="account.code", max_length=32, index=True)
+    send_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    audience: PushAudience = Field(sa_type=AutoString(length=8), description="all | town")
+    town: str | None = Field(default=None, max_length=32)
+    status: PushStatus = Field(
+        sa_type=AutoString(length=16), description="scheduled | sent | failed"
+    )
+    attempts: int = Field(default=0)
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    msg_id: int | None = Field(default=None, sa_type=BigInteger)
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    error: str | None = Field(default=None, max_length=500)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+StatisticsImportStatus = Literal["running", "done", "failed"]
+
+
+class StatisticsImport(Table, table=True):
+    """The import of one account's day from the platform's data APIs, claimed by one runner."""
+
+    __tablename__ = "statistics_import"
+    account_code: str = Field(foreign_key="account.code", primary_key=True, max_length=32)
+    day: date = Field(primary_key=True)
+    status: StatisticsImportStatus = Field(
+        sa_type=AutoString(length=16), description="running | done | failed"
+    )
+    attempts: int = Field(default=0)
+    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    articles: int = Field(default=0, description="articles read that day, matched to ours")
+    unmatched: int = Field(default=0, description="articles read that day we have no row for")
+    reads: int = Field(default=0)
+    followers: int | None = Field(default=None, description="cumulate_user at the day's end")
+    new_followers: int = Field(default=0)
+    cancelled_followers: int = Field(default=0)
+    error: str | None = Field(default=None, max_length=500)
+
+
+class ArticleDayStatistic(Table, table=True):
+    """What the platform counted for one of our articles on one day (getarticlesummary)."""
+
+    __tablename__ = "article_day_statistic"
+    __table_args__ = (Index("ix_article_day_statistic_account_day", "account_code", "day"),)
+    article_id: int = Field(foreign_key="article.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    account_code: str = Field(foreign_key="account.code", max_length=32)
+    msgid: str = Field(max_length=40, description="the platform's <msg_data_id>_<index>")
+    reads: int = Field(default=0, ge=0, description="int_page_read_count")
+    read_users: int = Field(default=0, ge=0, description="int_page_read_user")
+    shares: int = Field(default=0, ge=0, description="share_count")
+    favourites: int = Field(default=0, ge=0, description="add_to_fav_count")

@@ -41,6 +41,7 @@ from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
+from accounts.background import run_periodically
 from accounts.models import OutboxMessage
 from accounts.public import OutboxEntry, with_age
 from accounts.settings import AccountsSettings
@@ -368,14 +369,7 @@ async def run_outbox_loop(
     dispatcher: OutboxDispatcher, *, interval: float, stop: asyncio.Event
 ) -> None:
     """Deliver due messages every `interval` seconds until `stop` is set; never blocks the loop."""
-    while not stop.is_set():
-        try:
-            await run_in_threadpool(dispatcher.deliver_due)
-        except Exception:
-            # The database may be briefly unreachable; the loop must outlive that.
-            log.exception("outbox pass failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+    await run_periodically(dispatcher.deliver_due, interval=interval, stop=stop, what="outbox pass")
 
 
 @contextlib.asynccontextmanager

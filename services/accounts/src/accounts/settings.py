@@ -1,6 +1,7 @@
 """Accounts settings (env prefix `ACCOUNTS_`)."""
 
 import socket
+from datetime import time
 from typing import Annotated, ClassVar
 
 from fastapi import Depends
@@ -39,6 +40,26 @@ class AccountsSettings(ServiceSettings):
     outbox_instance: str = Field(
         default_factory=lambda: socket.gethostname()[:80] or "accounts", min_length=1, max_length=80
     )
+
+    # Article pushes (`accounts.pusher`): the gateway's internal listener (GATEWAY_INTERNAL_PORT,
+    # not its public port), seconds between the loop's passes (0 = no loop; run `push-articles`
+    # from cron instead), one mass send's timeout, how long a claim holds a push (longer than a
+    # send), and the attempts a push gets while the gateway does not answer.
+    gateway_url: str = "http://127.0.0.1:8010"
+    push_interval_seconds: float = Field(default=5.0, ge=0)
+    push_timeout_seconds: float = Field(default=60.0, gt=0)
+    push_lease_seconds: float = Field(default=300.0, gt=0)
+    push_max_attempts: int = Field(default=5, ge=1, le=100)
+
+    # Daily statistics from the platform's data APIs through the gateway
+    # (`accounts.statistics_schedule`): whether the app imports them itself, from what local time
+    # (WeChat has the previous day ready by 08:00), how often it looks, one call's timeout, and
+    # how long a claim holds a day.
+    statistics_import_enabled: bool = False
+    statistics_import_at: time = time(8, 0)
+    statistics_import_check_seconds: float = Field(default=600.0, gt=0)
+    statistics_import_timeout_seconds: float = Field(default=10.0, gt=0)
+    statistics_import_lease_seconds: float = Field(default=300.0, gt=0)
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> "AccountsSettings":

@@ -18,21 +18,23 @@ from servicekit.errors import Problem
 
 router = APIRouter(prefix="/v1/accounts", tags=["articles"])
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+TOO_LARGE = "上传的内容不能超过 5 MB（导入请分批）。"
 
 
 class PayloadTooLarge(Problem):
     status, title = 413, "Content Too Large"
 
 
-async def _export_body(request: Request) -> tuple[str, bytes]:
-    """The request's media type and body, read once (async: the handler itself is sync)."""
+async def capped_body(request: Request) -> tuple[str, bytes]:
+    """The request's media type and body (at most 5 MB), read once (async: the handler itself
+    is sync)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
-        raise PayloadTooLarge("导入文件不能超过 5 MB，请分批导入。")
+        raise PayloadTooLarge(TOO_LARGE)
     body = await request.body()
     if len(body) > MAX_IMPORT_BYTES:
-        raise PayloadTooLarge("导入文件不能超过 5 MB，请分批导入。")
+        raise PayloadTooLarge(TOO_LARGE)
     return media_type, body
 
 
@@ -75,7 +77,7 @@ def import_account_articles(
     code: str,
     session: SessionDep,
     actor: RegistryAdminDep,
-    export: Annotated[tuple[str, bytes], Depends(_export_body)],
+    export: Annotated[tuple[str, bytes], Depends(capped_body)],
 ) -> ImportSummary:
     """Upsert the articles of a CSV or JSON export for the account, all or nothing."""
     media_type, body = export

@@ -3,9 +3,11 @@
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from accounts.access import ACCESS_LOG
 from accounts.citizens import OptionalUnionid, WechatId, resolve_citizen_committed
 from accounts.profiles import citizen_detail
 from accounts.public import CitizenDetail
+from servicekit.access_log import ReaderDep
 from servicekit.deps import SessionDep
 from servicekit.identity import requires_caller
 
@@ -41,6 +43,8 @@ def resolve(body: ResolveRequest, session: SessionDep) -> ResolvedCitizen:
 
 
 @router.get("/{citizen_id}", summary="市民的各公众号 openid")
-def get_citizen(citizen_id: str, session: SessionDep) -> CitizenDetail:
-    """A citizen and the openid they have with each account."""
-    return citizen_detail(session, citizen_id=citizen_id)
+def get_citizen(citizen_id: str, session: SessionDep, reader: ReaderDep) -> CitizenDetail:
+    """A citizen and the openid they have with each account; the read is in their access log."""
+    detail = citizen_detail(session, citizen_id=citizen_id)
+    ACCESS_LOG.record(session, reader.reading(citizen_id), "openids")
+    return detail

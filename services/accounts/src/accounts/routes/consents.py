@@ -3,6 +3,7 @@
 from fastapi import APIRouter, BackgroundTasks, Response, status
 from pydantic import BaseModel
 
+from accounts.access import ACCESS_LOG
 from accounts.consents import Purpose, consent_states, grant_consent, withdraw_consent
 from accounts.outbox import OutboxDep
 from accounts.public import ConsentOut, consent_out
@@ -25,7 +26,7 @@ class ConsentRequest(BaseModel):
     purpose: Purpose
 
 
-@router.get("", summary="我的授权")
+@router.get("", summary="我的授权", dependencies=[ACCESS_LOG.logs("consents")])
 def list_consents(citizen: CitizenDep, session: SessionDep) -> ConsentList:
     """Every purpose with the citizen's consent and, after a withdrawal, its deletions."""
     states = consent_states(session, citizen_id=citizen.subject)
