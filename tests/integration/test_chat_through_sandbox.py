@@ -34,6 +34,33 @@ EXPECTED = {
     ("dgjj", "TRAFFIC_GUIDE_VEHICLE"): "机动车",
     ("dgjj", "TRAFFIC_GUIDE_VIOLATION"): "违法",
     ("dgjj", "TRAFFIC_GUIDES"): "办事指南",
+    ("dgtq", "WEATHER_TODAY"): "东莞市",
+    ("dgtq", "WEATHER_FORECAST"): "（明天）",
+    # No signal in force, or the signals other scenarios issued.
+    ("dgtq", "WEATHER_WARNINGS"): "预警信号",
+    ("dgtq", "WEATHER_INDEX_UMBRELLA"): "雨伞指数",
+    ("dgtq", "WEATHER_INDEX_OUTING"): "郊游指数",
+    ("dgtq", "ACCOUNT_ARTICLES"): "[图文] 东莞天气：",
+    ("dgsb", "SOCIALSEC_CONTRIBUTIONS"): "缴费明细",
+    ("dgsb", "SOCIALSEC_BALANCES"): "养老保险个人账户",
+    ("dgsb", "SOCIALSEC_CARD"): "制卡进度",
+    ("dgsb", "SOCIALSEC_PENSION"): "养老金",
+    ("dgsb", "SOCIALSEC_OFFICES"): "社保分局电话",
+    ("dgsb", "SOCIALSEC_PROVIDENT_FUND"): "住房公积金",
+    ("dgsb", "SOCIALSEC_FREE_BUS"): "免费乘坐公交",
+    ("gxhk", "ACCOUNT_ARTICLES"): "[图文] ",
+    ("gxhk", "WEATHER_TODAY"): "东莞市",
+    ("gxhk", "TRAFFIC_ROAD_CONDITIONS"): "东莞路况",
+    ("gxhk", "SOCIALSEC_OFFICES"): "社保分局电话",
+    ("gxhk", "SOCIALSEC_PROVIDENT_FUND"): "住房公积金",
+    ("gxhk", "SOCIALSEC_FREE_BUS"): "免费乘坐公交",
+    ("gxhk", "GXHK_ABOUT"): "[图文] ",
+    ("lxdl", "ACCOUNT_ARTICLES"): "[图文] ",
+    ("lxdl", "LXDL_SOCIALSEC_PHONE"): "0769-83106399",
+    ("lxdl", "LXDL_WEATHER"): "大朗镇",
+    ("dgtj", "DGTJ_QUERY"): "业务查询",
+    ("dgtj", "DGTJ_GUIDE"): "定期检验",
+    ("dgtj", "DGTJ_ABOUT"): "东莞特检",
 }
 
 
@@ -150,8 +177,8 @@ def test_every_menu_button_answers(sandbox: httpx.Client, account: str) -> None:
         if not answers or answers[0]["kind"] != "reply" or not answers[0]["summary"].strip():
             silent.append((button["name"], answers))
             continue
-        expected = EXPECTED.get((account, button["key"]))
-        if expected is not None and expected not in answers[0]["summary"]:
+        expected = EXPECTED[(account, button["key"])]
+        if expected not in answers[0]["summary"] or "即将上线" in answers[0]["summary"]:
             wrong.append((button["name"], expected, answers[0]["summary"]))
     assert not silent, silent
     assert not wrong, wrong
