@@ -36,6 +36,7 @@ PORTS = {
     "traffic": 8002,
     "weather": 8003,
     "socialsec": 8004,
+    "inspection": 8005,
     "sandbox": 8009,
 }
 

@@ -1,0 +1,1 @@
+"""东莞特检's chat answers (servicekit.answers): `intents` answers, `texts` words them."""
