@@ -5,8 +5,11 @@ Redis. No service package is imported: the gateway knows the services only by th
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -15,7 +18,10 @@ import redis
 from fastapi import FastAPI, Header, Response
 from fastapi.responses import JSONResponse
 
-from gateway.settings import WechatAccount
+from gateway.internal import create_internal_app
+from gateway.listeners import GatewayListeners
+from gateway.main import create_app as create_gateway_app
+from gateway.settings import SERVICES, GatewaySettings, WechatAccount
 from sandbox.main import create_app as create_sandbox_app
 from sandbox.settings import SandboxSettings
 from servicekit.answers import Answer, AnswerRequest, CitizenNeed, IntentCatalogue, IntentInfo
@@ -24,6 +30,8 @@ from servicekit.identity import verify_token
 from servicekit.settings import SharedSettings
 from servicekit.testing import TEST_SECRET, free_port, require, serve_in_thread
 
+# No service answers here: the listener tests reach only the platform.
+CLOSED = "http://127.0.0.1:9"
 # A database of the local Redis that no other part of the suite uses; flushed around each test.
 TEST_REDIS_URL = "redis://127.0.0.1:6379/11"
 
@@ -239,3 +247,49 @@ def fake_registry() -> Iterator[FakeRegistry]:
     with serve_in_thread(registry.app()) as url:
         registry.url = url
         yield registry
+
+
+@contextmanager
+def serving(settings: GatewaySettings) -> Iterator[tuple[str, str]]:
+    """Both listeners of `python -m gateway serve` (one event loop, in a thread) on free ports:
+    (public URL, internal URL)."""
+    public = create_gateway_app(settings)
+    listeners = GatewayListeners(
+        public, create_internal_app(public), host="127.0.0.1", port=0, internal_port=0
+    )
+    sockets = (socket.create_server(("127.0.0.1", 0)), socket.create_server(("127.0.0.1", 0)))
+    thread = threading.Thread(target=asyncio.run, args=(listeners.serve(sockets),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not listeners.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "gateway did not start"
+        time.sleep(0.02)
+    try:
+        public_url, internal_url = (f"http://127.0.0.1:{s.getsockname()[1]}" for s in sockets)
+        yield public_url, internal_url
+    finally:
+        listeners.stop()
+        thread.join(timeout=10)
+        for sock in sockets:
+            sock.close()
+
+
+@pytest.fixture
+def gateway_listeners(
+    chat_accounts: list[WechatAccount],
+) -> Iterator[Callable[..., tuple[str, str]]]:
+    """Serve the gateway's two listeners with the platform at `platform_url` and no service
+    reachable: (public URL, internal URL). Settings may be overridden; stopped at teardown."""
+    with ExitStack() as stack:
+
+        def serve(platform_url: str, **overrides: Any) -> tuple[str, str]:
+            settings = GatewaySettings(
+                **{f"{name}_url": CLOSED for name in SERVICES},
+                wechat_api_base_url=platform_url,
+                wechat_accounts=chat_accounts,
+                shared=SharedSettings(env="dev"),
+                **overrides,
+            )
+            return stack.enter_context(serving(settings))
+
+        yield serve

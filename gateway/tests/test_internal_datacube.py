@@ -3,26 +3,16 @@ through the gateway's internal listener and the real sandbox (whose clock a day 
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import socket
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import httpx
 import pytest
 
-from gateway.internal import create_internal_app
-from gateway.listeners import GatewayListeners
-from gateway.main import create_app as create_gateway_app
-from gateway.settings import GatewaySettings, WechatAccount
 from servicekit.identity import issue_token, service_token
-from servicekit.settings import SharedSettings
 from servicekit.testing import TEST_SECRET
 
-CLOSED = "http://127.0.0.1:9"  # the services are not needed here
 # The smallest PNG the mass-news route takes (1x1, grey).
 PIXEL = base64.b64encode(
     bytes.fromhex(
@@ -47,38 +37,15 @@ def sandbox(chat_sandbox_url: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def gateway(sandbox: httpx.Client, chat_accounts: list[WechatAccount]) -> Iterator[httpx.Client]:
-    """A client of the gateway's internal listener (both listeners served in a thread)."""
-    settings = GatewaySettings(
-        accounts_url=CLOSED,
-        traffic_url=CLOSED,
-        weather_url=CLOSED,
-        socialsec_url=CLOSED,
-        wechat_api_base_url=str(sandbox.base_url).rstrip("/"),
-        wechat_accounts=chat_accounts,
-        internal_callers=["accounts"],
-        shared=SharedSettings(env="dev"),
+def gateway(
+    sandbox: httpx.Client, gateway_listeners: Callable[..., tuple[str, str]]
+) -> Iterator[httpx.Client]:
+    """A client of the internal listener (both listeners served in a thread)."""
+    _, internal = gateway_listeners(
+        str(sandbox.base_url).rstrip("/"), internal_callers=["accounts"]
     )
-    public = create_gateway_app(settings)
-    listeners = GatewayListeners(
-        public, create_internal_app(public), host="127.0.0.1", port=0, internal_port=0
-    )
-    sockets = (socket.create_server(("127.0.0.1", 0)), socket.create_server(("127.0.0.1", 0)))
-    thread = threading.Thread(target=asyncio.run, args=(listeners.serve(sockets),), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not listeners.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "gateway did not start"
-        time.sleep(0.02)
-    port = sockets[1].getsockname()[1]
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            yield http
-    finally:
-        listeners.stop()
-        thread.join(timeout=10)
-        for sock in sockets:
-            sock.close()
+    with httpx.Client(base_url=internal, timeout=30) as http:
+        yield http
 
 
 def sandbox_today(sandbox: httpx.Client) -> date:

@@ -3,26 +3,17 @@ and a town audience, through the gateway's internal listener and the real sandbo
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import socket
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from gateway.internal import MassNewsIn, create_internal_app
-from gateway.listeners import GatewayListeners
-from gateway.main import create_app as create_gateway_app
-from gateway.settings import GatewaySettings, WechatAccount
+from gateway.internal import MassNewsIn
 from servicekit.identity import service_token
-from servicekit.settings import SharedSettings
 from servicekit.testing import TEST_SECRET
 
-CLOSED = "http://127.0.0.1:9"
 PATH = "/internal/wechat/gxhk/mass-news"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -57,34 +48,13 @@ def sandbox(chat_sandbox_url: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def gateway(sandbox: httpx.Client, chat_accounts: list[WechatAccount]) -> Iterator[httpx.Client]:
+def gateway(
+    sandbox: httpx.Client, gateway_listeners: Callable[..., tuple[str, str]]
+) -> Iterator[httpx.Client]:
     """A client of the internal listener (both listeners served in a thread)."""
-    settings = GatewaySettings(
-        **dict.fromkeys(("accounts_url", "traffic_url", "weather_url", "socialsec_url"), CLOSED),
-        wechat_api_base_url=str(sandbox.base_url).rstrip("/"),
-        wechat_accounts=chat_accounts,
-        shared=SharedSettings(env="dev"),
-    )
-    public = create_gateway_app(settings)
-    listeners = GatewayListeners(
-        public, create_internal_app(public), host="127.0.0.1", port=0, internal_port=0
-    )
-    sockets = (socket.create_server(("127.0.0.1", 0)), socket.create_server(("127.0.0.1", 0)))
-    thread = threading.Thread(target=asyncio.run, args=(listeners.serve(sockets),), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not listeners.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "gateway did not start"
-        time.sleep(0.02)
-    try:
-        url = f"http://127.0.0.1:{sockets[1].getsockname()[1]}"
-        with httpx.Client(base_url=url, timeout=30) as http:
-            yield http
-    finally:
-        listeners.stop()
-        thread.join(timeout=10)
-        for sock in sockets:
-            sock.close()
+    _, internal = gateway_listeners(str(sandbox.base_url).rstrip("/"))
+    with httpx.Client(base_url=internal, timeout=30) as http:
+        yield http
 
 
 def inbox(sandbox: httpx.Client, citizen: str) -> list[dict[str, Any]]:

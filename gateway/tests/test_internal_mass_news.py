@@ -10,16 +10,12 @@ import base64
 import html
 import os
 import signal
-import socket
 import struct
 import subprocess
 import sys
-import threading
-import time
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from threading import Barrier
 from typing import Any
 
@@ -28,9 +24,7 @@ import pytest
 from pydantic import ValidationError
 
 from gateway.auth.tokens import issue_public_token, token_key
-from gateway.internal import article_content, create_internal_app, default_digest
-from gateway.listeners import GatewayListeners
-from gateway.main import create_app as create_gateway_app
+from gateway.internal import article_content, default_digest
 from gateway.platform import PlatformClient, PlatformError, Upload
 from gateway.settings import GatewaySettings, WechatAccount
 from servicekit.identity import issue_token, service_token
@@ -80,43 +74,6 @@ def caller(name: str = "weather", audience: str = "gateway") -> dict[str, str]:
     }
 
 
-def _gateway(sandbox_url: str, accounts: list[WechatAccount], **overrides: Any) -> GatewaySettings:
-    return GatewaySettings(
-        accounts_url=CLOSED,
-        traffic_url=CLOSED,
-        weather_url=CLOSED,
-        socialsec_url=CLOSED,
-        wechat_api_base_url=sandbox_url,
-        wechat_accounts=accounts,
-        shared=SharedSettings(env="dev"),
-        **overrides,
-    )
-
-
-@contextmanager
-def serve_gateway(settings: GatewaySettings) -> Iterator[tuple[str, str]]:
-    """Both listeners of `python -m gateway serve` (one event loop, in a thread) on free ports:
-    (public URL, internal URL)."""
-    public = create_gateway_app(settings)
-    listeners = GatewayListeners(
-        public, create_internal_app(public), host="127.0.0.1", port=0, internal_port=0
-    )
-    sockets = (socket.create_server(("127.0.0.1", 0)), socket.create_server(("127.0.0.1", 0)))
-    thread = threading.Thread(target=asyncio.run, args=(listeners.serve(sockets),), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not listeners.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "gateway did not start"
-        time.sleep(0.02)
-    try:
-        yield tuple(f"http://127.0.0.1:{sock.getsockname()[1]}" for sock in sockets)  # type: ignore[misc]
-    finally:
-        listeners.stop()
-        thread.join(timeout=10)
-        for sock in sockets:
-            sock.close()
-
-
 @pytest.fixture
 def sandbox(chat_sandbox_url: str) -> Iterator[httpx.Client]:
     """The sandbox's own API, with two followers of 东莞天气 and one of 东莞交警."""
@@ -128,11 +85,9 @@ def sandbox(chat_sandbox_url: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def listeners(
-    sandbox: httpx.Client, chat_accounts: list[WechatAccount]
-) -> Iterator[tuple[str, str]]:
-    settings = _gateway(str(sandbox.base_url).rstrip("/"), chat_accounts)
-    with serve_gateway(settings) as urls:
-        yield urls
+    sandbox: httpx.Client, gateway_listeners: Callable[..., tuple[str, str]]
+) -> tuple[str, str]:
+    return gateway_listeners(str(sandbox.base_url).rstrip("/"))
 
 
 @pytest.fixture
@@ -271,10 +226,11 @@ def test_a_platform_refusal_is_a_502_naming_the_errcode(
     assert len(mass_sends(sandbox)) == 1
 
 
-def test_an_unreachable_platform_is_a_502(chat_accounts: list[WechatAccount]) -> None:
-    settings = _gateway(f"http://127.0.0.1:{free_port()}", chat_accounts)
-    with serve_gateway(settings) as (_, url):
-        answer = httpx.post(url + PATH.format("dgtq"), json=bulletin(), headers=caller())
+def test_an_unreachable_platform_is_a_502(
+    gateway_listeners: Callable[..., tuple[str, str]],
+) -> None:
+    _, url = gateway_listeners(f"http://127.0.0.1:{free_port()}")
+    answer = httpx.post(url + PATH.format("dgtq"), json=bulletin(), headers=caller())
     assert answer.status_code == 502 and answer.json()["errcode"] == -1
 
 
@@ -321,20 +277,19 @@ def test_only_an_allowed_service_may_call(gateway: httpx.Client, sandbox: httpx.
 
 
 def test_the_allowed_callers_are_a_setting(
-    sandbox: httpx.Client, chat_accounts: list[WechatAccount]
+    sandbox: httpx.Client, gateway_listeners: Callable[..., tuple[str, str]]
 ) -> None:
     base = str(sandbox.base_url).rstrip("/")
-    settings = _gateway(base, chat_accounts, internal_callers=["traffic"])
-    with serve_gateway(settings) as (_, url):
-        path = url + PATH.format("dgjj")
-        assert httpx.post(path, json=bulletin(), headers=caller("weather")).status_code == 403
-        assert httpx.post(path, json=bulletin(), headers=caller("traffic")).status_code == 200
+    _, url = gateway_listeners(base, internal_callers=["traffic"])
+    path = url + PATH.format("dgjj")
+    assert httpx.post(path, json=bulletin(), headers=caller("weather")).status_code == 403
+    assert httpx.post(path, json=bulletin(), headers=caller("traffic")).status_code == 200
     # By default the services that push through the gateway: weather's bulletin, accounts'
     # articles (and socialsec, which pushes nothing, is not among them).
     default = GatewaySettings(shared=SharedSettings(env="dev")).internal_callers
     assert {"weather", "accounts"} <= set(default) and "socialsec" not in default
     with pytest.raises(ValidationError, match="internal_callers"):
-        _gateway(base, chat_accounts, internal_callers=["weather", "nobody"])
+        gateway_listeners(base, internal_callers=["weather", "nobody"])
 
 
 def test_the_endpoint_is_not_in_the_public_openapi(listeners: tuple[str, str]) -> None:

@@ -8,13 +8,13 @@ every access log. Nothing but the gateway and the sandbox is spoken to.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterator
-from urllib.parse import urljoin
 
 import httpx
 import pytest
+
+from gateway.settings import SERVICES
+from tests.integration.signin import sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -23,24 +23,6 @@ pytestmark = pytest.mark.integration
 def browser() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=30) as client:
         yield client
-
-
-def sign_in(browser: httpx.Client, gateway: str, name: str) -> dict[str, str]:
-    """authorize -> the platform's page -> choose `name` -> callback; the bearer headers."""
-    start = browser.get(f"{gateway}/api/v1/auth/wechat/authorize", params={"account": "dgjj"})
-    assert start.status_code == 302, start.text
-    page_url = start.headers["location"]
-    page = browser.get(page_url).text
-    action = re.search(r'<form method="post" action="([^"]+)"', page)
-    choice = re.search(rf'name="citizen" value="([^"]+)">以「{name}」的身份登录', page)
-    assert action and choice, page
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
-    form = {k: html.unescape(v) for k, v in hidden.items()} | {"citizen": choice.group(1)}
-    chosen = browser.post(urljoin(page_url, html.unescape(action.group(1))), data=form)
-    assert chosen.status_code == 302, chosen.text
-    answer = browser.get(chosen.headers["location"])
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def newest_read(browser: httpx.Client, api: str, me: dict[str, str]) -> dict[str, str]:
@@ -68,8 +50,8 @@ def test_a_citizen_sees_her_reads_and_takes_her_data(suite, browser) -> None:
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-disposition"].startswith("attachment;")
     document = answer.json()
-    assert set(document["services"]) == {"accounts", "traffic", "weather", "socialsec"}
-    assert document["services"]["weather"] == {}
+    assert set(document["services"]) == set(SERVICES)
+    assert document["services"]["weather"] == document["services"]["inspection"] == {}
     traffic, socialsec = document["services"]["traffic"], document["services"]["socialsec"]
     accounts = document["services"]["accounts"]
     # Her identifiers in full, here only.

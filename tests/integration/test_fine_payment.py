@@ -18,6 +18,8 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
+from tests.integration.signin import sign_in
+
 pytestmark = pytest.mark.integration
 
 PAID_WITHIN_SECONDS = 10
@@ -28,24 +30,6 @@ def browser() -> Iterator[httpx.Client]:
     """A browser without redirects followed, so each step can be looked at."""
     with httpx.Client(timeout=20) as client:
         yield client
-
-
-def sign_in(browser: httpx.Client, gateway: str, name: str) -> str:
-    """authorize -> the platform's page -> choose `name` -> callback; the bearer token."""
-    start = browser.get(f"{gateway}/api/v1/auth/wechat/authorize", params={"account": "dgjj"})
-    assert start.status_code == 302, start.text
-    page_url = start.headers["location"]
-    page = browser.get(page_url).text
-    action = re.search(r'<form method="post" action="([^"]+)"', page)
-    choice = re.search(rf'name="citizen" value="([^"]+)">以「{name}」的身份登录', page)
-    assert action and choice, page
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
-    form = {k: html.unescape(v) for k, v in hidden.items()} | {"citizen": choice.group(1)}
-    chosen = browser.post(urljoin(page_url, html.unescape(action.group(1))), data=form)
-    assert chosen.status_code == 302, chosen.text
-    answer = browser.get(chosen.headers["location"])
-    assert answer.status_code == 200, answer.text
-    return answer.json()["access_token"]
 
 
 def pay_order(browser: httpx.Client, suite, me: dict[str, str], number: str, key: str) -> dict:
@@ -60,7 +44,7 @@ def pay_order(browser: httpx.Client, suite, me: dict[str, str], number: str, key
 
 def test_a_citizen_pays_a_fine_and_sees_it_paid_with_a_receipt(suite, browser) -> None:
     api = f"{suite.gateway}/api/v1/traffic"
-    me = {"Authorization": f"Bearer {sign_in(browser, suite.gateway, '张三')}"}
+    me = sign_in(browser, suite.gateway, "张三")
 
     violations = browser.get(f"{api}/me/violations", params={"limit": 100}, headers=me).json()
     unhandled = [v for v in violations["items"] if v["status"] == "unhandled" and v["points"] <= 3]
@@ -103,7 +87,7 @@ def test_a_citizen_pays_a_fine_and_sees_it_paid_with_a_receipt(suite, browser) -
 
 def test_a_payment_whose_notification_never_came_is_repaired_by_reconcile(suite, browser) -> None:
     api = f"{suite.gateway}/api/v1/traffic"
-    me = {"Authorization": f"Bearer {sign_in(browser, suite.gateway, '张三')}"}
+    me = sign_in(browser, suite.gateway, "张三")
     violations = browser.get(f"{api}/me/violations", params={"limit": 100}, headers=me).json()
     number = next(
         v["decision_number"] for v in violations["items"] if v["status"] == "decided_unpaid"

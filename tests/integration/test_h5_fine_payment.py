@@ -23,8 +23,8 @@ import pytest
 
 from servicekit.testing import require
 from tests.integration.conftest import ROOT
+from tests.integration.signin import sign_in
 from tests.integration.test_chat_page import CHROMIUM, CHROMIUM_ARGS
-from tests.integration.test_fine_payment import sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +42,7 @@ def decided_today(gateway: str) -> str:
     """张三 settles his violation 1345 online (as the app would); its decision number."""
     api = f"{gateway}/api/v1/traffic"
     with httpx.Client(timeout=20) as browser:
-        me = {"Authorization": f"Bearer {sign_in(browser, gateway, NAME)}"}
+        me = sign_in(browser, gateway, NAME)
         mine = browser.get(f"{api}/me/violations", params={"limit": 100}, headers=me).json()
         [violation] = [v for v in mine["items"] if (v["code"], v["status"]) == (CODE, "unhandled")]
         decided = browser.post(f"{api}/me/violations/{violation['id']}/decision", headers=me)

@@ -9,16 +9,14 @@ it in the conversation the chat page reads.
 
 from __future__ import annotations
 
-import html
-import re
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 import httpx
 import pytest
 
 from servicekit.testing import require
+from tests.integration.signin import sign_in
 from tests.integration.test_chat_page import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.integration
@@ -29,24 +27,6 @@ CITIZEN, NAME, PLATE_SHOWN = "chenxiaomei", "陈晓梅", "粤S****99"
 # Traffic sends due notices every few seconds (TRAFFIC_PAYMENT_NOTICE_EVERY_SECONDS, 5).
 NOTICE_WITHIN_SECONDS = 30
 PAID_WITHIN_SECONDS = 10
-
-
-def sign_in(browser: httpx.Client, gateway: str, name: str) -> dict[str, str]:
-    """WeChat OAuth with 东莞交警 as `name`: the bearer headers of the app's token."""
-    start = browser.get(f"{gateway}/api/v1/auth/wechat/authorize", params={"account": ACCOUNT})
-    assert start.status_code == 302, start.text
-    page_url = start.headers["location"]
-    page = browser.get(page_url).text
-    action = re.search(r'<form method="post" action="([^"]+)"', page)
-    choice = re.search(rf'name="citizen" value="([^"]+)">以「{name}」的身份登录', page)
-    assert action and choice, page
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
-    form = {k: html.unescape(v) for k, v in hidden.items()} | {"citizen": choice.group(1)}
-    chosen = browser.post(urljoin(page_url, html.unescape(action.group(1))), data=form)
-    assert chosen.status_code == 302, chosen.text
-    answer = browser.get(chosen.headers["location"])
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def conversation(browser: httpx.Client, sandbox: str, after: int = 0) -> list[dict]:
