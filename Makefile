@@ -5,8 +5,8 @@ SHELL := /bin/bash
 UV = $(shell scripts/ensure-uv.sh)
 VENV := .venv
 PY := $(VENV)/bin/python
-MEMBERS := libs/servicekit libs/wechat services/accounts services/traffic services/weather services/socialsec gateway sandbox
-SERVICES := accounts traffic weather socialsec
+MEMBERS := libs/servicekit libs/wechat services/accounts services/traffic services/weather services/socialsec services/inspection gateway sandbox
+SERVICES := accounts traffic weather socialsec inspection
 MEMBER_PYPROJECTS := $(addsuffix /pyproject.toml,$(MEMBERS))
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
@@ -39,7 +39,7 @@ run: seed keys ## Start the whole suite on SQLite (Ctrl-C stops every process)
 	@echo "    gateway     http://127.0.0.1:8000   (API docs: http://127.0.0.1:8000/docs)"
 	@echo "    readiness   http://127.0.0.1:8000/readyz"
 	@echo "    sandbox     http://127.0.0.1:8009"
-	@echo "    services    accounts :8001  traffic :8002  weather :8003  socialsec :8004"
+	@echo "    services    accounts :8001  traffic :8002  weather :8003  socialsec :8004  inspection :8005"
 	@echo "    internal    gateway :8010   (/internal/... for the services only)"
 	@echo "  Ctrl-C stops all of them."
 	@echo ""

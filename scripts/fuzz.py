@@ -1,7 +1,7 @@
 """`make fuzz`: schemathesis over every service's and the gateway's OpenAPI document.
 
 Starts the suite as the integration tests do (free ports, temporary seeded SQLite databases),
-then runs schemathesis against each of the four services and the gateway, anonymous and as a
+then runs schemathesis against each of the five services and the gateway, anonymous and as a
 signed-in citizen (zhangsan, whom every seed knows), with the `not_a_server_error` check only
 and a bounded number of examples per operation. Any 5xx fails the run.
 

@@ -3,3 +3,4 @@ CREATE DATABASE accounts;
 CREATE DATABASE traffic;
 CREATE DATABASE weather;
 CREATE DATABASE socialsec;
+CREATE DATABASE inspection;

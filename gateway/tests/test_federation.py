@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 from gateway.main import create_app
-from gateway.settings import GatewaySettings
+from gateway.settings import SERVICES, GatewaySettings
 from servicekit.errors import NotFound, install_error_handlers
 from servicekit.identity import verify_token
 from servicekit.settings import SharedSettings
@@ -215,9 +215,13 @@ def gateway_settings(**urls: str) -> GatewaySettings:
 def gateway(
     accounts_url: str, traffic_url: str, weather_url: str, closed_url: str
 ) -> Iterator[str]:
-    """The gateway with socialsec down."""
+    """The gateway with socialsec down (inspection played by the accounts fake)."""
     settings = gateway_settings(
-        accounts=accounts_url, traffic=traffic_url, weather=weather_url, socialsec=closed_url
+        accounts=accounts_url,
+        traffic=traffic_url,
+        weather=weather_url,
+        socialsec=closed_url,
+        inspection=accounts_url,
     )
     with serve_in_thread(create_app(settings)) as url:
         yield url
@@ -225,9 +229,14 @@ def gateway(
 
 @pytest.fixture(scope="module")
 def full_gateway(accounts_url: str, traffic_url: str, weather_url: str) -> Iterator[str]:
-    """The gateway with all four upstreams up (socialsec played by the accounts fake)."""
+    """The gateway with all five upstreams up (socialsec and inspection played by the accounts
+    fake)."""
     settings = gateway_settings(
-        accounts=accounts_url, traffic=traffic_url, weather=weather_url, socialsec=accounts_url
+        accounts=accounts_url,
+        traffic=traffic_url,
+        weather=weather_url,
+        socialsec=accounts_url,
+        inspection=accounts_url,
     )
     with serve_in_thread(create_app(settings)) as url:
         yield url
@@ -471,8 +480,8 @@ def test_readyz_is_503_while_an_upstream_is_down(gateway: str) -> None:
     body = response.json()
     assert body["status"] == "not_ready"
     checks = body["checks"]
-    assert set(checks) == {"accounts", "traffic", "weather", "socialsec"}
-    for name in ("accounts", "traffic", "weather"):
+    assert set(checks) == {"accounts", "traffic", "weather", "socialsec", "inspection"}
+    for name in ("accounts", "traffic", "weather", "inspection"):
         assert checks[name]["ready"] is True
         assert checks[name]["latency_ms"] >= 0
     assert checks["socialsec"]["ready"] is False
@@ -491,7 +500,11 @@ def test_readyz_probes_upstreams_concurrently_with_a_deadline(
     accounts_url: str, hung_url: str
 ) -> None:
     settings = gateway_settings(
-        accounts=accounts_url, traffic=hung_url, weather=hung_url, socialsec=hung_url
+        accounts=accounts_url,
+        traffic=hung_url,
+        weather=hung_url,
+        socialsec=hung_url,
+        inspection=hung_url,
     )
     with serve_in_thread(create_app(settings)) as url:
         started = time.monotonic()
@@ -500,10 +513,10 @@ def test_readyz_probes_upstreams_concurrently_with_a_deadline(
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert checks["accounts"]["ready"] is True
-    for name in ("traffic", "weather", "socialsec"):
+    for name in ("traffic", "weather", "socialsec", "inspection"):
         assert checks[name]["ready"] is False
         assert checks[name]["error"] == "timeout"
-    # Three hung upstreams probed one after another would take three deadlines.
+    # Four hung upstreams probed one after another would take four deadlines.
     assert elapsed < 2.5 * READINESS_DEADLINE
 
 
@@ -554,7 +567,8 @@ def test_openapi_merges_every_available_service(gateway: str, internal_hits: lis
     assert weather_op["tags"] == ["weather/locations"]
     services = doc["x-guanwei-services"]
     assert services["socialsec"]["available"] is False
-    assert all(services[name]["available"] for name in ("accounts", "traffic", "weather"))
+    others = ("accounts", "traffic", "weather", "inspection")
+    assert all(services[name]["available"] for name in others)
     assert doc["x-guanwei-complete"] is False
     assert "socialsec" in doc["info"]["description"]
     assert not internal_hits
@@ -584,9 +598,9 @@ def test_openapi_identical_schemas_of_two_services_are_shared(full_gateway: str)
     assert item_schema(doc, "/api/v1/socialsec/items") == schemas["Item"]
 
 
-def test_docs_show_all_four_services_with_local_assets(full_gateway: str) -> None:
+def test_docs_show_all_five_services_with_local_assets(full_gateway: str) -> None:
     doc = httpx.get(f"{full_gateway}/openapi.json", timeout=10).json()
-    for service in ("accounts", "traffic", "weather", "socialsec"):
+    for service in SERVICES:
         assert [p for p in doc["paths"] if p.startswith(f"/api/v1/{service}/")], service
     assert doc["x-guanwei-complete"] is True
     page = httpx.get(f"{full_gateway}/docs")

@@ -25,6 +25,7 @@ def client() -> TestClient:
         traffic_url=closed,
         weather_url=closed,
         socialsec_url=closed,
+        inspection_url=closed,
         shared=SharedSettings(env="dev"),
     )
     return TestClient(create_app(settings))

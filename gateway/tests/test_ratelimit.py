@@ -105,6 +105,25 @@ def test_strict_paths(service: str, path: str, strict: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("service", "path", "strict"),
+    [
+        ("traffic", "violations", True),
+        ("socialsec", "certificates/ABC123", True),
+        ("inspection", "equipment", True),
+        ("inspection", "equipment/31104419002019120001", True),
+        ("inspection", "equipment/31104419002019120001/card", True),
+        ("inspection", "guides", False),
+        ("inspection", "me/applications", False),
+    ],
+)
+def test_the_default_strict_paths_are_the_ownership_free_lookups(
+    service: str, path: str, strict: bool
+) -> None:
+    defaults = GatewaySettings(shared=SharedSettings(env="dev")).rate_limit_strict_paths
+    assert StrictPaths(defaults).match(service, path) is strict
+
+
+@pytest.mark.parametrize(
     ("trusted", "peer", "forwarded_for", "client"),
     [
         ([], "10.0.0.5", "1.2.3.4", "10.0.0.5"),  # no trusted proxies: the header is ignored
@@ -151,7 +170,7 @@ def hits() -> list[str]:
 
 @pytest.fixture(scope="module")
 def upstream_url(hits: list[str]) -> Iterator[str]:
-    """Plays traffic and socialsec: records each request's path and answers 200."""
+    """Plays traffic, socialsec and inspection: records each request's path and answers 200."""
     app = FastAPI()
 
     @app.get("/v1/{path:path}")
@@ -167,6 +186,7 @@ def settings_for(upstream: str, **overrides: Any) -> GatewaySettings:
     values: dict[str, Any] = {
         "traffic_url": upstream,
         "socialsec_url": upstream,
+        "inspection_url": upstream,
         "staff_keys": {STAFF_KEY: ["traffic_officer"]},
         "shared": SharedSettings(env="dev"),
         **overrides,
@@ -223,6 +243,7 @@ async def test_the_21st_lookup_is_429_and_never_reaches_the_service(
         before = len(hits)
         assert_too_many(await one.get(VIOLATIONS))
         assert_too_many(await one.get("/api/v1/traffic/decisions/4419001"))  # same tier
+        assert_too_many(await one.get("/api/v1/inspection/equipment?code=31104419002019120001"))
         assert len(hits) == before
         # Another client still gets through, and so do the first one's other requests.
         assert (await two.get(VIOLATIONS)).status_code == 200

@@ -106,6 +106,7 @@ def gateway(sandbox_url: str, accounts_url: str) -> Iterator[str]:
         traffic_url=closed,
         weather_url=closed,
         socialsec_url=closed,
+        inspection_url=closed,
         wechat_api_base_url=sandbox_url,
         wechat_accounts=ACCOUNTS,
         shared=SharedSettings(env="dev"),

@@ -16,7 +16,7 @@ from gateway.state import GatewayState, gateway_state
 from servicekit.settings import SharedSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICE_PACKAGES = {"accounts", "traffic", "weather", "socialsec"}
+SERVICE_PACKAGES = {"accounts", "traffic", "weather", "socialsec", "inspection"}
 
 
 def test_create_app_builds_one_state_the_internal_listener_shares() -> None:

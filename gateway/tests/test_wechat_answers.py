@@ -326,6 +326,7 @@ def test_each_service_apologises_by_its_own_name() -> None:
         "socialsec": "社保服务暂时繁忙，请稍后再试。",
         "weather": "天气服务暂时繁忙，请稍后再试。",
         "accounts": "文章服务暂时繁忙，请稍后再试。",
+        "inspection": "特种设备检验服务暂时繁忙，请稍后再试。",
     }
 
 

@@ -28,7 +28,7 @@ PARTS = (*SERVICES, "gateway", "sandbox")
 
 @dataclass
 class LocalSuite:
-    """The four services, the gateway and the sandbox (playing WeChat) as processes with
+    """The five services, the gateway and the sandbox (playing WeChat) as processes with
     temporary SQLite databases."""
 
     workdir: Path

@@ -58,9 +58,10 @@ EXPECTED = {
     ("lxdl", "ACCOUNT_ARTICLES"): "[图文] ",
     ("lxdl", "LXDL_SOCIALSEC_PHONE"): "0769-83106399",
     ("lxdl", "LXDL_WEATHER"): "大朗镇",
-    ("dgtj", "DGTJ_QUERY"): "业务查询",
-    ("dgtj", "DGTJ_GUIDE"): "定期检验",
-    ("dgtj", "DGTJ_ABOUT"): "东莞特检",
+    # 东莞特检's menu answers from the inspection service, no longer the seed's placeholders.
+    ("dgtj", "DGTJ_QUERY"): "电梯 注册代码",
+    ("dgtj", "DGTJ_GUIDE"): "【办事指南】",
+    ("dgtj", "DGTJ_ABOUT"): "广东省特种设备检测研究院东莞检测院",
 }
 
 

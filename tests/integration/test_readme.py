@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway.settings import SERVICES
+
 ROOT = Path(__file__).resolve().parents[2]
 README_HOST = "127.0.0.1:8000"
 
@@ -98,4 +100,4 @@ def test_the_readme_sign_in_and_personal_data_lines_work_as_pasted(suite, tmp_pa
     assert newest["reader"] == "citizen" and "violation" in newest["resource"], newest
     [export] = tmp_path.glob("guanwei-personal-data-*.json")
     document = json.loads(export.read_text(encoding="utf-8"))
-    assert set(document["services"]) == {"accounts", "traffic", "weather", "socialsec"}
+    assert set(document["services"]) == set(SERVICES)

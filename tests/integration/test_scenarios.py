@@ -15,7 +15,7 @@ import pytest
 from gateway.settings import DEV_WECHAT_ACCOUNTS
 
 pytestmark = pytest.mark.integration
-SERVICES = ("accounts", "traffic", "weather", "socialsec")
+SERVICES = ("accounts", "traffic", "weather", "socialsec", "inspection")
 
 
 def test_gateway_reports_every_service_ready(suite) -> None:

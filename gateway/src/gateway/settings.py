@@ -24,7 +24,7 @@ from servicekit.settings import (
 from wechat.accounts import WechatAccount
 from wechat.dev import DEV_WECHAT_ACCOUNTS as DEV_ACCOUNT_SETTINGS
 
-SERVICES = ("accounts", "traffic", "weather", "socialsec")
+SERVICES = ("accounts", "traffic", "weather", "socialsec", "inspection")
 ROUTE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 # Settings whose keys (or items) name upstream services: a misspelt name would silently not apply.
 SERVICE_KEYED_SETTINGS = ("upstream_timeouts", "rate_limit_strict_paths", "internal_callers")
@@ -46,7 +46,13 @@ DEV_WECHAT_API_BASE_URL = "http://127.0.0.1:8009"
 # Development-only public origin of the gateway (`make run`'s port), for links in chat replies.
 DEV_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 
-STAFF_ROLES = ("forecaster", "registry_admin", "traffic_officer", "socialsec_officer")
+STAFF_ROLES = (
+    "forecaster",
+    "registry_admin",
+    "traffic_officer",
+    "socialsec_officer",
+    "inspector",
+)
 # Development-only staff API keys, used when ENV=dev and GATEWAY_STAFF_KEYS is unset (sent as
 # `X-Api-Key`): one holding every role, and an editor of 莞香花开 and 荔香大朗 only.
 DEV_STAFF_KEYS = {
@@ -70,6 +76,7 @@ class GatewaySettings(ServiceSettings):
     traffic_url: str = "http://127.0.0.1:8002"
     weather_url: str = "http://127.0.0.1:8003"
     socialsec_url: str = "http://127.0.0.1:8004"
+    inspection_url: str = "http://127.0.0.1:8005"
     connect_timeout_seconds: float = Field(default=1.0, gt=0)
     upstream_timeout_seconds: float = Field(default=5.0, gt=0)
     """whole-request budget per upstream call"""
@@ -112,6 +119,8 @@ class GatewaySettings(ServiceSettings):
         default_factory=lambda: {
             "traffic": ["violations", "decisions/*"],
             "socialsec": ["certificates/*"],
+            # Registration codes and certificate numbers have check parts but are enumerable.
+            "inspection": ["equipment", "equipment/*", "equipment/*/*"],
         }
     )
     """per service, paths under its /v1/ limited by rate_limit_strict; `*` stands for one
@@ -151,7 +160,9 @@ class GatewaySettings(ServiceSettings):
     internal_port: int = Field(default=8010, ge=1, le=65535)
     """port of the internal listener serving /internal/... to services (`python -m gateway serve`
     runs it beside the public port, on the same host); never publish it"""
-    internal_callers: list[str] = Field(default_factory=lambda: ["weather", "accounts", "traffic"])
+    internal_callers: list[str] = Field(
+        default_factory=lambda: ["weather", "accounts", "traffic", "inspection"]
+    )
     """services whose service token (INTERNAL_TOKEN_SECRET, aud=gateway) may call the gateway's
     /internal/... endpoints, e.g. a mass send on behalf of an account"""
     auth_redirect_allowlist: list[str] = Field(default_factory=list)

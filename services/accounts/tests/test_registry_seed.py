@@ -125,6 +125,16 @@ def answer(code: str, text: str) -> dict[str, Any]:
         ("gxhk", "你都知道啥?", "accounts.latest_articles", {}),
         ("gxhk", "你都知道啥？", "accounts.latest_articles", {}),
         ("gxhk", "GXHK_ABOUT", "accounts.latest_articles", {}),  # the button 你都知道啥
+        ("dgtj", "DGTJ_QUERY", "inspection.query", {}),  # 业务查询
+        ("dgtj", "DGTJ_GUIDE", "inspection.guide", {}),  # 办事指南
+        ("dgtj", "DGTJ_ABOUT", "inspection.about", {}),  # 关于我们
+        ("dgtj", "电梯 31104419002019120001", "inspection.query", {}),
+        ("dgtj", " 检验 梯11粤S00001(15)", "inspection.query", {}),
+        ("dgtj", "31104419002019120001", "inspection.query", {}),
+        ("dgtj", "检验收费标准", "inspection.guide", {}),
+        ("dgtj", "办事指南", "inspection.guide", {}),
+        ("dgtj", "你好", "inspection.help", {}),
+        ("dgtj", "报检\n进度", "inspection.help", {}),
     ],
 )
 def test_the_article_dialogues_reach_their_intents(
@@ -139,10 +149,12 @@ def test_gxhk_says_what_it_can_do() -> None:
     assert rule["reply_type"] == "text" and "吃喝玩乐住用行" in rule["reply_text"]
 
 
-def test_dgtj_is_menu_driven() -> None:
+def test_dgtj_answers_from_the_inspection_service_and_explains_unknown_text() -> None:
     rules = configs()["dgtj"]["keyword_rules"]
-    assert rules and all(r["match"] == "exact" for r in rules)
-    assert set(menu_keys(configs()["dgtj"]["menu"])) == {p for r in rules for p in r["patterns"]}
+    assert all(r["reply_type"] == "intent" for r in rules)
+    assert {r["intent"].partition(".")[0] for r in rules} == {"inspection"}
+    # The last rule catches any text the others missed, so none goes unanswered.
+    assert rules[-1]["intent"] == "inspection.help"
 
 
 def test_chat_seed_is_idempotent(registry_client: TestClient, registry_database_url: str) -> None:

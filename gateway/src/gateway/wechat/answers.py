@@ -52,6 +52,7 @@ SERVICE_NAMES = {
     "socialsec": "社保服务",
     "weather": "天气服务",
     "accounts": "文章服务",
+    "inspection": "特种设备检验服务",
 }
 APOLOGIES = {service: f"{name}暂时繁忙，请稍后再试。" for service, name in SERVICE_NAMES.items()}
 

@@ -42,6 +42,7 @@ ROLE_NAMES = {
     "traffic_officer": "交警",
     "socialsec_officer": "社保经办人员",
     "registry_admin": "名录管理员",
+    "inspector": "特种设备检验员",
 }
 CITIZEN_READER = "citizen"
 CHAT_READER = "chat"

@@ -63,6 +63,11 @@ def export_reading(
 ExportReadingDep = Annotated[Reading, Depends(export_reading)]
 
 
+def nothing_personal(session: Session, citizen_id: str) -> PersonalData:
+    """What a service that keeps no record of any citizen holds on one: nothing."""
+    return {}
+
+
 def export_router(collect: Collect, *, access_log: AccessLogTable | None) -> APIRouter:
     """`GET /v1/internal/export`: `collect(session, citizen_id)`, the export logged in
     `access_log` (None: the service holds nothing personal, so it logs nothing)."""

@@ -102,6 +102,13 @@ INTENTS: dict[str, Intent] = {
         {"topic": Param("搜索词（如 驾驶证）；缺省时取消息中“办事指南”之后的文字，否则列出目录")},
     ),
     "accounts.latest_articles": Intent("本公众号最近推送的文章（图文回复）"),
+    "inspection.query": Intent(
+        "特种设备查询：消息“电梯 <注册代码>”或“检验 <使用登记证编号>”答检验结论与下次检验日期"
+        "（inspection 服务）；缺省时说明查询方法"
+    ),
+    "inspection.guide": Intent("特种设备办事指南与检验收费标准"),
+    "inspection.about": Intent("东莞特检（广东省特种设备检测研究院东莞检测院）简介"),
+    "inspection.help": Intent("东莞特检能办什么：未识别的消息时的说明"),
 }
 
 
