@@ -128,7 +128,7 @@ def test_a_provisional_citizen_merges_into_the_unionid_holder(
         targets = session.exec(
             select(OutboxMessage.target).where(OutboxMessage.citizen_id == provisional)
         ).all()
-        assert sorted(targets) == ["socialsec", "traffic"]
+        assert sorted(targets) == ["inspection", "socialsec", "traffic"]
 
 
 def test_an_openid_of_another_person_is_a_conflict(client: TestClient) -> None:

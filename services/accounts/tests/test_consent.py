@@ -78,10 +78,10 @@ class FakeService:
 
 @pytest.fixture
 def services() -> Iterator[dict[str, tuple[FakeService, str]]]:
-    """A running fake traffic and socialsec, with their URLs."""
+    """A running fake traffic, socialsec and inspection, with their URLs."""
     with ExitStack() as stack:
         out = {}
-        for name in ("traffic", "socialsec"):
+        for name in ("traffic", "socialsec", "inspection"):
             fake = FakeService(name)
             out[name] = (fake, stack.enter_context(serve_in_thread(fake)))
         yield out
@@ -94,13 +94,18 @@ def make_client(migrated_database_url: str) -> Iterator[Callable[..., TestClient
     with ExitStack() as stack:
 
         def start(
-            traffic_url: str, socialsec_url: str, instance: str = "test-host", **outbox: float
+            traffic_url: str,
+            socialsec_url: str,
+            inspection_url: str,
+            instance: str = "test-host",
+            **outbox: float,
         ) -> TestClient:
             settings = AccountsSettings(
                 database_url=migrated_database_url,
                 shared=SharedSettings(env="dev"),
                 traffic_url=traffic_url,
                 socialsec_url=socialsec_url,
+                inspection_url=inspection_url,
                 outbox_interval_seconds=outbox.get("interval", 0),
                 outbox_backoff_base_seconds=outbox.get("base", 1.0),
                 outbox_timeout_seconds=2,
@@ -156,7 +161,7 @@ def messages(engine: Engine, citizen_id: str) -> dict[str, OutboxMessage]:
 
 
 def test_consents_start_not_granted(make_client: Callable[..., TestClient]) -> None:
-    client = make_client(closed_url(), closed_url())
+    client = make_client(closed_url(), closed_url(), closed_url())
     _, headers = new_citizen(client)
     items = by_purpose(client, headers)
     assert list(items) == ["traffic_records", "socialsec_records"]
@@ -171,7 +176,7 @@ def test_consents_start_not_granted(make_client: Callable[..., TestClient]) -> N
 
 
 def test_granting_is_idempotent(make_client: Callable[..., TestClient]) -> None:
-    client = make_client(closed_url(), closed_url())
+    client = make_client(closed_url(), closed_url(), closed_url())
     _, headers = new_citizen(client)
     first = client.post("/v1/me/consents", json={"purpose": "traffic_records"}, headers=headers)
     assert first.status_code == 201
@@ -185,7 +190,7 @@ def test_granting_is_idempotent(make_client: Callable[..., TestClient]) -> None:
 
 
 def test_unknown_purposes_are_422(make_client: Callable[..., TestClient]) -> None:
-    client = make_client(closed_url(), closed_url())
+    client = make_client(closed_url(), closed_url(), closed_url())
     _, headers = new_citizen(client)
     response = client.post("/v1/me/consents", json={"purpose": "marketing"}, headers=headers)
     assert response.status_code == 422
@@ -196,7 +201,7 @@ def test_unknown_purposes_are_422(make_client: Callable[..., TestClient]) -> Non
 def test_withdrawing_what_was_never_granted_is_404(
     make_client: Callable[..., TestClient],
 ) -> None:
-    client = make_client(closed_url(), closed_url())
+    client = make_client(closed_url(), closed_url(), closed_url())
     _, headers = new_citizen(client)
     response = client.delete("/v1/me/consents/traffic_records", headers=headers)
     assert response.status_code == 404
@@ -204,7 +209,7 @@ def test_withdrawing_what_was_never_granted_is_404(
 
 
 def test_an_unknown_citizen_is_404(make_client: Callable[..., TestClient]) -> None:
-    client = make_client(closed_url(), closed_url())
+    client = make_client(closed_url(), closed_url(), closed_url())
     headers = mint_token("accounts", "c-never-resolved")
     assert client.get("/v1/me/consents", headers=headers).status_code == 404
     body = {"purpose": "traffic_records"}
@@ -222,7 +227,7 @@ def test_an_unknown_citizen_is_404(make_client: Callable[..., TestClient]) -> No
 def test_only_the_citizen_through_the_gateway(
     make_client: Callable[..., TestClient], method: str, path: str
 ) -> None:
-    client = make_client(closed_url(), closed_url())
+    client = make_client(closed_url(), closed_url(), closed_url())
     citizen_id, _ = new_citizen(client)
     body = {"purpose": "traffic_records"}
     assert client.request(method, path, json=body).status_code == 401
@@ -243,7 +248,8 @@ def test_withdrawal_deletes_bindings_in_every_service_at_once(
     make_client: Callable[..., TestClient], services: dict
 ) -> None:
     (traffic, traffic_url), (socialsec, socialsec_url) = services["traffic"], services["socialsec"]
-    client = make_client(traffic_url, socialsec_url)
+    inspection, inspection_url = services["inspection"]
+    client = make_client(traffic_url, socialsec_url, inspection_url)
     citizen_id, headers = new_citizen(client)
     client.post("/v1/me/consents", json={"purpose": "socialsec_records"}, headers=headers)
     response = client.delete("/v1/me/consents/socialsec_records", headers=headers)
@@ -251,7 +257,7 @@ def test_withdrawal_deletes_bindings_in_every_service_at_once(
     assert response.json()["status"] == "withdrawn"
     assert response.json()["withdrawn_at"].endswith("+08:00")
     # Any withdrawal removes the bindings everywhere, not only in the purpose's own service.
-    for fake in (traffic, socialsec):
+    for fake in (traffic, socialsec, inspection):
         assert fake.citizens() == [citizen_id]
         identity = fake.calls[0][1]
         assert (identity.kind, identity.issuer, identity.subject) == (
@@ -260,9 +266,14 @@ def test_withdrawal_deletes_bindings_in_every_service_at_once(
             "accounts",
         )
     # Delivered within the withdrawal's request: its request id travels along.
-    assert traffic.request_ids == socialsec.request_ids == [response.headers["x-request-id"]]
+    request_id = response.headers["x-request-id"]
+    assert traffic.request_ids == socialsec.request_ids == inspection.request_ids == [request_id]
     item = by_purpose(client, headers)["socialsec_records"]
-    assert deletions(item) == {"traffic": "acknowledged", "socialsec": "acknowledged"}
+    assert deletions(item) == {
+        "traffic": "acknowledged",
+        "socialsec": "acknowledged",
+        "inspection": "acknowledged",
+    }
     assert all(d["attempts"] == 1 and d["acknowledged_at"] for d in item["deletions"])
     # The other purpose is left as it was.
     assert by_purpose(client, headers)["traffic_records"]["status"] == "not_granted"
@@ -272,29 +283,35 @@ def test_withdrawing_again_sends_nothing_new(
     make_client: Callable[..., TestClient], services: dict
 ) -> None:
     (traffic, traffic_url), (socialsec, socialsec_url) = services["traffic"], services["socialsec"]
-    client = make_client(traffic_url, socialsec_url)
+    inspection, inspection_url = services["inspection"]
+    client = make_client(traffic_url, socialsec_url, inspection_url)
     _, headers = new_citizen(client)
     client.post("/v1/me/consents", json={"purpose": "traffic_records"}, headers=headers)
     first = client.delete("/v1/me/consents/traffic_records", headers=headers)
     again = client.delete("/v1/me/consents/traffic_records", headers=headers)
     assert again.status_code == 200
     assert again.json()["withdrawn_at"] == first.json()["withdrawn_at"]
-    assert len(traffic.calls) == len(socialsec.calls) == 1
+    assert len(traffic.calls) == len(socialsec.calls) == len(inspection.calls) == 1
 
 
 def test_a_service_that_is_down_gets_it_later(
     make_client: Callable[..., TestClient], services: dict, engine: Engine
 ) -> None:
     socialsec, socialsec_url = services["socialsec"]
+    _, inspection_url = services["inspection"]
     down = closed_url()
-    client = make_client(down, socialsec_url)
+    client = make_client(down, socialsec_url, inspection_url)
     citizen_id, headers = new_citizen(client)
     client.post("/v1/me/consents", json={"purpose": "traffic_records"}, headers=headers)
     withdrawn = client.delete("/v1/me/consents/traffic_records", headers=headers)
     assert withdrawn.status_code == 200
     assert socialsec.citizens() == [citizen_id]
     item = by_purpose(client, headers)["traffic_records"]
-    assert deletions(item) == {"traffic": "pending", "socialsec": "acknowledged"}
+    assert deletions(item) == {
+        "traffic": "pending",
+        "socialsec": "acknowledged",
+        "inspection": "acknowledged",
+    }
     traffic_row = messages(engine, citizen_id)["traffic"]
     assert traffic_row.attempts == 1
     assert traffic_row.last_error is not None and "ConnectError" in traffic_row.last_error
@@ -314,7 +331,7 @@ def test_a_service_that_is_down_gets_it_later(
     assert (report.delivered, report.failed) == (1, 0)
     assert traffic.citizens() == [citizen_id]
     item = by_purpose(client, headers)["traffic_records"]
-    assert deletions(item) == {"traffic": "acknowledged", "socialsec": "acknowledged"}
+    assert set(deletions(item).values()) == {"acknowledged"}
     regrant = client.post("/v1/me/consents", json={"purpose": "traffic_records"}, headers=headers)
     assert regrant.status_code == 201
 
@@ -324,8 +341,9 @@ def test_the_loop_delivers_without_anyone_asking(
 ) -> None:
     traffic, traffic_url = services["traffic"]
     socialsec, socialsec_url = services["socialsec"]
+    inspection, inspection_url = services["inspection"]
     traffic.status = 503
-    client = make_client(traffic_url, socialsec_url, interval=0.05, base=0.05)
+    client = make_client(traffic_url, socialsec_url, inspection_url, interval=0.05, base=0.05)
     citizen_id, headers = new_citizen(client)
     client.post("/v1/me/consents", json={"purpose": "traffic_records"}, headers=headers)
     client.delete("/v1/me/consents/traffic_records", headers=headers)
@@ -340,8 +358,8 @@ def test_the_loop_delivers_without_anyone_asking(
         if deletions(item)["traffic"] == "acknowledged":
             break
         time.sleep(0.05)
-    assert deletions(item) == {"traffic": "acknowledged", "socialsec": "acknowledged"}
-    assert socialsec.citizens() == [citizen_id]
+    assert set(deletions(item).values()) == {"acknowledged"}
+    assert socialsec.citizens() == inspection.citizens() == [citizen_id]
 
 
 class NotFoundEverywhere:
@@ -387,9 +405,10 @@ def test_a_misrouted_target_leaves_the_deletion_pending(
     outbox_log: Records,
 ) -> None:
     traffic, traffic_url = services["traffic"]
+    _, inspection_url = services["inspection"]
     wrong = NotFoundEverywhere()
     with serve_in_thread(wrong) as wrong_url:
-        client = make_client(traffic_url, wrong_url)
+        client = make_client(traffic_url, wrong_url, inspection_url)
         citizen_id, headers = new_citizen(client)
         client.post("/v1/me/consents", json={"purpose": "socialsec_records"}, headers=headers)
         client.delete("/v1/me/consents/socialsec_records", headers=headers)
@@ -401,7 +420,11 @@ def test_a_misrouted_target_leaves_the_deletion_pending(
     assert (row.last_error or "").startswith("HTTP 404")
     assert as_utc(row.next_attempt_at) > utcnow()
     item = by_purpose(client, headers)["socialsec_records"]
-    assert deletions(item) == {"traffic": "acknowledged", "socialsec": "pending"}
+    assert deletions(item) == {
+        "traffic": "acknowledged",
+        "socialsec": "pending",
+        "inspection": "acknowledged",
+    }
     # Granting again stays refused: the bindings may still be there.
     regrant = client.post("/v1/me/consents", json={"purpose": "socialsec_records"}, headers=headers)
     assert regrant.status_code == 409
@@ -420,13 +443,14 @@ def test_anything_but_a_2xx_stays_pending_with_backoff(
 ) -> None:
     traffic, traffic_url = services["traffic"]
     _, socialsec_url = services["socialsec"]
-    make_client(closed_url(), closed_url())
+    _, inspection_url = services["inspection"]
+    make_client(closed_url(), closed_url(), closed_url())
     traffic.status = status
-    dispatcher = dispatcher_for(engine, traffic_url, socialsec_url)
+    dispatcher = dispatcher_for(engine, traffic_url, socialsec_url, inspection_url)
     t0 = utcnow()
     queue(engine, "c-refused", t0)
     report = dispatcher.deliver_due(now=t0)
-    assert (report.delivered, report.failed) == (1, 1)
+    assert (report.delivered, report.failed) == (2, 1)
     row = messages(engine, "c-refused")["traffic"]
     assert row.delivered_at is None
     assert (row.attempts, row.last_status) == (1, status)
@@ -445,12 +469,13 @@ def test_a_2xx_acknowledges(
 ) -> None:
     traffic, traffic_url = services["traffic"]
     _, socialsec_url = services["socialsec"]
-    make_client(closed_url(), closed_url())
+    _, inspection_url = services["inspection"]
+    make_client(closed_url(), closed_url(), closed_url())
     traffic.status = status
     t0 = utcnow()
     queue(engine, "c-ok", t0)
-    report = dispatcher_for(engine, traffic_url, socialsec_url).deliver_due(now=t0)
-    assert (report.delivered, report.failed) == (2, 0)
+    report = dispatcher_for(engine, traffic_url, socialsec_url, inspection_url).deliver_due(now=t0)
+    assert (report.delivered, report.failed) == (3, 0)
     row = messages(engine, "c-ok")["traffic"]
     assert row.delivered_at is not None and row.attempts == 1
     assert row.lease_owner is None
@@ -472,12 +497,16 @@ def queue(engine: Engine, citizen_id: str, now: datetime) -> list[int]:
 
 
 def dispatcher_for(
-    engine: Engine, traffic_url: str, socialsec_url: str, owner: str = "test-dispatcher"
+    engine: Engine,
+    traffic_url: str,
+    socialsec_url: str,
+    inspection_url: str,
+    owner: str = "test-dispatcher",
 ) -> OutboxDispatcher:
     return OutboxDispatcher(
         engine=engine,
         owner=owner,
-        targets={"traffic": traffic_url, "socialsec": socialsec_url},
+        targets={"traffic": traffic_url, "socialsec": socialsec_url, "inspection": inspection_url},
         secret=TEST_SECRET,
         timeout=2,
         backoff_base=1,
@@ -495,14 +524,14 @@ def test_backoff_doubles_up_to_the_cap() -> None:
 def test_failures_back_off_and_are_retried_forever(
     make_client: Callable[..., TestClient], engine: Engine
 ) -> None:
-    make_client(closed_url(), closed_url())  # migrated and seeded; its loop is off
-    dispatcher = dispatcher_for(engine, closed_url(), closed_url())
+    make_client(closed_url(), closed_url(), closed_url())  # migrated and seeded; its loop is off
+    dispatcher = dispatcher_for(engine, closed_url(), closed_url(), closed_url())
     t0 = utcnow()
     queue(engine, "c-backoff", t0)
     now = t0
     for attempts, delay in enumerate([1, 2, 4, 8, 16, 32, 60, 60], start=1):
         report = dispatcher.deliver_due(now=now)
-        assert (report.delivered, report.failed, report.deferred) == (0, 2, 0)
+        assert (report.delivered, report.failed, report.deferred) == (0, 3, 0)
         for row in messages(engine, "c-backoff").values():
             assert row.attempts == attempts
             assert as_utc(row.next_attempt_at) == now + timedelta(seconds=delay)
@@ -516,14 +545,15 @@ def test_failures_back_off_and_are_retried_forever(
 def test_a_target_that_failed_is_not_tried_again_in_the_same_pass(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
-    make_client(closed_url(), closed_url())
+    make_client(closed_url(), closed_url(), closed_url())
     _, socialsec_url = services["socialsec"]
-    dispatcher = dispatcher_for(engine, closed_url(), socialsec_url)
+    _, inspection_url = services["inspection"]
+    dispatcher = dispatcher_for(engine, closed_url(), socialsec_url, inspection_url)
     t0 = utcnow()
     queue(engine, "c-first", t0)
     queue(engine, "c-second", t0)
     report = dispatcher.deliver_due(now=t0)
-    assert (report.delivered, report.failed, report.deferred) == (2, 1, 1)
+    assert (report.delivered, report.failed, report.deferred) == (4, 1, 1)
     first, second = messages(engine, "c-first")["traffic"], messages(engine, "c-second")["traffic"]
     assert (first.attempts, second.attempts) == (1, 0)
     assert as_utc(second.next_attempt_at) == t0 + timedelta(seconds=1)
@@ -533,46 +563,49 @@ def test_a_target_that_failed_is_not_tried_again_in_the_same_pass(
 def test_a_claim_is_exclusive_until_its_lease_ends(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
-    make_client(closed_url(), closed_url())
+    make_client(closed_url(), closed_url(), closed_url())
     traffic, traffic_url = services["traffic"]
     socialsec, socialsec_url = services["socialsec"]
     t0 = utcnow()
+    inspection, inspection_url = services["inspection"]
     queue(engine, "c-lease", t0)
-    crashed = dispatcher_for(engine, traffic_url, socialsec_url)
-    assert len(crashed.claim(now=t0)) == 2  # ...and dies before delivering
-    other = dispatcher_for(engine, traffic_url, socialsec_url)
+    crashed = dispatcher_for(engine, traffic_url, socialsec_url, inspection_url)
+    assert len(crashed.claim(now=t0)) == 3  # ...and dies before delivering
+    other = dispatcher_for(engine, traffic_url, socialsec_url, inspection_url)
     assert other.deliver_due(now=t0 + LEASE - timedelta(seconds=1)).claimed == 0
-    assert other.deliver_due(now=t0 + LEASE).delivered == 2
-    assert traffic.citizens() == socialsec.citizens() == ["c-lease"]
+    assert other.deliver_due(now=t0 + LEASE).delivered == 3
+    assert traffic.citizens() == socialsec.citizens() == inspection.citizens() == ["c-lease"]
 
 
 def test_only_the_given_ids_are_delivered(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
-    make_client(closed_url(), closed_url())
+    make_client(closed_url(), closed_url(), closed_url())
     traffic, traffic_url = services["traffic"]
     _, socialsec_url = services["socialsec"]
     t0 = utcnow()
     queue(engine, "c-first", t0)
+    _, inspection_url = services["inspection"]
     second = queue(engine, "c-second", t0)
-    dispatcher = dispatcher_for(engine, traffic_url, socialsec_url)
-    assert dispatcher.deliver_due(ids=second, now=t0).delivered == 2
+    dispatcher = dispatcher_for(engine, traffic_url, socialsec_url, inspection_url)
+    assert dispatcher.deliver_due(ids=second, now=t0).delivered == 3
     assert traffic.citizens() == ["c-second"]
 
 
 def test_concurrent_dispatchers_deliver_each_message_once(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
-    make_client(closed_url(), closed_url())
+    make_client(closed_url(), closed_url(), closed_url())
     traffic, traffic_url = services["traffic"]
     socialsec, socialsec_url = services["socialsec"]
     t0 = utcnow()
+    inspection, inspection_url = services["inspection"]
     for n in range(15):
         queue(engine, f"c-many-{n:02d}", t0)
     barrier = threading.Barrier(4)
 
     def run() -> None:
-        dispatcher = dispatcher_for(engine, traffic_url, socialsec_url)
+        dispatcher = dispatcher_for(engine, traffic_url, socialsec_url, inspection_url)
         dispatcher.batch_size = 5
         barrier.wait()
         dispatcher.deliver_all_due(now=t0)
@@ -584,6 +617,7 @@ def test_concurrent_dispatchers_deliver_each_message_once(
         thread.join()
     expected = sorted(f"c-many-{n:02d}" for n in range(15))
     assert sorted(traffic.citizens()) == sorted(socialsec.citizens()) == expected
+    assert sorted(inspection.citizens()) == expected
     with Session(engine) as session:
         pending = select(OutboxMessage).where(col(OutboxMessage.delivered_at).is_(None))
         assert session.exec(pending).all() == []
@@ -596,18 +630,20 @@ def test_the_cron_command_delivers_what_is_due(
     migrated_database_url: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    make_client(closed_url(), closed_url())
+    make_client(closed_url(), closed_url(), closed_url())
     traffic, traffic_url = services["traffic"]
     _, socialsec_url = services["socialsec"]
+    _, inspection_url = services["inspection"]
     queue(engine, "c-cron", utcnow())
     settings = AccountsSettings(
         database_url=migrated_database_url,
         shared=SharedSettings(env="dev"),
         traffic_url=traffic_url,
         socialsec_url=socialsec_url,
+        inspection_url=inspection_url,
     )
     deliver_outbox_command(settings)
-    assert "2 delivered, 0 failed" in capsys.readouterr().out
+    assert "3 delivered, 0 failed" in capsys.readouterr().out
     assert traffic.citizens() == ["c-cron"]
 
 
@@ -617,20 +653,22 @@ def test_the_cron_command_delivers_what_is_due(
 def test_a_restarted_server_takes_back_its_own_leases_at_once(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
-    make_client(closed_url(), closed_url())
+    make_client(closed_url(), closed_url(), closed_url())
     traffic, traffic_url = services["traffic"]
     socialsec, socialsec_url = services["socialsec"]
     t0 = utcnow()
+    inspection, inspection_url = services["inspection"]
     killed_ids = queue(engine, "c-killed", t0)
     other_ids = queue(engine, "c-elsewhere", t0)
     # This host's server claims one withdrawal and is killed mid-delivery; another host's server
     # holds the other and is still delivering it.
-    killed = dispatcher_for(engine, traffic_url, socialsec_url, owner="host-a:serve")
-    assert len(killed.claim(ids=killed_ids, now=t0)) == 2
-    elsewhere = dispatcher_for(engine, traffic_url, socialsec_url, owner="host-b:serve")
-    assert len(elsewhere.claim(ids=other_ids, now=t0)) == 2
+    urls = (traffic_url, socialsec_url, inspection_url)
+    killed = dispatcher_for(engine, *urls, owner="host-a:serve")
+    assert len(killed.claim(ids=killed_ids, now=t0)) == 3
+    elsewhere = dispatcher_for(engine, *urls, owner="host-b:serve")
+    assert len(elsewhere.claim(ids=other_ids, now=t0)) == 3
     # host-a comes back: its start releases what it held, long before the lease would end.
-    client = make_client(traffic_url, socialsec_url, instance="host-a")
+    client = make_client(*urls, instance="host-a")
     for row in messages(engine, "c-killed").values():
         assert row.lease_owner is None
         assert as_utc(row.next_attempt_at) <= utcnow()
@@ -640,24 +678,28 @@ def test_a_restarted_server_takes_back_its_own_leases_at_once(
     dispatcher = app_outbox(client.app)
     assert dispatcher.owner == "host-a:serve"
     report = dispatcher.deliver_due(now=t0 + timedelta(seconds=5))
-    assert report.delivered == 2
-    assert traffic.citizens() == socialsec.citizens() == ["c-killed"]
+    assert report.delivered == 3
+    assert traffic.citizens() == socialsec.citizens() == inspection.citizens() == ["c-killed"]
 
 
 def test_the_loop_resends_a_killed_delivery_right_after_the_restart(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
-    make_client(closed_url(), closed_url())
+    make_client(closed_url(), closed_url(), closed_url())
     traffic, traffic_url = services["traffic"]
     socialsec, socialsec_url = services["socialsec"]
+    inspection, inspection_url = services["inspection"]
+    fakes = (traffic, socialsec, inspection)
     ids = queue(engine, "c-resent", utcnow())
-    killed = dispatcher_for(engine, traffic_url, socialsec_url, owner="host-a:serve")
-    assert len(killed.claim(ids=ids, now=utcnow())) == 2
-    make_client(traffic_url, socialsec_url, instance="host-a", interval=0.05)
+    killed = dispatcher_for(
+        engine, traffic_url, socialsec_url, inspection_url, owner="host-a:serve"
+    )
+    assert len(killed.claim(ids=ids, now=utcnow())) == 3
+    make_client(traffic_url, socialsec_url, inspection_url, instance="host-a", interval=0.05)
     deadline = time.monotonic() + 5  # the lease alone would hold them for 60 s
-    while len(traffic.calls) + len(socialsec.calls) < 2 and time.monotonic() < deadline:
+    while sum(len(f.calls) for f in fakes) < 3 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert traffic.citizens() == socialsec.citizens() == ["c-resent"]
+    assert traffic.citizens() == socialsec.citizens() == inspection.citizens() == ["c-resent"]
 
 
 def test_the_cron_command_takes_back_only_its_own_leases(
@@ -667,26 +709,29 @@ def test_the_cron_command_takes_back_only_its_own_leases(
     migrated_database_url: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    make_client(closed_url(), closed_url())
+    make_client(closed_url(), closed_url(), closed_url())
     traffic, traffic_url = services["traffic"]
     _, socialsec_url = services["socialsec"]
     t0 = utcnow()
+    _, inspection_url = services["inspection"]
+    urls = (traffic_url, socialsec_url, inspection_url)
     cron_ids = queue(engine, "c-cron-killed", t0)
     serve_ids = queue(engine, "c-serve-busy", t0)
-    cut_short = dispatcher_for(engine, traffic_url, socialsec_url, owner="host-a:deliver-outbox")
-    assert len(cut_short.claim(ids=cron_ids, now=t0)) == 2
+    cut_short = dispatcher_for(engine, *urls, owner="host-a:deliver-outbox")
+    assert len(cut_short.claim(ids=cron_ids, now=t0)) == 3
     # The server on the same host is delivering these right now: the CLI must leave them be.
-    serving = dispatcher_for(engine, traffic_url, socialsec_url, owner="host-a:serve")
-    assert len(serving.claim(ids=serve_ids, now=t0)) == 2
+    serving = dispatcher_for(engine, *urls, owner="host-a:serve")
+    assert len(serving.claim(ids=serve_ids, now=t0)) == 3
     settings = AccountsSettings(
         database_url=migrated_database_url,
         shared=SharedSettings(env="dev"),
         traffic_url=traffic_url,
         socialsec_url=socialsec_url,
+        inspection_url=inspection_url,
         outbox_instance="host-a",
     )
     deliver_outbox_command(settings)
-    assert "2 delivered, 0 failed" in capsys.readouterr().out
+    assert "3 delivered, 0 failed" in capsys.readouterr().out
     assert traffic.citizens() == ["c-cron-killed"]
     assert all(
         row.lease_owner == "host-a:serve" for row in messages(engine, "c-serve-busy").values()
@@ -713,8 +758,9 @@ def test_staff_see_the_undelivered_deletions(
     make_client: Callable[..., TestClient], services: dict
 ) -> None:
     _, traffic_url = services["traffic"]
+    _, inspection_url = services["inspection"]
     with serve_in_thread(NotFoundEverywhere()) as wrong_url:
-        client = make_client(traffic_url, wrong_url)
+        client = make_client(traffic_url, wrong_url, inspection_url)
         citizen_id, headers = new_citizen(client)
         client.post("/v1/me/consents", json={"purpose": "traffic_records"}, headers=headers)
         client.delete("/v1/me/consents/traffic_records", headers=headers)
@@ -742,7 +788,10 @@ def test_staff_see_the_undelivered_deletions(
     # Pending is the default; the acknowledged one is listed under delivered.
     assert client.get("/v1/outbox", headers=registry_admin()).json() == body
     delivered = client.get("/v1/outbox?state=delivered", headers=registry_admin()).json()
-    assert [(e["target"], e["last_status"]) for e in delivered["items"]] == [("traffic", None)]
+    assert [(e["target"], e["last_status"]) for e in delivered["items"]] == [
+        ("inspection", None),
+        ("traffic", None),
+    ]
     assert delivered["items"][0]["delivered_at"].endswith("+08:00")
     paged = client.get("/v1/outbox?limit=1&offset=1", headers=registry_admin()).json()
     assert paged == {"items": [], "total": 1}
@@ -751,19 +800,20 @@ def test_staff_see_the_undelivered_deletions(
 def test_a_lease_in_flight_shows_its_owner(
     make_client: Callable[..., TestClient], engine: Engine
 ) -> None:
-    client = make_client(closed_url(), closed_url())
+    client = make_client(closed_url(), closed_url(), closed_url())
     t0 = utcnow()
     ids = queue(engine, "c-in-flight", t0)
-    dispatcher_for(engine, closed_url(), closed_url(), owner="host-b:serve").claim(ids=ids, now=t0)
+    down = closed_url()
+    dispatcher_for(engine, down, down, down, owner="host-b:serve").claim(ids=ids, now=t0)
     items = client.get("/v1/outbox", headers=registry_admin()).json()["items"]
-    assert [e["lease_owner"] for e in items] == ["host-b:serve", "host-b:serve"]
+    assert [e["lease_owner"] for e in items] == ["host-b:serve"] * 3
     assert all(e["attempts"] == 0 and e["last_status"] is None for e in items)
 
 
 def test_the_outbox_listing_is_for_registry_admins_only(
     make_client: Callable[..., TestClient],
 ) -> None:
-    client = make_client(closed_url(), closed_url())
+    client = make_client(closed_url(), closed_url(), closed_url())
     citizen_id, citizen = new_citizen(client)
     assert client.get("/v1/outbox").status_code == 401
     assert client.get("/v1/outbox", headers=mint_token("traffic", "staff-1")).status_code == 401
@@ -783,7 +833,7 @@ def test_the_outbox_listing_is_for_registry_admins_only(
 def test_the_outbox_listing_is_documented_in_chinese(
     make_client: Callable[..., TestClient],
 ) -> None:
-    client = make_client(closed_url(), closed_url())
+    client = make_client(closed_url(), closed_url(), closed_url())
     operation = client.get("/openapi.json").json()["paths"]["/v1/outbox"]["get"]
     assert operation["summary"] == "撤回授权通知的送达情况"
     assert "registry_admin" in operation["description"]

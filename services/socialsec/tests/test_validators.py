@@ -10,7 +10,6 @@ from socialsec.validators import (
     parse_month,
     resident_id_check_char,
     validate_card_number,
-    validate_certificate_code,
     validate_name,
     validate_resident_id,
 )
@@ -87,23 +86,6 @@ def test_months(raw: str, month: date | None) -> None:
     else:
         with pytest.raises(InvalidIdentifier, match="YYYY-MM"):
             parse_month(text=raw)
-
-
-@pytest.mark.parametrize(
-    ("raw", "ok"),
-    [
-        ("ABCD-EFGH-JKMN-PQRS", True),
-        ("abcdefghjkmnpqrs", True),
-        ("ABCD-EFGH-JKMN-PQRU", False),  # U is not in the alphabet
-        ("ABCD-EFGH-JKMN", False),
-    ],
-)
-def test_certificate_codes(raw: str, ok: bool) -> None:
-    if ok:
-        assert validate_certificate_code(code=raw) == "ABCDEFGHJKMNPQRS"
-    else:
-        with pytest.raises(InvalidIdentifier, match="验证码"):
-            validate_certificate_code(code=raw)
 
 
 @pytest.mark.parametrize(

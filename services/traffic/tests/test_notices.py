@@ -16,11 +16,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from servicekit.clock import SHANGHAI
+from servicekit.deliveries import TemplateChannel
 from servicekit.identity import WechatUser, issue_token, verify_token
 from servicekit.state import engine_of
 from servicekit.testing import TEST_SECRET, serve_in_thread
 from traffic.models import PaymentNotice
-from traffic.notices import NoticeSender, retry_delay, template_data
+from traffic.notices import NoticeSender, template_data
 from traffic.payments.client import pay_client_of
 from traffic.payments.reconciliation import reconcile_once
 from wechat.demo_citizens import demo_citizen
@@ -95,15 +96,17 @@ def notices(client: TestClient) -> list[PaymentNotice]:
 
 
 def sender(client: TestClient, gateway: FakeGateway) -> NoticeSender:
-    return NoticeSender(
-        engine=engine_of(client.app),
+    channel = TemplateChannel(
         gateway_url=gateway.url,
         secret=TEST_SECRET,
+        caller="traffic",
+        account="dgjj",
         template_id="tmpl-paid",
         timeout=5,
         backoff_base=10,
         backoff_max=60,
     )
+    return NoticeSender(engine=engine_of(client.app), channel=channel)
 
 
 def test_the_template_says_paid_with_yuan_decision_and_beijing_time() -> None:
@@ -115,13 +118,6 @@ def test_the_template_says_paid_with_yuan_decision_and_beijing_time() -> None:
         UNPAID,
         "2026-06-15 12:05",
     )
-
-
-@pytest.mark.parametrize(
-    ("attempts", "seconds"), [(0, 5), (1, 5), (2, 10), (3, 20), (7, 300), (10_000, 300)]
-)
-def test_retries_back_off_doubling_up_to_the_cap(attempts: int, seconds: float) -> None:
-    assert retry_delay(attempts=attempts, base=5, cap=300) == timedelta(seconds=seconds)
 
 
 def test_a_paid_order_has_one_notice_to_the_payer(

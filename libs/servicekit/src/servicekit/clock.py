@@ -11,6 +11,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends
+from pydantic import AfterValidator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -28,6 +29,10 @@ def as_utc(value: datetime) -> datetime:
 def local(value: datetime) -> datetime:
     """A stored time in Asia/Shanghai, whole seconds, for responses."""
     return as_utc(value).astimezone(SHANGHAI).replace(microsecond=0)
+
+
+# A stored time a response model shows in Asia/Shanghai (`local`), whole seconds.
+LocalTime = Annotated[datetime, AfterValidator(local)]
 
 
 def local_day(value: datetime) -> date:

@@ -10,7 +10,7 @@ import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from alembic import command
@@ -19,10 +19,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import registry
 from sqlmodel import Session, SQLModel, create_engine
 
-from servicekit.errors import ServiceBusy
+from servicekit.errors import Conflict, ServiceBusy
 
 # Connections held for requests (the gate admits this many requests at once), and the extra
 # ones the pool may open for work outside requests (outbox, reconciliation, webhooks).
@@ -197,3 +198,18 @@ def _run(context: Any, connection: Any, target_metadata: MetaData) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+R = TypeVar("R", bound=SQLModel)
+
+
+def save_or_conflict(session: Session, row: R, *, conflict: str) -> R:
+    """Insert `row`, or 409 with `conflict` when a concurrent request inserted the same first."""
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(conflict) from None
+    session.refresh(row)
+    return row

@@ -24,7 +24,7 @@ from servicekit.errors import Forbidden, Unauthorized
 from servicekit.settings import ServiceSettings
 
 ISSUER = "gateway"
-ISSUERS = ("gateway", "accounts", "traffic", "weather", "socialsec")
+ISSUERS = ("gateway", "accounts", "traffic", "weather", "socialsec", "inspection")
 ALGORITHM = "HS256"
 MAX_TTL_SECONDS = 60
 # The registered claims every token of the suite must carry.

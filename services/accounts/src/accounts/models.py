@@ -202,7 +202,7 @@ class OutboxMessage(Table, table=True):
     __tablename__ = "outbox_message"
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32, description="delete_bindings")
-    target: str = Field(max_length=32, description="traffic | socialsec")
+    target: str = Field(max_length=32, description="traffic | socialsec | inspection")
     citizen_id: str = Field(max_length=40, index=True)
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
     attempts: int = Field(default=0)

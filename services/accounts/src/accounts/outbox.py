@@ -41,10 +41,10 @@ from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
-from accounts.background import run_periodically
 from accounts.models import OutboxMessage
 from accounts.public import OutboxEntry, with_age
 from accounts.settings import AccountsSettings
+from servicekit.background import run_periodically
 from servicekit.clock import utcnow
 from servicekit.db import make_engine
 from servicekit.deps import Page, PageParams, app_settings, paginate
@@ -58,7 +58,7 @@ ALERT = "outbox_alert"
 
 DELETE_BINDINGS = "delete_bindings"
 # Every service that stores bindings keyed by citizen_id (DESIGN §6); weather holds none.
-BINDING_SERVICES = ("traffic", "socialsec")
+BINDING_SERVICES = ("traffic", "socialsec", "inspection")
 # Longer than a pass holds its claims (a failing target costs one timeout, then is skipped for
 # the rest of the pass). Should a pass outlive it, a second delivery is harmless: deleting
 # bindings is idempotent.
@@ -182,7 +182,11 @@ class OutboxDispatcher:
             # `serve` and `deliver-outbox` on one host run side by side: each reclaims only its
             # own leases at start, never those of the other's delivery in flight.
             owner=f"{settings.outbox_instance}:{role}",
-            targets={"traffic": settings.traffic_url, "socialsec": settings.socialsec_url},
+            targets={
+                "traffic": settings.traffic_url,
+                "socialsec": settings.socialsec_url,
+                "inspection": settings.inspection_url,
+            },
             secret=settings.shared.internal_token_secret,
             timeout=settings.outbox_timeout_seconds,
             backoff_base=settings.outbox_backoff_base_seconds,

@@ -53,7 +53,7 @@ class CitizenDetail(BaseModel):
 class DeletionOut(BaseModel):
     """The deletion of the citizen's bindings in one service after a withdrawal."""
 
-    service: str = Field(description="traffic | socialsec")
+    service: str = Field(description="traffic | socialsec | inspection")
     status: Literal["pending", "acknowledged"] = Field(
         description="pending 删除中 | acknowledged 已删除"
     )
@@ -106,7 +106,7 @@ class OutboxEntry(BaseModel):
 
     id: int
     kind: str = Field(description="delete_bindings：撤回授权后删除该市民的绑定")
-    target: str = Field(description="traffic | socialsec")
+    target: str = Field(description="traffic | socialsec | inspection")
     citizen_id: str
     attempts: int = Field(description="已尝试送达的次数")
     last_status: int | None = Field(description="最近一次应答的 HTTP 状态码；未连通时为空")

@@ -32,12 +32,12 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from accounts.background import run_periodically
 from accounts.editing import card_digest
 from accounts.models import Article, ArticlePush, EditorArticle
 from accounts.outbox import backoff_seconds
 from accounts.pushes import FAILED, SCHEDULED, SENT
 from accounts.settings import AccountsSettings
+from servicekit.background import run_periodically
 from servicekit.clock import utcnow
 from servicekit.db import make_engine
 from servicekit.deps import app_settings

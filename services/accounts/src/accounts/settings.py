@@ -26,6 +26,7 @@ class AccountsSettings(ServiceSettings):
     # Services holding bindings, told to delete a citizen's bindings when consent is withdrawn.
     traffic_url: str = "http://127.0.0.1:8002"
     socialsec_url: str = "http://127.0.0.1:8004"
+    inspection_url: str = "http://127.0.0.1:8005"
     # The outbox delivery loop: seconds between passes (0 = no loop; run `deliver-outbox` from
     # cron instead), the timeout of one delivery, and the retry backoff base·2^(n-1), capped.
     outbox_interval_seconds: float = Field(default=2.0, ge=0)

@@ -29,7 +29,6 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from accounts.background import run_periodically
 from accounts.models import Account, ChatConfig
 from accounts.settings import AccountsSettings
 from accounts.statistics_import import (
@@ -39,6 +38,7 @@ from accounts.statistics_import import (
     fail_day,
     write_day,
 )
+from servicekit.background import run_periodically
 from servicekit.cli import CliCommand
 from servicekit.clock import SHANGHAI, utcnow
 from servicekit.db import make_engine

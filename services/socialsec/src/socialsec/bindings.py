@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from servicekit.bindings import Attempt, BindingTables
+from servicekit.db import save_or_conflict
 from servicekit.errors import Conflict, NotFound
 from socialsec.models import Binding, BindingFailure, InsuredPerson, SocialCard
 
@@ -62,15 +62,11 @@ def bind(
     if session.exec(select(Binding).where(Binding.person_id == person.id)).first() is not None:
         raise Conflict("该社保信息已被其他微信用户绑定；如非本人操作，请携带身份证到社保分局办理。")
     assert person.id is not None
-    binding = Binding(citizen_id=citizen_id, person_id=person.id, created_at=attempt.now)
-    session.add(binding)
-    try:
-        session.commit()
-    except IntegrityError:
-        # The same binding made at the same moment by a concurrent request.
-        session.rollback()
-        raise Conflict("该社保信息已被绑定。") from None
-    session.refresh(binding)
+    binding = save_or_conflict(
+        session,
+        Binding(citizen_id=citizen_id, person_id=person.id, created_at=attempt.now),
+        conflict="该社保信息已被绑定。",
+    )
     log.info("binding created", extra={"citizen_id": citizen_id, "binding_id": binding.id})
     return Bound(binding, person, card)
 

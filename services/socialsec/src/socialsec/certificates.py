@@ -1,28 +1,23 @@
 """Certificates of insurance (参保证明): a verification code and a PDF that draws Chinese.
 
-The code is 16 random characters of an alphabet without look-alikes; it is the certificate's
-key, so anyone holding the paper can check it at `GET /v1/certificates/{code}`, and an altered
-code finds nothing. Only masked identity and month counts are kept with the code: checking a
-certificate shows that much and no amounts. The PDF embeds a subset of a TrueType CJK font found
-through `servicekit.cjk`; fpdf2 reads the WenQuanYi Micro Hei collection (.ttc) directly.
+The code (`servicekit.verification`) is the certificate's key, so anyone holding the paper can
+check it at `GET /v1/certificates/{code}`, and an altered code finds nothing. Only masked
+identity and month counts are kept with the code: checking a certificate shows that much and no
+amounts. The PDF draws with a CJK font subset (`servicekit.pdf`).
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from fpdf import FPDF
-
-from servicekit.cjk import CJKFontNotFound, find_cjk_font
-from servicekit.errors import UpstreamUnavailable
 from servicekit.money import yuan
+from servicekit.pdf import FONT, cjk_document
+from servicekit.verification import grouped
 from socialsec.clock import month_label
 from socialsec.contributions import Summary
 from socialsec.rates import INSURANCE_NAMES, INSURANCES
-from socialsec.validators import CODE_ALPHABET, CODE_LENGTH
 
 TITLE = "东莞市社会保险参保证明"
 
@@ -41,16 +36,6 @@ class CertificateText:
     issued_at: datetime
     valid_until: datetime
     summary: Summary
-
-
-def new_code() -> str:
-    """A fresh random verification code."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def grouped(code: str) -> str:
-    """A code in groups of four, as printed: ABCD-EFGH-JKMN-PQRS."""
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def public_summary(summary: Summary) -> dict[str, Any]:
@@ -120,19 +105,15 @@ def certificate_lines(cert: CertificateText) -> tuple[list[str], list[list[str]]
 def render_pdf(cert: CertificateText) -> bytes:
     """The certificate as a one-page A4 PDF with an embedded CJK font subset."""
     header, table, footer = certificate_lines(cert)
-    text = TITLE + "".join(header + footer) + "".join("".join(r) for r in table)
-    try:
-        font = find_cjk_font(text)
-    except CJKFontNotFound as exc:
-        raise UpstreamUnavailable(f"暂时无法生成参保证明：{exc}") from None
-    pdf = FPDF(format="A4")
-    pdf.set_title(TITLE)
-    pdf.set_creator("guanwei socialsec")
-    pdf.add_page()
-    pdf.add_font("cjk", "", str(font))
-    pdf.set_font("cjk", size=18)
+    pdf = cjk_document(
+        title=TITLE,
+        text="".join(header + footer) + "".join("".join(r) for r in table),
+        creator="guanwei socialsec",
+        what="参保证明",
+    )
+    pdf.set_font(FONT, size=18)
     pdf.cell(0, 14, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=11)
+    pdf.set_font(FONT, size=11)
     for line in header:
         pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)

@@ -9,8 +9,9 @@ from sqlmodel import Session
 
 from servicekit.clock import local, local_day
 from servicekit.errors import NotFound
+from servicekit.verification import new_code
 from socialsec.access import Me
-from socialsec.certificates import CertificateText, new_code, public_summary, render_pdf
+from socialsec.certificates import CertificateText, public_summary, render_pdf
 from socialsec.clock import Period, month_of
 from socialsec.masking import mask_card_number, mask_id_number, mask_name
 from socialsec.models import Certificate, CertificateCheck

@@ -11,8 +11,8 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from servicekit.clock import as_utc, local
+from servicekit.verification import grouped
 from socialsec.accounts import KIND_TEXT
-from socialsec.certificates import grouped
 from socialsec.clock import age_on, month_label
 from socialsec.contributions import MonthRow, Summary, Totals
 from socialsec.eligibility import RULE_TITLES, STAGE_TEXT, STATUS_TEXT, RuleResult, descriptions

@@ -18,9 +18,6 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 CARD_NUMBER = re.compile(r"[A-Z][0-9]{8}")
 MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
-# Certificate codes avoid 0/O, 1/I/L and U (Crockford's base32), so they can be read aloud.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 16
 
 
 def _compact(text: str) -> str:
@@ -73,13 +70,3 @@ def parse_month(*, text: str) -> date:
     if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
         raise InvalidIdentifier(f"月份“{text}”格式应为YYYY-MM，如 2024-07。")
     return date(int(match[1]), int(match[2]), 1)
-
-
-def validate_certificate_code(*, code: str) -> str:
-    """A certificate verification code: 16 characters of the code alphabet, dashes optional."""
-    value = _compact(code)
-    if len(value) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in value):
-        raise InvalidIdentifier(
-            "验证码应为16位字母或数字（如 ABCD-EFGH-JKMN-PQRS），请核对证明上的验证码。"
-        )
-    return value

@@ -13,8 +13,6 @@ key with another body is a 409.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -26,6 +24,7 @@ from sqlmodel.sql.expression import Select
 
 from servicekit.clock import SHANGHAI, as_utc, local_day
 from servicekit.errors import Conflict, NotFound
+from servicekit.idempotency import made_earlier, request_hash
 from traffic.models import (
     Appointment,
     AppointmentBusiness,
@@ -58,12 +57,6 @@ def slot_hours(*, day: date, opens_saturday: bool) -> tuple[time, ...]:
     if weekday == 5 and opens_saturday:
         return SATURDAY_HOURS
     return ()
-
-
-def request_hash(*, body: AppointmentCreate) -> str:
-    """SHA-256 of the request body in a canonical form, to tell a retry from a new request."""
-    canonical = json.dumps(body.model_dump(), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def appointment_number(*, appointment_id: int, starts_at: datetime) -> str:
@@ -122,16 +115,15 @@ def _take_place(session: Session, slot_id: int | None) -> None:
 
 def _replay(session: Session, *, citizen_id: str, key: str, digest: str) -> Booking | None:
     """The booking made earlier with this key, or None; 409 if it was made with another body."""
-    earlier = session.exec(
-        select(Appointment).where(
-            Appointment.citizen_id == citizen_id, Appointment.idempotency_key == key
-        )
-    ).first()
-    if earlier is None:
-        return None
-    if earlier.request_hash != digest:
-        raise Conflict("该 Idempotency-Key 已用于另一份预约请求，请为新的预约使用新的键。")
-    return _booking(session, earlier)
+    earlier = made_earlier(
+        session,
+        Appointment,
+        owner=col(Appointment.citizen_id) == citizen_id,
+        key=key,
+        digest=digest,
+        reused="该 Idempotency-Key 已用于另一份预约请求，请为新的预约使用新的键。",
+    )
+    return None if earlier is None else _booking(session, earlier)
 
 
 def book(

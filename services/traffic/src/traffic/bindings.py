@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from servicekit.bindings import Attempt, BindingTables
+from servicekit.db import save_or_conflict
 from servicekit.errors import Conflict, ValidationFailed
 from traffic.models import Binding, BindingFailure, DriverLicence, Vehicle
 from traffic.records import find_vehicle
 
-R = TypeVar("R", bound=SQLModel)
 BINDINGS = BindingTables(Binding, BindingFailure, log=logging.getLogger("traffic.bindings"))
 
 
@@ -52,18 +50,6 @@ _LICENCE_PROOF = _Proof(
 def _refused(session: Session, proof: _Proof, attempt: Attempt) -> ValidationFailed:
     """Count a refused `proof` of the citizen and build the 422 that refuses it."""
     return BINDINGS.refuse(session, attempt, detail=proof.refusal, fields=list(proof.fields))
-
-
-def save_or_conflict(session: Session, row: R, *, conflict: str) -> R:
-    """Insert `row`, or 409 with `conflict` when a concurrent request inserted the same first."""
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(conflict) from None
-    session.refresh(row)
-    return row
 
 
 def bind_vehicle(session: Session, attempt: Attempt, *, plate: str, vin6: str) -> BoundItem:

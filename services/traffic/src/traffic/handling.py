@@ -13,8 +13,9 @@ from datetime import date
 
 from sqlmodel import Session
 
+from servicekit.db import save_or_conflict
 from servicekit.errors import Conflict, Forbidden, NotFound
-from traffic.bindings import bound_licence, bound_vehicle_ids, save_or_conflict
+from traffic.bindings import bound_licence, bound_vehicle_ids
 from traffic.licences import Standing, licence_standing
 from traffic.models import PenaltyDecision
 from traffic.penalties import decision_number, due_date

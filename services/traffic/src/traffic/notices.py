@@ -9,10 +9,10 @@ gateway sends them through the platform's template API to the payer's openid (th
 东莞交警: the one who paid is the one told). Traffic writes the words; the gateway only sends.
 
 Only a 2xx answer delivers a notice; any other outcome records the error and makes it due again
-after base·2^(n-1) seconds (capped), with an alert log. A pass first claims its notices with a
-conditional UPDATE that moves them a lease ahead, and commits, so replicas never send one notice
-at once; a pass cut short leaves its notices due again when the lease ends. Delivery is at least
-once: a gateway answer lost after the send means a second message.
+after base·2^(n-1) seconds (capped), with an alert log. A pass first claims its notices
+(servicekit.deliveries: leased with a conditional UPDATE, committed), so replicas never send one
+notice at once; a pass cut short leaves its notices due again when the lease ends. Delivery is at
+least once: a gateway answer lost after the send means a second message.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from servicekit.clock import local, utcnow
-from servicekit.identity import service_token
+from servicekit.deliveries import TemplateChannel, claim_due
 from servicekit.money import yuan_text
 from traffic.models import PaymentNotice, PaymentOrder
 from traffic.settings import TrafficSettings
@@ -40,7 +40,6 @@ ACCOUNT = "dgjj"
 # Longer than one pass holds a notice (one gateway call each, within its timeout).
 LEASE = timedelta(minutes=2)
 BATCH = 50
-MAX_ERROR = 300
 
 
 def record_payment_notice(
@@ -73,43 +72,34 @@ def template_data(*, amount_fen: int, decision_number: str, paid_at: datetime) -
     }
 
 
-def retry_delay(*, attempts: int, base: float, cap: float) -> timedelta:
-    """The wait after `attempts` failures in a row: base·2^(attempts-1) seconds, capped."""
-    # Past 2^40 any sensible cap has long been reached; the bound keeps the power finite.
-    return timedelta(seconds=min(cap, base * 2 ** min(max(attempts - 1, 0), 40)))
-
-
 @dataclass(frozen=True)
 class NoticeSender:
     """Posts due notices to the gateway; every method blocks (the app runs it in a thread)."""
 
     engine: Engine
-    gateway_url: str
-    secret: str
-    template_id: str
-    timeout: float
-    backoff_base: float
-    backoff_max: float
+    channel: TemplateChannel
 
     @classmethod
     def from_settings(cls, settings: TrafficSettings, engine: Engine) -> NoticeSender:
         """The sender the traffic settings describe."""
-        return cls(
-            engine=engine,
-            gateway_url=settings.gateway_url.rstrip("/"),
+        channel = TemplateChannel(
+            gateway_url=settings.gateway_url,
             secret=settings.shared.internal_token_secret,
+            caller="traffic",
+            account=ACCOUNT,
             template_id=settings.payment_template_id,
             timeout=settings.payment_notice_timeout_seconds,
             backoff_base=settings.payment_notice_backoff_base_seconds,
             backoff_max=settings.payment_notice_backoff_max_seconds,
         )
+        return cls(engine, channel)
 
     def deliver_due(self, *, now: datetime | None = None) -> int:
         """One pass over the notices due at `now`; how many the gateway acknowledged."""
         now = now or utcnow()
         claimed = self._claim(now)
         delivered = 0
-        with httpx.Client(timeout=self.timeout, trust_env=False) as client:
+        with self.channel.client() as client:
             for notice in claimed:
                 error = self._post(client, notice)
                 self._settle(notice, error=error, now=now)
@@ -118,48 +108,19 @@ class NoticeSender:
 
     def _claim(self, now: datetime) -> list[PaymentNotice]:
         """The due notices this pass took the lease on (detached copies)."""
-        due = (col(PaymentNotice.delivered_at).is_(None), col(PaymentNotice.next_attempt_at) <= now)
-        with Session(self.engine, expire_on_commit=False) as session:
-            candidates = session.exec(
-                select(PaymentNotice).where(*due).order_by(col(PaymentNotice.id)).limit(BATCH)
-            ).all()
-            taken = [
-                notice
-                for notice in candidates
-                if session.execute(
-                    update(PaymentNotice)
-                    .where(col(PaymentNotice.id) == notice.id, *due)
-                    .values(next_attempt_at=now + LEASE)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                == 1
-            ]
-            session.commit()
-        return taken
+        undelivered = col(PaymentNotice.delivered_at).is_(None)
+        return claim_due(
+            self.engine, PaymentNotice, undelivered=undelivered, now=now, lease=LEASE, limit=BATCH
+        )
 
     def _post(self, client: httpx.Client, notice: PaymentNotice) -> str | None:
         """Send one notice through the gateway; None when it answered 2xx, else the error."""
-        token = service_token(secret=self.secret, caller="traffic", audience="gateway")
-        body: dict[str, Any] = {
-            "openid": notice.openid,
-            "template_id": self.template_id,
-            "data": template_data(
-                amount_fen=notice.amount_fen,
-                decision_number=notice.decision_number,
-                paid_at=notice.paid_at,
-            ),
-        }
-        try:
-            answer = client.post(
-                f"{self.gateway_url}/internal/wechat/{notice.account}/template",
-                json=body,
-                headers={"Authorization": f"Bearer {token}"},
-            )
-        except httpx.HTTPError as exc:
-            return f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
-        if answer.is_success:
-            return None
-        return f"HTTP {answer.status_code}: {answer.text[:200]}"[:MAX_ERROR]
+        data = template_data(
+            amount_fen=notice.amount_fen,
+            decision_number=notice.decision_number,
+            paid_at=notice.paid_at,
+        )
+        return self.channel.post(client, recipient={"openid": notice.openid}, data=data).error
 
     def _settle(self, notice: PaymentNotice, *, error: str | None, now: datetime) -> None:
         """Record the outcome of one attempt: delivered, or due again after the backoff."""
@@ -168,7 +129,7 @@ class NoticeSender:
         if error is None:
             values["delivered_at"] = utcnow()
         else:
-            delay = retry_delay(attempts=attempts, base=self.backoff_base, cap=self.backoff_max)
+            delay = self.channel.retry_after(attempts)
             values["next_attempt_at"] = now + delay
             # No openid or amount in the log: the row keeps them.
             log.error(

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Response
 from servicekit.clock import NowDep
 from servicekit.deps import SessionDep
 from servicekit.errors import valid
+from servicekit.verification import validate_code
 from socialsec import certifying
 from socialsec.models import CertificateCheck
 from socialsec.routes.params import MeDep, PeriodDep
 from socialsec.settings import SocialsecSettingsDep
-from socialsec.validators import validate_certificate_code
 
 router = APIRouter(tags=["certificates"])
 
@@ -48,5 +48,5 @@ def issue_certificate(
 )
 def check_certificate(code: str, session: SessionDep, now: NowDep) -> CertificateCheck:
     """Whether a certificate with this code was issued and is still valid; its masked summary."""
-    value = valid("code", "path", lambda: validate_certificate_code(code=code))
+    value = valid("code", "path", lambda: validate_code(code=code, document="证明"))
     return certifying.check(session, value, now=now)

@@ -1,20 +1,18 @@
 """Electronic receipts (电子缴款凭证) of successful fine payments: JSON and a PDF in Chinese.
 
-The payer is masked (the party's surname, the WeChat openid's ends). The PDF embeds a subset of
-a CJK TrueType font found through `servicekit.cjk` (fpdf2 reads the WenQuanYi Micro Hei
-collection directly); with no font that draws every character, the receipt answers a clear
-503 rather than a PDF of empty boxes.
+The payer is masked (the party's surname, the WeChat openid's ends). The PDF draws with a CJK
+font subset (`servicekit.pdf`): with no font that draws every character, the receipt answers a
+clear 503 rather than a PDF of empty boxes.
 """
 
 from __future__ import annotations
 
-from fpdf import FPDF
 from sqlmodel import Session
 
-from servicekit.cjk import CJKFontNotFound, find_cjk_font
 from servicekit.clock import local, local_day
-from servicekit.errors import Conflict, UpstreamUnavailable
+from servicekit.errors import Conflict
 from servicekit.money import yuan
+from servicekit.pdf import table_pdf
 from traffic.models import (
     DriverLicence,
     PaymentOrder,
@@ -103,28 +101,14 @@ FOOTER = "本凭证由东莞交警微信缴款系统出具，个人信息已脱�
 
 def render_pdf(receipt: ReceiptPublic) -> bytes:
     """The receipt as a one-page A4 PDF with an embedded CJK font subset."""
-    rows = receipt_lines(receipt)
-    text = TITLE + FOOTER + "".join(label + value for label, value in rows)
-    try:
-        font = find_cjk_font(text)
-    except CJKFontNotFound as exc:
-        raise UpstreamUnavailable(f"暂时无法生成缴款凭证：{exc}") from None
-    pdf = FPDF(format="A4")
-    pdf.set_title("交通违法罚款电子缴款凭证")
-    pdf.set_creator("guanwei traffic")
-    pdf.add_page()
-    pdf.add_font("cjk", "", str(font))
-    pdf.set_font("cjk", size=15)
-    pdf.multi_cell(0, 10, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.set_font("cjk", size=11)
-    for label, value in rows:
-        pdf.cell(42, 9, label, border=1)
-        pdf.multi_cell(0, 9, value, border=1, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(6)
-    pdf.set_font("cjk", size=9)
-    pdf.multi_cell(0, 6, FOOTER, new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    return table_pdf(
+        title="交通违法罚款电子缴款凭证",
+        heading=TITLE,
+        rows=receipt_lines(receipt),
+        footer=[FOOTER],
+        creator="guanwei traffic",
+        what="缴款凭证",
+    )
 
 
 def receipt_pdf(session: Session, order: PaymentOrder) -> tuple[str, bytes]:

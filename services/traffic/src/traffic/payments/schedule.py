@@ -9,45 +9,20 @@ Errors are logged, never raised: the service keeps serving.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
+from servicekit.background import every
 from traffic.notices import NoticeSender
 from traffic.payments.provider import WechatPayClient
 from traffic.payments.reconciliation import reconcile_once
 from traffic.settings import TrafficSettings
 
 log = logging.getLogger(__name__)
-
-
-async def _loop(job: Callable[[], object], *, every: float, what: str, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            await asyncio.to_thread(job)
-        except Exception:
-            log.exception("scheduled %s failed; the next run tries again", what)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
-
-
-@contextlib.asynccontextmanager
-async def every(seconds: float, job: Callable[[], object], *, what: str) -> AsyncIterator[None]:
-    """Run the blocking `job` every `seconds` while the context lasts (0: never)."""
-    if seconds <= 0:
-        yield
-        return
-    stop = asyncio.Event()
-    task = asyncio.create_task(_loop(job, every=seconds, what=what, stop=stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
 
 
 @contextlib.asynccontextmanager

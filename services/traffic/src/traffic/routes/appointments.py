@@ -8,6 +8,7 @@ from sqlmodel import col
 
 from servicekit.clock import NowDep
 from servicekit.deps import Id, Page, PageDep, SessionDep, paginate
+from servicekit.idempotency import idempotency_header
 from servicekit.identity import CitizenDep
 from traffic.access import ACCESS_LOG
 from traffic.appointments import (
@@ -29,7 +30,7 @@ from traffic.models import (
     SlotPublic,
 )
 from traffic.reference import code_page
-from traffic.routes.creation import created, idempotency_header
+from traffic.routes.creation import created
 from traffic.views import booking_public, bookings_public, slots_public
 
 router = APIRouter(prefix="/v1", tags=["appointments"])

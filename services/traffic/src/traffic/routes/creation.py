@@ -1,11 +1,11 @@
 """How traffic's routes declare what they answer: `created` routes (201 with the function's
-return type), each status `described`, and the `Idempotency-Key` header of the requests a
-citizen may retry (DESIGN §5)."""
+return type) and each status `described` (the `Idempotency-Key` header of the requests a
+citizen may retry is `servicekit.idempotency`'s)."""
 
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, status
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,8 +23,3 @@ def created(
 def described(statuses: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
     """A route's `responses`: each status with its description."""
     return {code: {"description": text} for code, text in statuses.items()}
-
-
-def idempotency_header(description: str) -> Any:
-    """The `Idempotency-Key` header: required, 1 to 64 characters, described for its route."""
-    return Header(alias="Idempotency-Key", min_length=1, max_length=64, description=description)

@@ -12,6 +12,7 @@ from servicekit.access_log import Reader, ReaderDep
 from servicekit.clock import NowDep
 from servicekit.deps import Id, Page, PageDep, PageParams, SessionDep
 from servicekit.errors import valid
+from servicekit.idempotency import idempotency_header
 from servicekit.identity import CitizenDep, Identity, requires_staff
 from traffic.access import ACCESS_LOG
 from traffic.models import (
@@ -37,7 +38,7 @@ from traffic.payments.reading import (
 )
 from traffic.payments.receipts import receipt_of, receipt_pdf
 from traffic.payments.refunds import create_refund
-from traffic.routes.creation import created, described, idempotency_header
+from traffic.routes.creation import created, described
 from traffic.settings import TrafficSettingsDep
 from traffic.validators import validate_decision_number
 from traffic.views import refund_public
