@@ -103,7 +103,7 @@ def test_services_reach_the_gateway_only_on_its_unpublished_internal_port() -> N
 def test_accounts_delivers_consent_withdrawals_to_the_services() -> None:
     compose = _compose()
     env = compose["accounts"]["environment"]
-    for service in ("traffic", "socialsec"):
+    for service in ("traffic", "socialsec", "inspection"):
         var = _env_var("accounts", f"{service}_url")
         assert env[var] == f"http://{service}:{_container_port(compose[service])}"
 

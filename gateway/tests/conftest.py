@@ -279,16 +279,17 @@ def gateway_listeners(
     chat_accounts: list[WechatAccount],
 ) -> Iterator[Callable[..., tuple[str, str]]]:
     """Serve the gateway's two listeners with the platform at `platform_url` and no service
-    reachable: (public URL, internal URL). Settings may be overridden; stopped at teardown."""
+    reachable: (public URL, internal URL). Settings (a service's URL too) may be overridden;
+    stopped at teardown."""
     with ExitStack() as stack:
 
         def serve(platform_url: str, **overrides: Any) -> tuple[str, str]:
+            closed = {f"{name}_url": CLOSED for name in SERVICES}
             settings = GatewaySettings(
-                **{f"{name}_url": CLOSED for name in SERVICES},
                 wechat_api_base_url=platform_url,
                 wechat_accounts=chat_accounts,
                 shared=SharedSettings(env="dev"),
-                **overrides,
+                **(closed | overrides),
             )
             return stack.enter_context(serving(settings))
 

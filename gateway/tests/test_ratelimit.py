@@ -114,6 +114,8 @@ def test_strict_paths(service: str, path: str, strict: bool) -> None:
         ("inspection", "equipment/31104419002019120001/card", True),
         ("inspection", "guides", False),
         ("inspection", "me/applications", False),
+        ("inspection", "reports/ABCD-EFGH-JKMN-PQRS", True),
+        ("inspection", "me/applications/BJ20260615000001/report.pdf", False),
     ],
 )
 def test_the_default_strict_paths_are_the_ownership_free_lookups(

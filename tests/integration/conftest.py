@@ -74,7 +74,7 @@ class LocalSuite:
             )
         # Accounts tells these services to delete bindings; a short outbox cycle keeps the
         # consent-withdrawal scenario quick.
-        for name in ("traffic", "socialsec"):
+        for name in ("traffic", "socialsec", "inspection"):
             self.env[f"ACCOUNTS_{name.upper()}_URL"] = f"http://127.0.0.1:{self.ports[name]}"
         self.env["ACCOUNTS_OUTBOX_INTERVAL_SECONDS"] = "0.5"
         self.env["ACCOUNTS_OUTBOX_BACKOFF_MAX_SECONDS"] = "2"

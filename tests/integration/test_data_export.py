@@ -51,7 +51,11 @@ def test_a_citizen_sees_her_reads_and_takes_her_data(suite, browser) -> None:
     assert answer.headers["content-disposition"].startswith("attachment;")
     document = answer.json()
     assert set(document["services"]) == set(SERVICES)
-    assert document["services"]["weather"] == document["services"]["inspection"] == {}
+    assert document["services"]["weather"] == {}
+    # Not a contact of any user unit: inspection's sections are there, and empty.
+    inspection = document["services"]["inspection"]
+    assert set(inspection) == {"contacts", "binding_failures", "applications"}
+    assert all(records == [] for records in inspection.values())
     traffic, socialsec = document["services"]["traffic"], document["services"]["socialsec"]
     accounts = document["services"]["accounts"]
     # Her identifiers in full, here only.

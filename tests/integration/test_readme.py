@@ -28,9 +28,11 @@ def readme_curl_lines() -> list[str]:
         for line in section.splitlines()
         if line.startswith("curl ")
         and README_HOST in line
-        # A continued line or a shell variable ($TOKEN) belongs to a longer walk-through.
+        # A continued line, a shell variable ($TOKEN) or a placeholder (<code>) belongs to a
+        # longer walk-through.
         and not line.rstrip().endswith("\\")
         and "$" not in line
+        and not re.search(r"<[a-z_]+>", line)
     ]
 
 
@@ -94,10 +96,58 @@ def test_the_readme_sign_in_and_personal_data_lines_work_as_pasted(suite, tmp_pa
     violations, *logs = (json.loads(line) for line in outputs)
     # Other scenarios of the shared suite may have paid his decisions already.
     assert all(v["status"] == "decided_unpaid" for v in violations["items"])
-    assert len(logs) == 3 and all("items" in log for log in logs)
+    assert len(logs) == 4 and all("items" in log for log in logs)
     # Reading his violations just now is in traffic's log of who read what.
     newest = logs[0]["items"][0]
     assert newest["reader"] == "citizen" and "violation" in newest["resource"], newest
     [export] = tmp_path.glob("guanwei-personal-data-*.json")
     document = json.loads(export.read_text(encoding="utf-8"))
     assert set(document["services"]) == set(SERVICES)
+
+
+def test_the_readme_inspection_walk_through_works_as_pasted(suite, tmp_path: Path) -> None:
+    """A contact binds, applies, an inspector moves the application to its report, the contact
+    downloads the PDF and anyone checks its code: each curl of the block as pasted, with the
+    <number> and <code> an earlier answer gave."""
+    host = suite.gateway.removeprefix("http://")
+    login = readme_block("login()")
+    define_login = login[: login.index("}") + 1]
+    lines = readme_block("inspection/me/units")
+    setup: list[str] = []
+    found: dict[str, str] = {}
+    steps = 0
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if not line.startswith("curl "):
+            setup.append(line)
+            index += 1
+            continue
+        step = [line]
+        while step[-1].rstrip().endswith("\\"):
+            index += 1
+            step.append(lines[index])
+        index += 1
+        command = "\n".join(step).replace("<number>", found.get("number", "<number>"))
+        command = command.replace("<code>", found.get("report_code", "<code>"))
+        script = "\n".join(
+            # The status is appended to the step's answer only, not to the sign-in's.
+            [*define_login, *setup, 'curl() { command curl -w "\\n%{http_code}" "$@"; }', command]
+        )
+        done = subprocess.run(
+            ["bash", "-c", script.replace(README_HOST, host)],
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        body, _, status = done.stdout.decode().rpartition("\n")
+        assert status in {"200", "201"}, (command, body[-500:])
+        steps += 1
+        if body.startswith("{"):
+            answer = json.loads(body)
+            found.update({k: answer[k] for k in ("number", "report_code") if answer.get(k)})
+    assert steps >= 10 and "report_code" in found
+    [pdf] = tmp_path.glob("*.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -119,8 +119,9 @@ class GatewaySettings(ServiceSettings):
         default_factory=lambda: {
             "traffic": ["violations", "decisions/*"],
             "socialsec": ["certificates/*"],
-            # Registration codes and certificate numbers have check parts but are enumerable.
-            "inspection": ["equipment", "equipment/*", "equipment/*/*"],
+            # Registration codes and certificate numbers have check parts but are enumerable;
+            # report codes are not, but checks of them are as costly to repeat as certificates'.
+            "inspection": ["equipment", "equipment/*", "equipment/*/*", "reports/*"],
         }
     )
     """per service, paths under its /v1/ limited by rate_limit_strict; `*` stands for one

@@ -134,7 +134,11 @@ def answer(code: str, text: str) -> dict[str, Any]:
         ("dgtj", "检验收费标准", "inspection.guide", {}),
         ("dgtj", "办事指南", "inspection.guide", {}),
         ("dgtj", "你好", "inspection.help", {}),
-        ("dgtj", "报检\n进度", "inspection.help", {}),
+        ("dgtj", "报检进度", "inspection.progress", {}),
+        ("dgtj", "报检\n进度", "inspection.progress", {}),
+        ("dgtj", "检验进度", "inspection.progress", {}),
+        ("dgtj", "查一下进度", "inspection.progress", {}),
+        ("dgtj", "报检收费", "inspection.guide", {}),
     ],
 )
 def test_the_article_dialogues_reach_their_intents(

@@ -53,7 +53,11 @@ CONSENT_WITHDRAWN = (
 CONSENT_MISSING = "查询个人记录需要您的授权。请在应用的“我的授权”中同意“{title}”后再查询。"
 PURPOSE_TITLES = {"traffic_records": "查询交通违法记录", "socialsec_records": "查询社保记录"}
 PLAIN_MODE_REFUSAL = "为保护您的个人信息，本公众号暂不提供个人记录查询，请在{app}中查询。"
-SERVICE_APPS = {"traffic": "东莞交警应用", "socialsec": "东莞社保应用"}
+SERVICE_APPS = {
+    "traffic": "东莞交警应用",
+    "socialsec": "东莞社保应用",
+    "inspection": "东莞特检应用",
+}
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -106,6 +106,9 @@ INTENTS: dict[str, Intent] = {
         "特种设备查询：消息“电梯 <注册代码>”或“检验 <使用登记证编号>”答检验结论与下次检验日期"
         "（inspection 服务）；缺省时说明查询方法"
     ),
+    "inspection.progress": Intent(
+        "报检进度：单位联系人本单位在办（及近30天出具报告）的定期检验报检（须已绑定使用单位）"
+    ),
     "inspection.guide": Intent("特种设备办事指南与检验收费标准"),
     "inspection.about": Intent("东莞特检（广东省特种设备检测研究院东莞检测院）简介"),
     "inspection.help": Intent("东莞特检能办什么：未识别的消息时的说明"),

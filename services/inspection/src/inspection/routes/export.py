@@ -1,7 +1,9 @@
-"""`/v1/internal/export`: the registry holds equipment and companies, no citizen's records (the
-contacts of user units come with inspection applications), so a citizen's export gets an empty
-section from it."""
+"""`/v1/internal/export`: what inspection holds on a citizen, for the gateway's data export: the
+user units they are a contact of, their refused binding proofs, and the inspection applications
+they submitted. The registry itself holds equipment and companies, nothing personal."""
 
-from servicekit.export import export_router, nothing_personal
+from inspection.access import ACCESS_LOG
+from inspection.personal_data import personal_data
+from servicekit.export import export_router
 
-router = export_router(nothing_personal, access_log=None)
+router = export_router(personal_data, access_log=ACCESS_LOG)
