@@ -9,17 +9,24 @@ MEMBERS := libs/servicekit libs/wechat services/accounts services/traffic servic
 SERVICES := accounts traffic weather socialsec inspection
 MEMBER_PYPROJECTS := $(addsuffix /pyproject.toml,$(MEMBERS))
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# pytest-xdist: one worker per core (at most 8, the gateway tests' Redis databases); the
+# integration scenarios on the running suite share one worker, so the suite starts once.
+XDIST := -n auto --maxprocesses 8 --dist loadgroup
 
-.PHONY: help install keys run migrate seed test fuzz test-postgres lint format lock compose-test clean
+.PHONY: help install keys run migrate seed test check fuzz test-postgres lint format lock client compose-test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
+# Bytecode is compiled here, once (about 10 s), as pip would: every test run starts dozens of
+# Python processes, each taking seconds longer to import from source (PYTHONDONTWRITEBYTECODE
+# keeps Python from caching it by itself).
 $(VENV)/.installed: requirements.lock $(MEMBER_PYPROJECTS)
 	@uv="$(UV)"; \
 	$$uv venv --quiet --allow-existing --python '>=3.11' $(VENV) && \
-	$$uv pip sync --quiet --python $(PY) requirements.lock && \
-	$$uv pip install --quiet --python $(PY) --no-deps $(addprefix -e ,$(MEMBERS))
+	$$uv pip sync --quiet --compile-bytecode --python $(PY) requirements.lock && \
+	$$uv pip install --quiet --python $(PY) --no-deps $(addprefix -e ,$(MEMBERS)) && \
+	$(PY) -m compileall -q $(addsuffix /src,$(MEMBERS)) >/dev/null
 	@touch $@
 
 install: $(VENV)/.installed ## Create .venv from the committed lock (hash-checked)
@@ -46,13 +53,16 @@ run: seed keys ## Start the whole suite on SQLite (Ctrl-C stops every process)
 	@ENV=dev exec $(VENV)/bin/honcho start -f Procfile
 
 test: install ## Run every test that needs no external server
-	$(PY) -m pytest
+	$(PY) -m pytest $(XDIST)
+
+check: lint ## Lint, then every test but the integration and slow ones (fast feedback)
+	$(PY) -m pytest $(XDIST) -m "not integration and not slow" --ignore=tests/integration
 
 fuzz: install ## Start the suite and fuzz every OpenAPI document with schemathesis: no 5xx allowed
 	$(PY) scripts/fuzz.py
 
 test-postgres: install ## Run the services' tests and migrations against PostgreSQL
-	TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest libs/servicekit/tests libs/wechat/tests services
+	TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest $(XDIST) libs/servicekit/tests libs/wechat/tests services
 
 lint: install ## ruff format check and lint
 	$(VENV)/bin/ruff format --check .
@@ -65,6 +75,16 @@ format: install ## Apply ruff's formatting and safe fixes
 lock: ## Re-resolve dependencies and export requirements.lock (uv.lock stays untracked)
 	@uv="$(UV)"; $$uv lock && \
 	$$uv export --quiet --frozen --all-packages --no-emit-workspace --format requirements-txt -o requirements.lock
+
+CLIENT := clients/typescript
+
+$(CLIENT)/node_modules/.package-lock.json: $(CLIENT)/package.json $(CLIENT)/package-lock.json
+	cd $(CLIENT) && npm ci --no-audit --no-fund
+	@touch $@
+
+client: install $(CLIENT)/node_modules/.package-lock.json ## Generate the typed TypeScript client (clients/typescript) and compile its example
+	$(PY) scripts/openapi_dump.py -o $(CLIENT)/openapi.json $(if $(URL),--url $(URL))
+	cd $(CLIENT) && npm run --silent generate && npm run --silent build
 
 compose-test: ## With a Docker engine: run the integration scenarios against docker compose
 	docker compose up -d --build --wait

@@ -5,6 +5,7 @@ Redis. No service package is imported: the gateway knows the services only by th
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -32,21 +33,29 @@ from servicekit.testing import TEST_SECRET, free_port, require, serve_in_thread
 
 # No service answers here: the listener tests reach only the platform.
 CLOSED = "http://127.0.0.1:9"
-# A database of the local Redis that no other part of the suite uses; flushed around each test.
-TEST_REDIS_URL = "redis://127.0.0.1:6379/11"
+# Databases of the local Redis that nothing else uses, one per pytest-xdist worker (`make test`
+# runs at most this many): each test flushes its worker's database, never another worker's.
+TEST_REDIS_DATABASES = range(8, 16)
+
+
+def worker_redis_url() -> str:
+    """The Redis database of this test process (xdist worker gw<n>, or the only process)."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    return f"redis://127.0.0.1:6379/{TEST_REDIS_DATABASES[worker % len(TEST_REDIS_DATABASES)]}"
 
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """An empty Redis database (skips locally without Redis; fails under CI=true)."""
-    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    """This worker's Redis database, empty (skips locally without Redis; fails under CI=true)."""
+    url = worker_redis_url()
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
     try:
         client.flushdb()
     except redis.RedisError as exc:
         client.close()
-        require(f"Redis not reachable at {TEST_REDIS_URL}: {exc}")
+        require(f"Redis not reachable at {url}: {exc}")
     try:
-        yield TEST_REDIS_URL
+        yield url
     finally:
         client.flushdb()
         client.close()

@@ -27,31 +27,12 @@ from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from gateway.state import gateway_state
 from servicekit.settings import SharedSettings
-from servicekit.testing import require, serve_in_thread
+from servicekit.testing import serve_in_thread
 
 STAFF_KEY = "a-traffic-officer-key-of-32-chars!"
 GUIDES = "/api/v1/traffic/guides"
 SIGNOUT = "/api/v1/auth/signout"
 WRONG_KEY = "an-attacker-guessed-key-of-32-bytes!"
-
-# A database of the local Redis for these tests alone; flushed around each test.
-GUARD_REDIS_URL = "redis://127.0.0.1:6379/14"
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """An empty Redis database (skips locally without Redis; fails under CI=true)."""
-    client = redis.Redis.from_url(GUARD_REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
-    try:
-        client.flushdb()
-    except redis.RedisError as exc:
-        client.close()
-        require(f"Redis not reachable at {GUARD_REDIS_URL}: {exc}")
-    try:
-        yield GUARD_REDIS_URL
-    finally:
-        client.flushdb()
-        client.close()
 
 
 @pytest.fixture(params=["memory", "redis"])

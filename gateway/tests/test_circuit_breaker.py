@@ -20,7 +20,7 @@ from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
 from servicekit.errors import UpstreamTimeout
 from servicekit.settings import SharedSettings
-from servicekit.testing import serve_in_thread
+from servicekit.testing import metric_value, serve_in_thread
 
 THRESHOLD = 3
 OPEN_SECONDS = 10.0
@@ -261,12 +261,25 @@ def test_a_hung_upstream_is_cut_off_then_probed_back(gateway: str, fake: Fake) -
     assert len(fake.hits) == THRESHOLD + 1
     assert metric(gateway, "gateway_upstream_circuit_state", "traffic") == CircuitState.CLOSED
     assert httpx.get(f"{gateway}/api/v1/traffic/things", timeout=5).status_code == 200
+    exposition = httpx.get(f"{gateway}/metrics").text
+    errors = {
+        kind: metric_value(
+            exposition, "gateway_upstream_errors_total", service="traffic", kind=kind
+        )
+        for kind in ("timeout", "circuit_open", "unreachable")
+    }
+    assert errors == {"timeout": THRESHOLD, "circuit_open": 1, "unreachable": None}
 
 
 def test_server_errors_keep_the_circuit_closed(gateway: str, fake: Fake) -> None:
     for _ in range(THRESHOLD + 1):
         assert httpx.get(f"{gateway}/api/v1/traffic/broken", timeout=5).status_code == 500
     assert len(fake.hits) == THRESHOLD + 1
+    exposition = httpx.get(f"{gateway}/metrics").text
+    errors = metric_value(
+        exposition, "gateway_upstream_errors_total", service="traffic", kind="status_5xx"
+    )
+    assert errors == THRESHOLD + 1
     assert metric(gateway, "gateway_upstream_circuit_state", "traffic") == CircuitState.CLOSED
 
 

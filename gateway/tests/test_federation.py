@@ -564,7 +564,7 @@ def test_openapi_merges_every_available_service(gateway: str, internal_hits: lis
     assert len(operation_ids) == len(set(operation_ids))
     weather_op = paths["/api/v1/weather/locations"]["get"]
     assert weather_op["operationId"].startswith("weather_")
-    assert weather_op["tags"] == ["weather/locations"]
+    assert weather_op["tags"] == ["weather · locations"]
     services = doc["x-guanwei-services"]
     assert services["socialsec"]["available"] is False
     others = ("accounts", "traffic", "weather", "inspection")

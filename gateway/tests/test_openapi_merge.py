@@ -87,8 +87,8 @@ def test_paths_are_rewritten_and_internal_ones_dropped() -> None:
     assert set(doc["paths"]) == {"/wechat/{code}", "/api/v1/accounts/items"}
     operation = doc["paths"]["/api/v1/accounts/items"]["get"]
     assert operation["operationId"] == "accounts_list_items"
-    assert operation["tags"] == ["accounts/items"]
-    assert {"name": "accounts/items", "description": "条目"} in doc["tags"]
+    assert operation["tags"] == ["accounts · items"]
+    assert {"name": "accounts · items", "description": "条目"} in doc["tags"]
     assert doc["paths"]["/wechat/{code}"]["get"]["operationId"] == "verify"
 
 
@@ -101,6 +101,8 @@ def test_identical_components_are_shared_and_differing_ones_renamed() -> None:
     doc = merge_openapi(OWN, services, {})
     schemas = doc["components"]["schemas"]
     assert set(schemas) == {
+        "Problem",
+        "ProblemFieldError",
         "Item",
         "Page_Item_",
         "HTTPValidationError",

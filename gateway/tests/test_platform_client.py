@@ -5,12 +5,11 @@ Redis lock and token cache on their own."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import redis
 from redis.asyncio import Redis
 
 from gateway.platform import (
@@ -25,7 +24,7 @@ from gateway.settings import WechatAccount
 from sandbox.main import create_app as create_sandbox_app
 from sandbox.settings import SandboxSettings
 from servicekit.settings import SharedSettings
-from servicekit.testing import free_port, require, serve_in_thread
+from servicekit.testing import free_port, serve_in_thread
 
 # dgjj is a service account and dgtq a subscription account in the sandbox.
 ACCOUNTS = [
@@ -33,10 +32,6 @@ ACCOUNTS = [
     WechatAccount(code="dgtq", appid="wxgwtest000dgtq", token="t-dgtq", app_secret="s-dgtq"),
 ]
 APPID = {a.code: a.appid for a in ACCOUNTS}
-# A database of the local Redis for these tests alone (flushed around each), so that another
-# test run flushing its own database never pulls a token from under this one.
-PLATFORM_REDIS_URL = "redis://127.0.0.1:6379/12"
-
 # The H5 page a template message links to (any address; the sandbox only records it).
 DETAIL_PAGE = "https://h5.example.cn/violations"
 
@@ -99,25 +94,9 @@ async def platform(sandbox: Sandbox) -> AsyncIterator[PlatformClient]:
 
 
 @pytest.fixture
-def redis_db() -> Iterator[str]:
-    """An empty Redis database (skips locally without Redis; fails under CI=true)."""
-    client = redis.Redis.from_url(PLATFORM_REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
-    try:
-        client.flushdb()
-    except redis.RedisError as exc:
-        client.close()
-        require(f"Redis not reachable at {PLATFORM_REDIS_URL}: {exc}")
-    try:
-        yield PLATFORM_REDIS_URL
-    finally:
-        client.flushdb()
-        client.close()
-
-
-@pytest.fixture
-async def workers(sandbox: Sandbox, redis_db: str) -> AsyncIterator[list[PlatformClient]]:
+async def workers(sandbox: Sandbox, redis_url: str) -> AsyncIterator[list[PlatformClient]]:
     """Two gateway workers: separate clients (sessions, locks) sharing one Redis."""
-    made = [PlatformClient(sandbox.url, ACCOUNTS, redis_url=redis_db) for _ in range(2)]
+    made = [PlatformClient(sandbox.url, ACCOUNTS, redis_url=redis_url) for _ in range(2)]
     for worker in made:
         await worker.start()
     yield made
@@ -298,8 +277,8 @@ async def test_an_unreachable_platform_is_unavailable() -> None:
 # The Redis pieces on their own
 
 
-async def test_a_redis_lock_has_one_owner_at_a_time(redis_db: str) -> None:
-    client = Redis.from_url(redis_db)
+async def test_a_redis_lock_has_one_owner_at_a_time(redis_url: str) -> None:
+    client = Redis.from_url(redis_url)
     try:
         first, second = RedisLock(client, "k", 200), RedisLock(client, "k", 200)
         assert await first.acquire() and not await second.acquire()
@@ -313,8 +292,8 @@ async def test_a_redis_lock_has_one_owner_at_a_time(redis_db: str) -> None:
         await client.aclose()
 
 
-async def test_a_waiting_worker_takes_over_from_a_dead_refresher(redis_db: str) -> None:
-    client = Redis.from_url(redis_db)
+async def test_a_waiting_worker_takes_over_from_a_dead_refresher(redis_url: str) -> None:
+    client = Redis.from_url(redis_url)
     fetches = 0
 
     async def fetch() -> tuple[str, int]:
@@ -335,8 +314,8 @@ async def test_a_waiting_worker_takes_over_from_a_dead_refresher(redis_db: str) 
         await client.aclose()
 
 
-async def test_a_waiting_worker_uses_the_token_the_refresher_stores(redis_db: str) -> None:
-    client = Redis.from_url(redis_db)
+async def test_a_waiting_worker_uses_the_token_the_refresher_stores(redis_url: str) -> None:
+    client = Redis.from_url(redis_url)
 
     async def never() -> tuple[str, int]:
         raise AssertionError("the waiter must not fetch")
@@ -352,8 +331,8 @@ async def test_a_waiting_worker_uses_the_token_the_refresher_stores(redis_db: st
         await client.aclose()
 
 
-async def test_discarding_keeps_a_fresher_token(redis_db: str) -> None:
-    client = Redis.from_url(redis_db)
+async def test_discarding_keeps_a_fresher_token(redis_url: str) -> None:
+    client = Redis.from_url(redis_url)
     try:
         cache = RedisTokenCache(client)
         await client.set("guanwei:wechat:access_token:wxa", "fresh")

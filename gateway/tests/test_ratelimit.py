@@ -29,7 +29,7 @@ from gateway.ratelimit import (
 from gateway.settings import GatewaySettings
 from gateway.state import gateway_state
 from servicekit.settings import SharedSettings
-from servicekit.testing import require, serve_in_thread
+from servicekit.testing import metric_value, serve_in_thread
 
 STAFF_KEY = "a-traffic-officer-key"
 VIOLATIONS = "/api/v1/traffic/violations?plate=%E7%B2%A4S12345&vin6=123456"
@@ -142,26 +142,6 @@ def test_client_address(
     assert ClientAddress(trusted).resolve(peer, forwarded_for) == client
 
 
-# A database of the local Redis for these tests alone; flushed around each test.
-RATE_LIMIT_REDIS_URL = "redis://127.0.0.1:6379/13"
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """An empty Redis database (skips locally without Redis; fails under CI=true)."""
-    client = redis.Redis.from_url(RATE_LIMIT_REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
-    try:
-        client.flushdb()
-    except redis.RedisError as exc:
-        client.close()
-        require(f"Redis not reachable at {RATE_LIMIT_REDIS_URL}: {exc}")
-    try:
-        yield RATE_LIMIT_REDIS_URL
-    finally:
-        client.flushdb()
-        client.close()
-
-
 # -- through the gateway -----------------------------------------------------------------------
 
 
@@ -232,6 +212,12 @@ def assert_too_many(response: httpx.Response) -> None:
     assert problem["detail"] == TOO_MANY_DETAIL
 
 
+async def refused(client: httpx.AsyncClient, bucket: str) -> float | None:
+    """`gateway_rate_limited_total` of `bucket` on the gateway's `/metrics`."""
+    exposition = (await client.get("/metrics")).text
+    return metric_value(exposition, "gateway_rate_limited_total", bucket=bucket)
+
+
 async def test_the_21st_lookup_is_429_and_never_reaches_the_service(
     upstream_url: str, hits: list[str]
 ) -> None:
@@ -250,6 +236,8 @@ async def test_the_21st_lookup_is_429_and_never_reaches_the_service(
         # Another client still gets through, and so do the first one's other requests.
         assert (await two.get(VIOLATIONS)).status_code == 200
         assert (await one.get("/api/v1/traffic/guides")).status_code == 200
+        assert await refused(two, "strict") == 3
+        assert await refused(two, "general") is None
 
 
 async def test_the_general_tier_limits_every_path(upstream_url: str) -> None:
@@ -258,6 +246,7 @@ async def test_the_general_tier_limits_every_path(upstream_url: str) -> None:
         for _ in range(3):
             assert (await client.get("/api/v1/socialsec/guides")).status_code == 200
         assert_too_many(await client.get("/api/v1/socialsec/guides"))
+        assert await refused(client, "general") == 1
 
 
 async def test_a_signed_in_citizen_is_counted_as_the_citizen(upstream_url: str) -> None:

@@ -25,6 +25,7 @@ from gateway.wechat.messages import TextMessage
 from gateway.wechat.replies import Reply, TextReply
 from gateway.wechat.router import Context, MessageRouter
 from servicekit.settings import SharedSettings
+from servicekit.testing import metric_value
 from wechat.crypto import sign
 
 if TYPE_CHECKING:
@@ -234,6 +235,9 @@ def test_weather_service_too_slow_answers_success_and_the_apology_later(
         assert time.monotonic() - started < 1.5
         # The answer gave up on the weather service within its late budget and apologised.
         assert platform.wait_for(1, seconds=5) == [("dgtq", "o_citizen", text_message(APOLOGY))]
+        text = client.get("/metrics").text
+        late = {"account": "dgtq", "msg_type": "text", "outcome": "late"}
+        assert metric_value(text, "gateway_wechat_messages_total", **late) == 1
 
 
 @pytest.mark.parametrize(
@@ -387,3 +391,32 @@ def test_unacceptable_bodies_are_refused_with_400_text(client: TestClient, body:
     response = post(client, body)
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
+
+
+# -- metrics -----------------------------------------------------------------------------------
+
+
+def test_each_callback_is_counted_by_account_type_and_outcome(client: TestClient) -> None:
+    assert reply_content(post(client, text_body("天气"))) == FORECAST
+    post(client, text_body("天气"))  # WeChat's retry of the same MsgId
+    post(client, text_body("天气"), params=signed("wrong-token"))
+    text = client.get("/metrics").text
+    counted = {
+        outcome: metric_value(
+            text,
+            "gateway_wechat_messages_total",
+            account="dgtq",
+            msg_type="unknown" if outcome == "refused" else "text",
+            outcome=outcome,
+        )
+        for outcome in ("answered", "deduplicated", "refused", "late")
+    }
+    assert counted == {"answered": 1, "deduplicated": 1, "refused": 1, "late": None}
+    # The weather service's calls were timed, the unreachable accounts service's counted as
+    # errors; no openid is ever a label.
+    count = "gateway_upstream_request_duration_seconds_count"
+    assert (metric_value(text, count, service="weather") or 0) >= 1
+    errors = "gateway_upstream_errors_total"
+    assert metric_value(text, errors, service="weather", kind="unreachable") is None
+    assert (metric_value(text, errors, service="accounts", kind="unreachable") or 0) >= 1
+    assert "o_citizen" not in text

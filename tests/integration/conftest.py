@@ -6,6 +6,7 @@ Local processes on free ports with temporary SQLite databases; with GUANWEI_COMP
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import subprocess
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from gateway.settings import SERVICES
-from servicekit.testing import free_port, wait_until
+from servicekit.db import upgrade
+from servicekit.testing import free_port, seed_database, wait_until
 from wechat.pay_dev import ensure_dev_keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,15 +82,12 @@ class LocalSuite:
         self.env["ACCOUNTS_OUTBOX_BACKOFF_MAX_SECONDS"] = "2"
         # Traffic and the sandbox read the halves of one WeChat Pay key set (cwd = workdir).
         ensure_dev_keys(self.workdir / "var" / "keys")
+        # What `python -m <service> migrate` and `seed` do, in this process: ten more processes
+        # importing a service each would cost half a minute of CPU (test_procfile runs them).
         for name in SERVICES:
-            for command in ("migrate", "seed"):
-                subprocess.run(
-                    [sys.executable, "-m", name, command],
-                    env=self.env,
-                    check=True,
-                    capture_output=True,
-                    cwd=self.workdir,
-                )
+            url = self.env[f"{name.upper()}_DATABASE_URL"]
+            upgrade(name, url)
+            seed_database(url, importlib.import_module(f"{name}.seed").seed)
         for name in PARTS:
             self.start_process(name)
         for name in (*SERVICES, "sandbox"):
@@ -139,6 +138,19 @@ class ComposeSuite:
 
     def stop(self) -> None:
         """Compose itself is stopped by `make compose-test`."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every scenario here is `integration`; those on the running suite share one pytest-xdist
+    worker (`--dist loadgroup`), so the suite starts once per run however many workers there
+    are."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.integration)
+            if "suite" in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group("suite"))
 
 
 @pytest.fixture(scope="session")

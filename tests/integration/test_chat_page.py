@@ -39,7 +39,7 @@ def wait_for_weather_menu(sandbox: str) -> None:
     while time.monotonic() < deadline:
         if httpx.get(f"{sandbox}/sandbox/accounts/dgtq/menu", timeout=10).json()["published"]:
             return
-        time.sleep(1)
+        time.sleep(0.2)
     pytest.fail(f"the gateway did not publish 东莞天气's menu within {MENU_WAIT_SECONDS} s")
 
 

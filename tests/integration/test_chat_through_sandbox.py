@@ -137,7 +137,7 @@ def published_menu(sandbox: httpx.Client, account: str) -> list[dict]:
         menu = sandbox.get(f"/sandbox/accounts/{account}/menu").json()
         if menu["published"]:
             return menu["button"]
-        time.sleep(1)
+        time.sleep(0.2)
     pytest.fail(f"the gateway did not publish {account}'s menu within {MENU_WAIT_SECONDS} s")
 
 

@@ -31,6 +31,7 @@ from servicekit.answers import CITIZEN_HEADER
 from servicekit.clock import local, utcnow
 from servicekit.errors import Problem, UpstreamUnavailable
 from servicekit.identity import service_token
+from servicekit.openapi import CITIZEN
 
 log = logging.getLogger("gateway.export")
 
@@ -102,6 +103,8 @@ async def gather_export(
 
 @router.get(
     "/export",
+    operation_id="exportMyData",
+    openapi_extra={"security": [{CITIZEN: []}]},
     summary="导出我的个人数据（个人信息保护法第四十五条）",
     description="汇总各服务保存的本人数据（绑定、记录、缴款、授权、访问记录等），未脱敏，"
     "作为 JSON 文件下载；每个服务把本次导出记入本人的访问记录（数据导出）。"

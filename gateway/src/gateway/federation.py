@@ -48,13 +48,16 @@ HOP_BY_HOP = frozenset(
 # Also dropped on the way in: Host and Content-Length are the client library's to set for the
 # upstream; Authorization from the public is never trusted (services accept only the gateway's
 # internal token); Expect would cost a round trip for a body that is already buffered; the
-# request id and forwarding headers are replaced by the gateway's own values.
+# request id, trace context and forwarding headers are replaced by the gateway's own values
+# (the upstream client adds the first two).
 REQUEST_DROPPED = HOP_BY_HOP | {
     b"host",
     b"content-length",
     b"authorization",
     b"expect",
     b"x-request-id",
+    b"traceparent",
+    b"tracestate",
     b"x-forwarded-for",
     b"x-forwarded-host",
     b"x-forwarded-proto",
@@ -293,7 +296,6 @@ class FederationProxy:
         if extra_hop - REQUEST_DROPPED:
             dropped = {token.decode("latin-1") for token in extra_hop}
             headers = [(k, v) for k, v in headers if k not in dropped]
-        headers.append(("x-request-id", scope["state"]["request_id"]))
         client = scope.get("client")
         if client:
             # The gateway is the edge: uvicorn has already resolved trusted proxies into

@@ -8,12 +8,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway import export, federation
+from gateway import docs_text, export, federation
 from gateway.auth import signin, signout
 from gateway.auth.guard import Credentials, create_guard_store
 from gateway.auth.tokens import token_key
 from gateway.circuit import CircuitMetrics
+from gateway.compression import compression_middleware
+from gateway.cors import cors_middleware
 from gateway.h5 import routes as h5_routes
+from gateway.metrics import GatewayMetrics
 from gateway.openapi_merge import FederatedOpenAPI
 from gateway.platform import PlatformClient
 from gateway.ratelimit import ClientAddress, RateLimits, StrictPaths, Tier, create_rate_limiter
@@ -33,7 +36,7 @@ from gateway.wechat.replay import create_replay_guard
 from servicekit.app import create_service_app
 
 
-def _rate_limits(settings: GatewaySettings) -> RateLimits | None:
+def _rate_limits(settings: GatewaySettings, metrics: GatewayMetrics) -> RateLimits | None:
     """The rate limits of the federation path; None when they are turned off."""
     if not settings.rate_limit_enabled:
         return None
@@ -44,6 +47,7 @@ def _rate_limits(settings: GatewaySettings) -> RateLimits | None:
         strict=Tier("strict", settings.rate_limit_strict, window),
         strict_paths=StrictPaths(settings.rate_limit_strict_paths),
         addresses=ClientAddress(settings.rate_limit_trusted_proxies),
+        refused=metrics.rate_limited,
     )
 
 
@@ -67,6 +71,7 @@ def _credentials(settings: GatewaySettings) -> Credentials:
 
 def create_app(settings: GatewaySettings) -> FastAPI:
     """Build the gateway on `settings`."""
+    metrics = GatewayMetrics()
     upstreams = Upstreams(
         settings.upstream_urls(),
         connect_timeout=settings.connect_timeout_seconds,
@@ -74,6 +79,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         timeouts=settings.upstream_timeouts,
         failure_threshold=settings.circuit_failure_threshold,
         open_seconds=settings.circuit_open_seconds,
+        metrics=metrics.upstreams,
     )
     readiness = UpstreamReadiness(upstreams, deadline=settings.readiness_timeout_seconds)
     openapi = FederatedOpenAPI(
@@ -86,7 +92,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     state = GatewayState(
         settings=settings,
         upstreams=upstreams,
-        rate_limits=_rate_limits(settings),
+        rate_limits=_rate_limits(settings, metrics),
+        metrics=metrics,
         credentials=_credentials(settings),
         platform=platform,
         openapi=openapi,
@@ -126,7 +133,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app = create_service_app(
         settings,
         title="guanwei 东莞政务服务网关",
-        description="东莞政务微信公众号服务的统一入口。",
+        description=docs_text.description(settings),
+        openapi_tags=docs_text.TAGS,
         # /internal/... is served only by the internal listener's app (gateway.internal).
         routers=[wechat_routes.router, h5_routes.router],
         # The proxy's raw route goes ahead of all others rather than through include_router;
@@ -141,7 +149,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         readiness=readiness.checks(),
         lifespan=lifespan,
         openapi=openapi.document,
-        collectors=[CircuitMetrics(upstreams.breakers)],
+        collectors=[CircuitMetrics(upstreams.breakers), metrics],
+        # Public listener only: the internal one (gateway.internal) serves no browser.
+        middleware=[
+            cors_middleware(settings.cors_origins, max_age_seconds=settings.cors_max_age_seconds),
+            *compression_middleware(
+                enabled=settings.compression_enabled, minimum_size=settings.compress_min_bytes
+            ),
+        ],
     )
     install_state(app, state)
     return app

@@ -1,9 +1,11 @@
 """One OpenAPI document for the whole suite: the gateway's own routes plus every service's.
 
-Each service's `/v1/x` becomes `/api/v1/<service>/x` (internal paths dropped), operationIds and
-tags are prefixed by the service, and components are merged: a component identical in two
-documents is shared, one that differs is renamed with the service's prefix and every `$ref`
-to it rewritten. A service that cannot be fetched is left out and listed in `x-guanwei-services`.
+Each service's `/v1/x` becomes `/api/v1/<service>/x` (internal paths dropped), operationIds
+keep (or get) the service's prefix (`traffic_listMyViolations`, servicekit.openapi), tags become
+`<service> · <sub-domain>`, every proxied operation documents the gateway's own refusals (429,
+503, 504) as problems, and components are merged: a component identical in two documents is
+shared, one that differs is renamed with the service's prefix and every `$ref` to it rewritten.
+A service that cannot be fetched is left out and listed in `x-guanwei-services`.
 """
 
 from __future__ import annotations
@@ -17,17 +19,26 @@ from fastapi import FastAPI
 
 from gateway.upstreams import Upstreams
 from servicekit.errors import Problem
+from servicekit.openapi import HTTP_METHODS, PROBLEM_SCHEMAS, add_error_responses
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 COMPONENTS_REF = "#/components/"
 # A document missing a service is kept only briefly, so a service that comes back soon shows.
 INCOMPLETE_TTL_SECONDS = 5.0
+# What the gateway itself may answer instead of the service: rate limits, a circuit open or an
+# upstream down, an upstream too slow.
+PROXY_ERRORS = [429, 503, 504]
+GATEWAY = "gateway"
 
 JSON = dict[str, Any]
 
 
 def _ref(section: str, name: str) -> str:
     return f"{COMPONENTS_REF}{section}/{name}"
+
+
+def public_tag(service: str, tag: str) -> str:
+    """A service's tag as the merged document names it, e.g. `traffic · violations`."""
+    return f"{service} · {tag}"
 
 
 def _public_path(path: str, service: str) -> str | None:
@@ -64,7 +75,7 @@ class OpenAPIMerger:
             "openapi": base.get("openapi", "3.1.0"),
             "info": dict(base.get("info", {})),
             "paths": {},
-            "components": {},
+            "components": {"schemas": dict(PROBLEM_SCHEMAS)},
             "tags": [],
         }
         self._tag_names: set[str] = set()
@@ -73,7 +84,7 @@ class OpenAPIMerger:
     def add(self, spec: JSON, service: str | None) -> None:
         """Merge one document; `service` None means the gateway's own (paths kept as they are)."""
         source = {k: v for k, v in spec.get("components", {}).items() if isinstance(v, dict)}
-        renames = self._renames(source, service or "gateway")
+        renames = self._renames(source, service or GATEWAY)
         refs = {_ref(section, old): _ref(section, new) for (section, old), new in renames.items()}
         schemes = {
             old: new for (section, old), new in renames.items() if section == "securitySchemes"
@@ -105,19 +116,20 @@ class OpenAPIMerger:
         default_security: Any,
         schemes: Mapping[str, str],
     ) -> None:
-        """Prefix the operation's id and tags by service and rename its security schemes."""
+        """Prefix the operation's id (a service's) and tags by its owner, add the gateway's own
+        refusals to a service's operation, and rename its security schemes."""
+        owner = service or GATEWAY
         if service is not None:
-            if "operationId" in operation:
-                operation["operationId"] = f"{service}_{operation['operationId']}"
-            operation["tags"] = [f"{service}/{tag}" for tag in operation.get("tags", [])] or [
-                service
-            ]
-        for public_tag in operation.get("tags", []):
-            if public_tag not in self._tag_names:
-                self._tag_names.add(public_tag)
-                own = public_tag.split("/", 1)[-1] if service is not None else public_tag
-                entry = {**tag_docs.get(own, {}), "name": public_tag}
-                self.doc["tags"].append(entry)
+            name = operation.get("operationId")
+            if name is not None and not name.startswith(f"{service}_"):
+                operation["operationId"] = f"{service}_{name}"
+            add_error_responses(operation, PROXY_ERRORS)
+        own_tags = operation.get("tags", [])
+        operation["tags"] = [public_tag(owner, tag) for tag in own_tags] or [owner]
+        for own, tag in zip(own_tags or [owner], operation["tags"], strict=True):
+            if tag not in self._tag_names:
+                self._tag_names.add(tag)
+                self.doc["tags"].append({**tag_docs.get(own, {}), "name": tag})
         security = operation.get("security", default_security)
         if security is not None:
             operation["security"] = [

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import redis.asyncio as redis
+from prometheus_client import Counter
 
 from gateway.redis_client import RedisBacked
 from gateway.stores import InMemory, Store
@@ -226,8 +227,11 @@ class RateLimits:
         strict: Tier,
         strict_paths: StrictPaths,
         addresses: ClientAddress,
+        refused: Counter,
     ) -> None:
         self.limiter = limiter
+        # gateway_rate_limited_total, labelled by bucket.
+        self.refused = refused
         self._general = (general,)
         self._both = (general, strict)
         self.strict_paths = strict_paths
@@ -238,4 +242,5 @@ class RateLimits:
         strict = self.strict_paths.match(service, path)
         wait = await self.limiter.hit(client, self._both if strict else self._general)
         if wait is not None:
+            self.refused.labels("strict" if strict else "general").inc()
             raise TooManyRequests(TOO_MANY_DETAIL, headers={"Retry-After": str(wait)})

@@ -13,6 +13,7 @@ from pydantic import (
 )
 from pydantic_settings import SettingsConfigDict
 
+from gateway.cors import ANY_PORT, allowed_origin
 from gateway.staff import unknown_roles
 from servicekit.settings import (
     DEV_EDITOR_KEY,
@@ -62,6 +63,9 @@ DEV_STAFF_KEYS = {
 # Development-only app origins a sign-in may return to (any port of 127.0.0.1 and localhost),
 # used when ENV=dev and GATEWAY_AUTH_REDIRECT_ALLOWLIST is unset.
 DEV_AUTH_REDIRECT_ALLOWLIST = ["http://127.0.0.1:*", "http://localhost:*"]
+# Development-only origins whose pages may call the API (any port of 127.0.0.1 and localhost),
+# used when ENV=dev and GATEWAY_CORS_ORIGINS is unset.
+DEV_CORS_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*"]
 
 
 class GatewaySettings(ServiceSettings):
@@ -102,6 +106,10 @@ class GatewaySettings(ServiceSettings):
     """how long the merged OpenAPI document is reused"""
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     """largest request body forwarded upstream"""
+    compression_enabled: bool = True
+    """compress textual answers (JSON, HTML, ...) with br or gzip for clients that accept it"""
+    compress_min_bytes: int = Field(default=1024, ge=1, le=1024 * 1024)
+    """smallest body compressed: below ~1 KB the saving is less than a packet"""
     redis_url: str = ""
     """Redis for state shared by replicas (rate limits, WeChat de-duplication, platform tokens);
     empty = in memory, one replica only"""
@@ -169,6 +177,13 @@ class GatewaySettings(ServiceSettings):
     auth_redirect_allowlist: list[str] = Field(default_factory=list)
     """origins an app sign-in may return to, e.g. https://h5.example.cn; `:*` allows any port
     (http://localhost:*)"""
+    cors_origins: list[str] = Field(default_factory=list)
+    """origins of the browser apps that may call the public API across origins, each exactly
+    scheme://host[:port] (e.g. ["https://h5.dg.gov.cn"]); others get no CORS headers; empty =
+    none. When ENV=dev and unset, any port of http://127.0.0.1 and http://localhost (the `:*`
+    form is refused outside dev)"""
+    cors_max_age_seconds: int = Field(default=600, ge=0, le=86400)
+    """how long a browser may reuse an allowed preflight's answer (Chromium caps it at 7200)"""
     auth_token_secret: str = ""
     """key of the public bearer tokens; derived from INTERNAL_TOKEN_SECRET if unset"""
     auth_token_ttl_seconds: int = Field(default=7200, gt=0, le=86400)
@@ -212,6 +227,29 @@ class GatewaySettings(ServiceSettings):
                 self.staff_keys = dict(DEV_STAFF_KEYS)
             if not self.auth_redirect_allowlist:
                 self.auth_redirect_allowlist = list(DEV_AUTH_REDIRECT_ALLOWLIST)
+            if not self.cors_origins:
+                self.cors_origins = list(DEV_CORS_ORIGINS)
+        return self
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _valid_cors_origins(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                allowed_origin(entry)
+            except ValueError as exc:
+                raise ValueError(f"cors_origins: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _exact_cors_origins_outside_dev(self) -> GatewaySettings:
+        if self.shared.env != "dev":
+            for entry in self.cors_origins:
+                if entry.endswith(ANY_PORT):
+                    raise ValueError(
+                        f"GATEWAY_CORS_ORIGINS: {entry!r} allows any port, which only ENV=dev "
+                        "may; list each origin with its port"
+                    )
         return self
 
     @model_validator(mode="after")

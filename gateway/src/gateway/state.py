@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from starlette.applications import Starlette
 
 from gateway.auth.guard import Credentials
+from gateway.metrics import GatewayMetrics
 from gateway.openapi_merge import FederatedOpenAPI
 from gateway.platform import PlatformClient
 from gateway.ratelimit import RateLimits
@@ -37,6 +38,7 @@ class GatewayState:
     settings: GatewaySettings
     upstreams: Upstreams
     rate_limits: RateLimits | None
+    metrics: GatewayMetrics
     credentials: Credentials
     platform: PlatformClient
     openapi: FederatedOpenAPI

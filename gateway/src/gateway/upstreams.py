@@ -11,15 +11,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from prometheus_client import CollectorRegistry
 from yarl import URL
 
-from gateway.circuit import CircuitBreaker
+from gateway.circuit import CircuitBreaker, CircuitOpen
+from gateway.metrics import UpstreamMetrics
 from servicekit.errors import UpstreamTimeout, UpstreamUnavailable
+from servicekit.tracing import propagation_headers
 
 log = logging.getLogger("gateway.upstreams")
 
@@ -73,8 +77,11 @@ class Upstreams:
         timeouts: Mapping[str, float] | None = None,
         failure_threshold: int = 5,
         open_seconds: float = 10.0,
+        metrics: UpstreamMetrics | None = None,
     ) -> None:
         self.urls = urls
+        # Without the app's metrics (tools, tests), on a registry nobody reads.
+        self.metrics = metrics or UpstreamMetrics(CollectorRegistry())
         self.connect_timeout = connect_timeout
         self.breakers = {
             name: CircuitBreaker(
@@ -167,15 +174,19 @@ class Upstreams:
         self, outbound: _Outbound, *, breaker: bool = True
     ) -> tuple[int, RawHeaders, bytes]:
         if not breaker:
-            return await self._call(outbound)
+            return await self._measured(outbound)
         circuit = self.breakers[outbound.service]
-        trial = circuit.acquire()
+        try:
+            trial = circuit.acquire()
+        except CircuitOpen:
+            self.metrics.failed(outbound.service, "circuit_open")
+            raise
         # A deadline shorter than a connection may take says nothing about the upstream's health
         # (chat handlers call with what is left of WeChat's 5 s).
         timeout = outbound.timeout
         telling = timeout is None or timeout >= self.connect_timeout
         try:
-            answer = await self._call(outbound)
+            answer = await self._measured(outbound)
         except (UpstreamUnavailable, UpstreamTimeout):
             if telling:
                 circuit.failed(trial=trial)
@@ -188,6 +199,24 @@ class Upstreams:
         circuit.succeeded()
         return answer
 
+    async def _measured(self, outbound: _Outbound) -> tuple[int, RawHeaders, bytes]:
+        """`_call`, with its latency observed and its failures counted."""
+        service = outbound.service
+        started = time.perf_counter()
+        try:
+            answer = await self._call(outbound)
+        except UpstreamTimeout:
+            self.metrics.failed(service, "timeout")
+            raise
+        except UpstreamUnavailable:
+            self.metrics.failed(service, "unreachable")
+            raise
+        finally:
+            self.metrics.duration.labels(service).observe(time.perf_counter() - started)
+        if answer[0] >= 500:
+            self.metrics.failed(service, "status_5xx")
+        return answer
+
     async def _call(self, outbound: _Outbound) -> tuple[int, RawHeaders, bytes]:
         service, timeout = outbound.service, outbound.timeout
         kwargs: dict[str, Any] = {}
@@ -195,11 +224,14 @@ class Upstreams:
             kwargs["timeout"] = aiohttp.ClientTimeout(
                 total=timeout, sock_connect=min(timeout, self.connect_timeout)
             )
+        # The service's request continues this one: same trace (its span a child of the
+        # gateway's) and same request id in both sides' logs.
+        headers = [*outbound.headers, *propagation_headers().items()]
         try:
             async with self.sessions[service].request(
                 outbound.method,
                 outbound.url,
-                headers=outbound.headers,
+                headers=headers,
                 data=outbound.body,
                 allow_redirects=False,
                 **kwargs,

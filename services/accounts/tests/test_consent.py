@@ -34,6 +34,7 @@ from servicekit.settings import SharedSettings
 from servicekit.testing import (
     TEST_SECRET,
     free_port,
+    metric_value,
     mint_token,
     seed_database,
     serve_in_thread,
@@ -155,6 +156,15 @@ def messages(engine: Engine, citizen_id: str) -> dict[str, OutboxMessage]:
             select(OutboxMessage).where(OutboxMessage.citizen_id == citizen_id)
         ).all()
     return {row.target: row for row in rows}
+
+
+def outbox_gauges(client: TestClient) -> tuple[float | None, float | None]:
+    """`accounts_outbox_backlog` and `accounts_outbox_oldest_age_seconds` as scraped now."""
+    exposition = client.get("/metrics").text
+    return (
+        metric_value(exposition, "accounts_outbox_backlog"),
+        metric_value(exposition, "accounts_outbox_oldest_age_seconds"),
+    )
 
 
 # --- the consent API -------------------------------------------------------------------------
@@ -317,6 +327,8 @@ def test_a_service_that_is_down_gets_it_later(
     assert traffic_row.last_error is not None and "ConnectError" in traffic_row.last_error
     assert traffic_row.delivered_at is None
     assert as_utc(traffic_row.next_attempt_at) > utcnow()
+    backlog, age = outbox_gauges(client)
+    assert backlog == 1 and age is not None and 0 <= age < 60
     # While that deletion is pending, granting traffic again would let it remove new bindings.
     regrant = client.post("/v1/me/consents", json={"purpose": "traffic_records"}, headers=headers)
     assert regrant.status_code == 409
@@ -330,6 +342,7 @@ def test_a_service_that_is_down_gets_it_later(
         report = dispatcher.deliver_due(now=utcnow() + timedelta(minutes=2))
     assert (report.delivered, report.failed) == (1, 0)
     assert traffic.citizens() == [citizen_id]
+    assert outbox_gauges(client) == (0, 0)
     item = by_purpose(client, headers)["traffic_records"]
     assert set(deletions(item).values()) == {"acknowledged"}
     regrant = client.post("/v1/me/consents", json={"purpose": "traffic_records"}, headers=headers)

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -27,7 +28,12 @@ from starlette.routing import Route
 from inspection.main import create_app
 from inspection.models import Contact, Equipment, Reminder, UserUnit
 from inspection.registry import is_overdue
-from inspection.reminder_schedule import ReminderSchedule, send_reminders, send_reminders_cli
+from inspection.reminder_schedule import (
+    ReminderMetrics,
+    ReminderSchedule,
+    send_reminders,
+    send_reminders_cli,
+)
 from inspection.reminders import (
     HEADING,
     ReminderSender,
@@ -44,7 +50,7 @@ from servicekit.db import make_engine
 from servicekit.deliveries import TemplateChannel
 from servicekit.identity import verify_token
 from servicekit.settings import SharedSettings
-from servicekit.testing import TEST_SECRET, serve_in_thread, using_postgres
+from servicekit.testing import TEST_SECRET, metric_value, serve_in_thread, using_postgres
 
 from .conftest import ANCHOR
 
@@ -414,6 +420,29 @@ def test_the_schedule_plans_once_a_day_and_never_before_its_hour(engine: Engine)
     schedule.look(early + timedelta(days=1, minutes=1))
     assert len(gateway.calls) == 2 * len(codes)
     assert {b["citizen_id"] for _, b, _ in gateway.calls[len(codes) :]} == {"c-later"}
+
+
+def test_each_look_is_counted_by_outcome(engine: Engine) -> None:
+    [(unit, codes)] = due_units(engine, 1)
+    bind(engine, unit, "c-a1")
+    schedule = ReminderSchedule(sender(engine, StubGateway()), at=clock_time(9, 0))
+    registry = CollectorRegistry()
+    metrics = ReminderMetrics(registry)
+    nine = datetime(ANCHOR.year, ANCHOR.month, ANCHOR.day, 9, 0, tzinfo=SHANGHAI)
+    for moment in (nine - timedelta(minutes=1), nine, nine + timedelta(hours=1)):
+        metrics.count(schedule.look(moment))
+    text = generate_latest(registry).decode()
+    counted = {
+        outcome: metric_value(text, "inspection_reminders_total", outcome=outcome)
+        for outcome in ("planned", "delivered", "failed", "retrying", "skipped")
+    }
+    assert counted == {
+        "planned": len(codes),
+        "delivered": len(codes),
+        "failed": 0,
+        "retrying": 0,
+        "skipped": 0,
+    }
 
 
 @pytest.fixture

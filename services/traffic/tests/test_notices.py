@@ -19,9 +19,9 @@ from servicekit.clock import SHANGHAI
 from servicekit.deliveries import TemplateChannel
 from servicekit.identity import WechatUser, issue_token, verify_token
 from servicekit.state import engine_of
-from servicekit.testing import TEST_SECRET, serve_in_thread
+from servicekit.testing import TEST_SECRET, metric_value, serve_in_thread
 from traffic.models import PaymentNotice
-from traffic.notices import NoticeSender, template_data
+from traffic.notices import NoticePass, NoticeSender, template_data
 from traffic.payments.client import pay_client_of
 from traffic.payments.reconciliation import reconcile_once
 from wechat.demo_citizens import demo_citizen
@@ -155,19 +155,19 @@ def test_only_a_2xx_delivers_and_failures_wait_with_backoff(
     send = sender(client, gateway)
     now = clock.now.astimezone(UTC)
     gateway.status = 502
-    assert send.deliver_due(now=now) == 0
+    assert send.deliver_due(now=now) == NoticePass(delivered=0, failed=1)
     [notice] = notices(client)
     assert notice.attempts == 1 and notice.delivered_at is None
     assert notice.last_error is not None and notice.last_error.startswith("HTTP 502")
     # Not due again before its backoff: nobody sends it meanwhile.
-    assert send.deliver_due(now=now + timedelta(seconds=9)) == 0
+    assert send.deliver_due(now=now + timedelta(seconds=9)) == NoticePass()
     assert len(gateway.calls) == 1
     gateway.status = 404  # not the gateway's endpoint: no acknowledgement either
-    assert send.deliver_due(now=now + timedelta(seconds=10)) == 0
+    assert send.deliver_due(now=now + timedelta(seconds=10)) == NoticePass(delivered=0, failed=1)
     assert notices(client)[0].attempts == 2
     gateway.status = 200
-    assert send.deliver_due(now=now + timedelta(seconds=31)) == 1
-    assert send.deliver_due(now=now + timedelta(hours=1)) == 0
+    assert send.deliver_due(now=now + timedelta(seconds=31)) == NoticePass(delivered=1)
+    assert send.deliver_due(now=now + timedelta(hours=1)) == NoticePass()
     [notice] = notices(client)
     assert notice.attempts == 3 and notice.delivered_at is not None
     account, body, token = gateway.calls[-1]
@@ -189,7 +189,7 @@ def test_a_claimed_notice_is_not_sent_by_another_pass(
     now = clock.now.astimezone(UTC)
     first, second = sender(client, gateway), sender(client, gateway)
     assert len(first._claim(now)) == 1
-    assert second.deliver_due(now=now) == 0 and gateway.calls == []
+    assert second.deliver_due(now=now) == NoticePass() and gateway.calls == []
 
 
 def test_the_service_sends_notices_on_its_own(
@@ -207,6 +207,11 @@ def test_the_service_sends_notices_on_its_own(
     assert [(account, body["data"]["first"]) for account, body, _ in gateway.calls] == [
         ("dgjj", "缴款成功")
     ]
+    # The pass is counted once it has recorded the outcome, just after the call.
+    name = "traffic_payment_notices_total"
+    while (delivered := metric_value(client.get("/metrics").text, name, outcome="delivered")) != 1:
+        assert time.monotonic() < deadline, f"delivered notices counted: {delivered}"
+        time.sleep(0.05)
 
 
 def test_time_is_beijing_time_across_midnight() -> None:

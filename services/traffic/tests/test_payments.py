@@ -25,7 +25,7 @@ from servicekit.db import make_engine
 from servicekit.identity import WechatUser, issue_token
 from servicekit.settings import SharedSettings
 from servicekit.state import engine_of
-from servicekit.testing import TEST_SECRET, mint_token, require, serve_in_thread
+from servicekit.testing import TEST_SECRET, metric_value, mint_token, require, serve_in_thread
 from traffic.models import PaymentEvent, PaymentOrder, PenaltyDecision
 from traffic.payments.client import pay_client_of
 from traffic.payments.provider import parse_trade_bill
@@ -92,6 +92,12 @@ def create(
 
 def notify(client: TestClient, body: str, headers: dict[str, str]) -> httpx.Response:
     return client.post(NOTIFY, content=body.encode(), headers=headers)
+
+
+def payment_metric(client: TestClient, name: str, **labels: str) -> float | None:
+    """A sample of `traffic_payment_<name>_total` on the app's `/metrics`."""
+    exposition = client.get("/metrics").text
+    return metric_value(exposition, f"traffic_payment_{name}_total", **labels)
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -272,7 +278,7 @@ def run_threads(work: Callable[[int], httpx.Response], count: int) -> list[httpx
         ({"age_seconds": 600}, 401, "时间戳超出5分钟"),
         ({"total": 1}, 400, "金额1分与订单金额29000分不符"),
     ],
-    ids=["bad-signature", "10-minutes-old", "wrong-amount"],
+    ids=["bad_signature", "stale_timestamp", "mismatch"],
 )
 def test_refused_notifications_leave_the_order_unpaid_and_flagged(
     client: TestClient,
@@ -282,6 +288,7 @@ def test_refused_notifications_leave_the_order_unpaid_and_flagged(
     tamper: dict,
     status: int,
     reason: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     zhangsan = headers_of("zhangsan")
     order = create(client, SEEDED_UNPAID, zhangsan).json()
@@ -299,6 +306,9 @@ def test_refused_notifications_leave_the_order_unpaid_and_flagged(
     # Delivered again, the same refusal flags once.
     notify(client, *fake_pay.notification(order["out_trade_no"], **tamper))
     assert event_types(client, order["id"], zhangsan).count("flagged") == 1
+    # Both deliveries counted under their reason (the test's id).
+    counted = payment_metric(client, "notifications_refused", reason=request.node.callspec.id)
+    assert counted == 2
 
 
 def test_a_notification_that_does_not_decrypt_or_names_no_order_is_refused(
@@ -349,6 +359,8 @@ def test_duplicates_and_late_deliveries_change_nothing(
     delivery = fake_pay.notification(order["out_trade_no"])
     for _ in range(3):
         assert notify(client, *delivery).status_code == 204
+    assert payment_metric(client, "transitions", status="success", source="notification") == 1
+    assert payment_metric(client, "transitions", status="started", source="citizen") == 1
     # Reconciliation afterwards, then a late notification: still one "paid".
     clock.advance(minutes=10)
     report = reconcile_once(

@@ -95,6 +95,7 @@ def own_h5_page(redirect: str, public_base_url: str) -> bool:
 
 @router.get(
     "/authorize",
+    operation_id="startWechatSignIn",
     summary="微信网页授权登录：跳转到授权页",
     response_class=RedirectResponse,
     status_code=302,
@@ -155,6 +156,7 @@ async def authorize(
 @router.get(
     "/callback",
     name="wechat_signin_callback",
+    operation_id="finishWechatSignIn",
     summary="微信网页授权回调：签发登录令牌",
     response_model=None,
     responses={

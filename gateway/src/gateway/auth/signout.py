@@ -13,6 +13,7 @@ from gateway.auth.guard import Credentials
 from gateway.auth.tokens import PublicToken
 from gateway.state import StateDep
 from servicekit.errors import Unauthorized
+from servicekit.openapi import CITIZEN
 
 router = APIRouter(prefix="/api/v1/auth", tags=["登录"])
 
@@ -35,6 +36,8 @@ async def bearer_token(request: Request, credentials: Credentials) -> PublicToke
 
 @router.post(
     "/signout",
+    operation_id="signOut",
+    openapi_extra={"security": [{CITIZEN: []}]},
     summary="退出登录：吊销当前令牌",
     description="吊销请求头 `Authorization: Bearer <令牌>` 中的登录令牌，直至其原定过期时间；"
     "此后该令牌在任何接口都返回 401，同一市民的其他令牌不受影响。多副本部署时吊销记录经 Redis "

@@ -94,6 +94,7 @@ def _signed(request: Request, account: WechatAccount) -> bool:
 @router.get(
     "/wechat/{account_code}",
     response_class=PlainTextResponse,
+    operation_id="verifyWechatServer",
     summary="微信服务器地址验证",
     description="Query `signature`, `timestamp`, `nonce`, `echostr`; a valid signature echoes "
     "`echostr`.",
@@ -129,6 +130,7 @@ class Inbound:
 @router.post(
     "/wechat/{account_code}",
     response_class=Response,
+    operation_id="receiveWechatMessage",
     summary="微信消息与事件回调",
     description="Query `signature`, `timestamp`, `nonce`, `openid` (safe and compatible mode: "
     "also `encrypt_type=aes`, `msg_signature`, and `Encrypt` in the body); body: WeChat's XML.",
@@ -143,14 +145,19 @@ async def receive(
     settings = state.settings
     account = settings.wechat_account(account_code)
     if account is None:
+        # Not counted: the metrics' account label takes configured accounts only.
         return _text("unknown account", 404)
     extra = {"account": account.code}
+    metrics = state.metrics
+    msg_type: str | None = None  # None while the message is not read
     try:
         inbound = await _checked(request, account, settings)
+        msg_type = inbound.message.msg_type
         key = dedup_key(account.code, inbound.message)
         await _bound_to_its_message(request, state.wechat_replay, account, key)
     except Refused as refusal:
         log.warning("callback refused: %s", refusal, extra=extra)
+        metrics.wechat_message(account.code, msg_type, "refused")
         return _text(refusal.answer, refusal.status_code)
     now = asyncio.get_running_loop().time()
     context = Context(
@@ -160,7 +167,11 @@ async def receive(
         work_deadline=now + settings.wechat_late_reply_seconds,
     )
 
+    handled = False
+
     async def handle() -> str:
+        nonlocal handled
+        handled = True
         answering = asyncio.create_task(_answer(routes, context, inbound.message))
         try:
             # asyncio.wait, unlike wait_for, leaves the handler running when time is up.
@@ -176,7 +187,9 @@ async def receive(
                     extra=extra,
                 )
         if not answering.done():
+            metrics.wechat_message(account.code, msg_type, "late")
             return NO_REPLY
+        metrics.wechat_message(account.code, msg_type, "answered")
         return _render(answering.result(), inbound)
 
     # A retry waits at most its own reply budget; by then the first delivery has stored its body
@@ -184,6 +197,8 @@ async def receive(
     body = await handle_once(
         state.wechat_dedup, key, handle, wait_seconds=context.reply_remaining()
     )
+    if not handled:
+        metrics.wechat_message(account.code, msg_type, "deduplicated")
     if body is None:
         log.warning("a retry's wait for the first delivery's reply ran out; answering success")
         body = NO_REPLY

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client.registry import Collector
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from servicekit.docs import install_docs
@@ -17,8 +18,10 @@ from servicekit.health import ReadinessCheck, database_check, install_health
 from servicekit.logging import configure_logging
 from servicekit.metrics import Metrics, install_metrics
 from servicekit.middleware import RequestContextMiddleware
+from servicekit.openapi import install_openapi, unique_id_function
 from servicekit.settings import ServiceSettings
 from servicekit.state import Database, ServiceState, keep
+from servicekit.tracing import tracer_for
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 OpenAPIProvider = Callable[[FastAPI], Awaitable[dict[str, Any]]]
@@ -55,8 +58,10 @@ def create_service_app(
     openapi_tags: list[dict[str, Any]] | None = None,
     openapi: OpenAPIProvider | None = None,
     collectors: Sequence[Collector] = (),
+    middleware: Sequence[Middleware] = (),
 ) -> FastAPI:
-    """Build an app with errors, health, metrics, docs, request ids and JSON logs installed.
+    """Build an app with errors, health, metrics, docs, request ids, tracing and JSON logs
+    installed.
 
     With `package`, the app owns a database: an engine on `settings.database_url` (read it with
     `servicekit.state.engine_of`) and `/readyz` checks it is reachable and migrated to head.
@@ -64,7 +69,8 @@ def create_service_app(
     and first so that its hot path does not try every other route).
     With `openapi`, `/openapi.json` (and so `/docs`) serves the document it returns instead of
     the app's own (the gateway serves the whole suite's). `collectors` add their samples to the
-    app's `/metrics`.
+    app's `/metrics`. `middleware` (outermost first) runs within the request context, so what
+    it answers itself is logged and counted too.
     """
     name = settings.service_name
     configure_logging(name, settings.log_level)
@@ -82,9 +88,13 @@ def create_service_app(
         openapi_tags=openapi_tags,
         openapi_url=None if openapi is not None else OPENAPI_URL,
         routes=list(routes),
+        middleware=list(middleware),
+        generate_unique_id_function=unique_id_function(name),
     )
+    install_openapi(app, name)
     keep(app, ServiceState, state)
     metrics = Metrics(name)
+    keep(app, Metrics, metrics)
     for collector in collectors:
         metrics.registry.register(collector)
     install_error_handlers(app)
@@ -100,5 +110,6 @@ def create_service_app(
     install_docs(app, title=title, openapi_url=OPENAPI_URL)
     for router in routers:
         app.include_router(router)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    tracer = tracer_for(name, settings.shared.tracing_exporter)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, tracer=tracer)
     return app

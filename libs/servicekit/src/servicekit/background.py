@@ -12,6 +12,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
+from servicekit.tracing import job_span
+
 log = logging.getLogger("servicekit.background")
 
 
@@ -21,10 +23,12 @@ async def run_periodically(
     """Run the blocking `work` in a thread every `interval` seconds until `stop` is set; an
     error is logged as `what` failing and the loop goes on."""
     while not stop.is_set():
-        try:
-            await asyncio.to_thread(work)
-        except Exception:
-            log.exception("%s failed; the next run tries again", what)
+        # Each run a trace of its own: the thread inherits it, and its calls carry it on.
+        with job_span(what):
+            try:
+                await asyncio.to_thread(work)
+            except Exception:
+                log.exception("%s failed; the next run tries again", what)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
 

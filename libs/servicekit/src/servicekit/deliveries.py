@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from servicekit.identity import service_token
+from servicekit.tracing import propagation_headers
 
 Row = TypeVar("Row", bound=SQLModel)
 MAX_ERROR = 300
@@ -109,7 +110,7 @@ class TemplateChannel:
             answer = client.post(
                 f"{self.gateway_url.rstrip('/')}/internal/wechat/{self.account}/template",
                 json=body,
-                headers={"Authorization": f"Bearer {token}"},
+                headers={**propagation_headers(), "Authorization": f"Bearer {token}"},
             )
         except httpx.HTTPError as exc:
             return Posted(f"{type(exc).__name__}: {exc}"[:MAX_ERROR])

@@ -26,4 +26,6 @@ def install_docs(app: FastAPI, *, title: str, openapi_url: str = "/openapi.json"
             swagger_js_url=f"{STATIC_URL}/swagger-ui-bundle.js",
             swagger_css_url=f"{STATIC_URL}/swagger-ui.css",
             swagger_favicon_url=f"{STATIC_URL}/favicon.png",
+            # Authorize's token or key survives a reload of the page.
+            swagger_ui_parameters={"persistAuthorization": True},
         )

@@ -12,9 +12,9 @@ payer), so no service takes an openid from a request body.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import jwt
 from fastapi import Depends, Request
@@ -29,6 +29,9 @@ ALGORITHM = "HS256"
 MAX_TTL_SECONDS = 60
 # The registered claims every token of the suite must carry.
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "aud", "iss")
+# The attribute marking a dependency that admits staff only (see `staff_only`).
+STAFF_ONLY = "__guanwei_staff_only__"
+D = TypeVar("D", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -165,10 +168,18 @@ def require_staff(identity: Identity, role: str, *others: str) -> Identity:
     return identity
 
 
+def staff_only(dependency: D) -> D:
+    """Mark `dependency` as admitting staff only, so that the OpenAPI document says the routes
+    depending on it need the staff key (servicekit.openapi)."""
+    setattr(dependency, STAFF_ONLY, True)
+    return dependency
+
+
 def requires_staff(role: str):
     """FastAPI dependency factory: the caller is staff (`kind=staff`) holding `role`; a citizen
     or service token is refused even when it carries the role."""
 
+    @staff_only
     def _check(identity: IdentityDep) -> Identity:
         return require_staff(identity, role)
 

@@ -1,4 +1,4 @@
-"""JSON log lines carrying the request id of the request being served."""
+"""JSON log lines carrying the request id and trace context of the request being served."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from opentelemetry import trace
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 
@@ -18,14 +20,24 @@ _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 }
 
 
+def _trace_ids() -> tuple[str, str]:
+    """The current span's trace id and span id in W3C hex, or two empty strings outside one."""
+    span_context = trace.get_current_span().get_span_context()
+    if not span_context.is_valid:
+        return "", ""
+    return f"{span_context.trace_id:032x}", f"{span_context.span_id:016x}"
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id and any `extra` fields."""
+    """One JSON object per line: time, level, logger, message, request_id, trace_id, span_id and
+    any `extra` fields."""
 
     def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
+        trace_id, span_id = _trace_ids()
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -33,6 +45,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": request_id_var.get(),
+            "trace_id": trace_id,
+            "span_id": span_id,
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _RESERVED})
         if record.exc_info:

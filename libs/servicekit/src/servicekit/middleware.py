@@ -1,4 +1,5 @@
-"""Pure-ASGI request middleware: request id, one JSON access line and metrics per request.
+"""Pure-ASGI request middleware: request id, server span, one JSON access line and metrics per
+request.
 
 Pure ASGI rather than BaseHTTPMiddleware because it sits on the gateway's hot path.
 """
@@ -11,10 +12,12 @@ import time
 import uuid
 from typing import Any
 
+from opentelemetry.trace import Tracer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.logging import request_id_var
 from servicekit.metrics import Metrics
+from servicekit.tracing import describe_server_span, server_span
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -27,21 +30,26 @@ def _route_of(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    """Accept or mint `X-Request-ID`, echo it, bind it to logs, log and count the request."""
+    """Accept or mint `X-Request-ID`, echo it, bind it to logs, log and count the request, all
+    within a server span continuing the caller's `traceparent`."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, tracer: Tracer) -> None:
         self.app = app
         self.metrics = metrics
+        self.tracer = tracer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = ""
+        incoming = traceparent = tracestate = ""
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
-                break
+            elif name == b"traceparent":
+                traceparent = value.decode("latin-1")
+            elif name == b"tracestate":
+                tracestate = value.decode("latin-1")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
@@ -59,25 +67,28 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            elapsed = time.perf_counter() - started
-            route = _route_of(scope)
-            self.metrics.observe(
-                method=scope["method"], route=route, status=status, seconds=elapsed
-            )
-            access_log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                },
-            )
-            request_id_var.reset(token)
+        method = scope["method"]
+        with server_span(
+            self.tracer, method=method, traceparent=traceparent, tracestate=tracestate
+        ) as span:
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                elapsed = time.perf_counter() - started
+                route = _route_of(scope)
+                describe_server_span(span, method=method, route=route, status=status)
+                self.metrics.observe(method=method, route=route, status=status, seconds=elapsed)
+                access_log.info(
+                    "%s %s %s",
+                    method,
+                    scope["path"],
+                    status,
+                    extra={
+                        "method": method,
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
+                request_id_var.reset(token)

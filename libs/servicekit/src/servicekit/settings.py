@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.db import MAX_OVERFLOW, POOL_SIZE, WAIT_SECONDS
+from servicekit.tracing import TracingExporter
 from wechat.accounts import WechatAccount
 from wechat.dev import DEV_ENCODING_AES_KEY, DEV_WECHAT_ACCOUNTS
 from wechat.pay_dev import DEV_APPID, DEV_MCHID
@@ -81,13 +82,16 @@ def refuse_weak_wechat_account(setting: str, account: WechatAccount) -> None:
 
 
 class SharedSettings(BaseSettings):
-    """Unprefixed values every part reads: the environment and the internal token secret."""
+    """Unprefixed values every part reads: the environment, the internal token secret and where
+    finished trace spans go (`servicekit.tracing`)."""
 
     # A refused setting must not echo the secrets around it.
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     env: Literal["dev", "prod"] = "prod"
     internal_token_secret: str = ""
+    # none: ids are still minted and propagated for the logs, no span is recorded.
+    tracing_exporter: TracingExporter = "none"
 
     @model_validator(mode="after")
     def _secret_required_outside_dev(self) -> SharedSettings:

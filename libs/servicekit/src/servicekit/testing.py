@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -38,6 +39,15 @@ def require(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"required under CI: {reason}")
     pytest.skip(reason)
+
+
+def metric_value(exposition: str, name: str, **labels: str) -> float | None:
+    """The value of the sample `name` with exactly `labels` in a `/metrics` text; None if absent."""
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+    return None
 
 
 def postgres_admin_url() -> str:

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 
 from accounts.staff import REGISTRY_ADMIN
 from servicekit.audit import Actor
-from servicekit.identity import IdentityDep, require_staff
+from servicekit.identity import IdentityDep, require_staff, staff_only
 
 
 def editor_role(code: str) -> str:
@@ -20,6 +20,7 @@ def editor_role(code: str) -> str:
     return f"editor:{code}"
 
 
+@staff_only
 def account_editor(code: str, request: Request, identity: IdentityDep) -> Actor:
     """The calling staff member as the actor of a write to account `code`'s articles; 403 for
     a citizen, a service or staff without either role (an editor of another account)."""

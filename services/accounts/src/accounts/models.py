@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal, get_args
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON, BigInteger, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import AutoString, Column, Field, SQLModel
 
+from accounts import openapi_examples as examples
 from servicekit.access_log import AttributedAccessLogBase
 from servicekit.audit import AuditEntryBase
 from servicekit.db import table_base
@@ -56,7 +58,7 @@ class Account(Table, AccountBase, table=True):
 
 
 class AccountPublic(AccountBase):
-    pass
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ACCOUNT]})
 
 
 class AuditEntry(Table, AuditEntryBase, table=True):

@@ -51,6 +51,7 @@ from servicekit.deps import Page, PageParams, app_settings, paginate
 from servicekit.identity import service_token
 from servicekit.logging import request_id_var
 from servicekit.state import engine_of
+from servicekit.tracing import propagation_headers
 
 log = logging.getLogger("accounts.outbox")
 # The `alert` field of log lines someone must look at (a deletion not acknowledged).
@@ -301,7 +302,11 @@ class OutboxDispatcher:
         try:
             response = client.delete(
                 f"{base}/v1/internal/citizens/{claim.citizen_id}/bindings",
-                headers={"Authorization": f"Bearer {token}", "X-Request-ID": request_id},
+                headers={
+                    **propagation_headers(),
+                    "Authorization": f"Bearer {token}",
+                    "X-Request-ID": request_id,
+                },
             )
         except httpx.HTTPError as exc:
             return Failure(f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH])

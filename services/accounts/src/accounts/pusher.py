@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from accounts.editing import card_digest
+from accounts.metrics import AccountsMetrics
 from accounts.models import Article, ArticlePush, EditorArticle
 from accounts.outbox import backoff_seconds
 from accounts.pushes import FAILED, SCHEDULED, SENT
@@ -42,7 +43,9 @@ from servicekit.clock import utcnow
 from servicekit.db import make_engine
 from servicekit.deps import app_settings
 from servicekit.identity import service_token
+from servicekit.metrics import metrics_of
 from servicekit.state import engine_of
+from servicekit.tracing import propagation_headers
 
 log = logging.getLogger("accounts.pusher")
 MAX_ERROR_LENGTH = 500
@@ -200,7 +203,11 @@ class ArticlePusher:
     def _post(self, account: str, body: dict[str, Any]) -> int:
         secret = self.settings.shared.internal_token_secret
         token = service_token(secret=secret, caller="accounts", audience="gateway")
-        headers = {"Authorization": f"Bearer {token}", "X-Request-ID": body["clientmsgid"]}
+        headers = {
+            **propagation_headers(),
+            "Authorization": f"Bearer {token}",
+            "X-Request-ID": body["clientmsgid"],
+        }
         url = f"{self.settings.gateway_url.rstrip('/')}/internal/wechat/{account}/mass-news"
         timeout = self.settings.push_timeout_seconds
         try:
@@ -263,9 +270,15 @@ async def push_lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         return
     pusher = ArticlePusher(engine_of(app), settings, owner=claim_owner(settings, "serve"))
+    metrics = metrics_of(app, AccountsMetrics)
+
+    def push_and_count() -> None:
+        report = pusher.push_due()
+        metrics.pushed(sent=report.sent, failed=report.failed, retrying=report.retrying)
+
     stop = asyncio.Event()
     loop = run_periodically(
-        pusher.push_due, interval=settings.push_interval_seconds, stop=stop, what="article push"
+        push_and_count, interval=settings.push_interval_seconds, stop=stop, what="article push"
     )
     task = asyncio.create_task(loop)
     try:

@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from math import log
 from typing import Literal, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from accounts import openapi_examples as examples
 from accounts.statistics import ActiveAccount, Totals, active_accounts, aggregate, followers_on
 from accounts.wci import wci_v2, wci_v13, wci_v14_2
 
@@ -166,6 +167,7 @@ class RankingTotals(BaseModel):
 class RankedAccount(BaseModel):
     """One account's place in a ranking."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.RANKED_ACCOUNT]})
     rank: int
     previous_rank: int | None = Field(description="上一期排名；上一期无得分时为空")
     rank_change: int | None = Field(description="名次变化，正数为上升；上一期无得分时为空")

@@ -42,6 +42,7 @@ from accounts.models import (
 from accounts.statistics import day_start
 from servicekit.clock import as_utc, local_day
 from servicekit.identity import service_token
+from servicekit.tracing import propagation_headers
 
 log = logging.getLogger("accounts.statistics_import")
 
@@ -169,10 +170,9 @@ class DatacubeClient:
     def _list(self, client: httpx.Client, code: str, api: str, day: date) -> list[Any]:
         token = service_token(secret=self.secret, caller="accounts", audience="gateway")
         url = f"{self.base}/internal/wechat/{code}/datacube/{api}"
+        headers = {**propagation_headers(), "Authorization": f"Bearer {token}"}
         try:
-            response = client.get(
-                url, params={"date": day.isoformat()}, headers={"Authorization": f"Bearer {token}"}
-            )
+            response = client.get(url, params={"date": day.isoformat()}, headers=headers)
         except httpx.HTTPError as exc:
             raise ImportFailed(f"{api}: gateway unreachable ({type(exc).__name__})") from None
         if response.status_code != 200:

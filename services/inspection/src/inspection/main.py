@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from inspection.reminder_schedule import reminders_lifespan
+from inspection.reminder_schedule import ReminderMetrics, reminders_lifespan
 from inspection.routes import (
     access_log,
     answers,
@@ -17,6 +17,7 @@ from inspection.routes import (
 )
 from inspection.settings import InspectionSettings
 from servicekit.app import create_service_app
+from servicekit.metrics import register_metrics
 
 TAGS = [
     {"name": "equipment", "description": "特种设备查询：按注册代码或使用登记证编号（公开）"},
@@ -47,7 +48,7 @@ TAGS = [
 
 def create_app(settings: InspectionSettings) -> FastAPI:
     """Build the inspection app on `settings`."""
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="东莞特检 inspection",
         description="特种设备查询：按注册代码或使用登记证编号查检验结论与下次检验日期，"
@@ -70,3 +71,5 @@ def create_app(settings: InspectionSettings) -> FastAPI:
         openapi_tags=TAGS,
         lifespan=reminders_lifespan,
     )
+    register_metrics(app, ReminderMetrics)
+    return app

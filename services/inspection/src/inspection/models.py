@@ -14,6 +14,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import Column, DateTime, Index, String, UniqueConstraint, text
 from sqlmodel import Field
 
+from inspection import openapi_examples as examples
 from inspection.intervals import Conclusion
 from servicekit.access_log import AccessLogBase
 from servicekit.audit import AuditEntryBase
@@ -63,6 +64,7 @@ class EquipmentPublic(BaseModel):
     (电梯…) and variety (曳引驱动乘客电梯…), the user unit's name, the town and the place of use,
     and its standing."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.EQUIPMENT]})
     registration_code: str
     certificate_number: str
     category: str
@@ -237,7 +239,9 @@ class ApplicationCreate(BaseModel):
     """A contact's application for the periodic inspection of one piece of their unit's
     equipment."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [examples.APPLICATION_CREATE]}
+    )
 
     registration_code: str = PydanticField(
         min_length=1,
@@ -271,6 +275,7 @@ class ApplicationStepPublic(BaseModel):
 class ApplicationPublic(BaseModel):
     """An application for a periodic inspection as the unit's contacts and inspectors see it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.APPLICATION]})
     number: str = PydanticField(description="报检编号", examples=["BJ20260615000001"])
     registration_code: str = PydanticField(description="设备注册代码")
     category: str = PydanticField(description="设备类别", examples=["电梯"])

@@ -23,14 +23,16 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime, time
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Counter
 
-from inspection.reminders import ReminderSender, run_once
+from inspection.reminders import DeliveryReport, ReminderSender, RunReport, run_once
 from inspection.settings import InspectionSettings
 from servicekit.background import every
 from servicekit.cli import CliCommand
 from servicekit.clock import SHANGHAI, as_utc, today, utcnow
 from servicekit.db import make_engine
 from servicekit.deps import app_settings
+from servicekit.metrics import metrics_of
 from servicekit.state import engine_of
 
 log = logging.getLogger(__name__)
@@ -47,18 +49,44 @@ class ReminderSchedule:
         self.sender, self.at = sender, at
         self.planned_on: date | None = None
 
-    def look(self, now: datetime | None = None) -> None:
-        """One look: plan today's reminders if not yet planned here, and deliver what is due."""
+    def look(self, now: datetime | None = None) -> RunReport:
+        """One look: plan today's reminders if not yet planned here, and deliver what is due;
+        what it did."""
         now = as_utc(now or utcnow())
         local = now.astimezone(SHANGHAI)
         if local.time() < self.at:
-            return
+            return RunReport(0, DeliveryReport())
         if self.planned_on != local.date():
             report = run_once(self.sender, today=local.date(), now=now)
             self.planned_on = local.date()
             log.info("scheduled %s", report.summary())
-        else:
-            self.sender.deliver_due(now=now)
+            return report
+        return RunReport(0, self.sender.deliver_due(now=now))
+
+
+class ReminderMetrics:
+    """`inspection_reminders_total`: reminders planned, then each delivery's outcome."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.reminders = Counter(
+            "inspection_reminders",
+            "Overdue-inspection reminders by outcome: planned, delivered, failed (for good), "
+            "retrying, skipped (no longer applying)",
+            ["outcome"],
+            registry=registry,
+        )
+
+    def count(self, report: RunReport) -> None:
+        """Add what one look did."""
+        d = report.delivery
+        for outcome, number in (
+            ("planned", report.planned),
+            ("delivered", d.delivered),
+            ("failed", d.failed),
+            ("retrying", d.retrying),
+            ("skipped", d.skipped),
+        ):
+            self.reminders.labels(outcome).inc(number)
 
 
 @contextlib.asynccontextmanager
@@ -72,7 +100,12 @@ async def reminders_lifespan(app: FastAPI) -> AsyncIterator[None]:
         seconds = 0
     sender = ReminderSender.from_settings(settings, engine_of(app))
     schedule = ReminderSchedule(sender, at=settings.reminders_at)
-    async with every(seconds, schedule.look, what="inspection reminders"):
+    metrics = metrics_of(app, ReminderMetrics)
+
+    def look() -> None:
+        metrics.count(schedule.look())
+
+    async with every(seconds, look, what="inspection reminders"):
         yield
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON, Column, DateTime, String
 from sqlmodel import Field, SQLModel
 
 from servicekit.access_log import AccessLogBase
 from servicekit.bindings import BindingFailureBase
 from servicekit.db import table_base
+from socialsec import openapi_examples as examples
 from socialsec.contributions import PaymentStatus
 from socialsec.masking import MaskedCardNumber, MaskedIdNumber, MaskedName
 
@@ -47,7 +49,7 @@ class Office(Table, OfficeBase, table=True):
 
 
 class OfficePublic(OfficeBase):
-    pass
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.OFFICE]})
 
 
 # -- rates -----------------------------------------------------------------------------------------
@@ -230,6 +232,7 @@ class FaqPublic(FaqBase):
 
 
 class BindingCreate(SQLModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.BINDING_CREATE]})
     name: str = Field(description="姓名，如 李四")
     id_number: str = Field(description="身份证号码（18位），如 441900198505203523")
     card_number: str = Field(description="社保卡号（9位，见社保卡正面），如 S19850520")
@@ -259,6 +262,7 @@ class ProfilePublic(SQLModel):
 
 
 class ContributionRowPublic(SQLModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CONTRIBUTION]})
     month: str = Field(description="缴费月份 YYYY-MM")
     insurance: str
     insurance_name: str
@@ -287,6 +291,7 @@ class InsuranceTotalsPublic(TotalsPublic):
 
 
 class ContributionSummaryPublic(SQLModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CONTRIBUTION_SUMMARY]})
     from_month: str = Field(description="起始月份 YYYY-MM")
     to_month: str = Field(description="截止月份 YYYY-MM")
     totals: TotalsPublic

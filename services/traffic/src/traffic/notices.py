@@ -73,6 +73,14 @@ def template_data(*, amount_fen: int, decision_number: str, paid_at: datetime) -
 
 
 @dataclass(frozen=True)
+class NoticePass:
+    """What one pass did: notices the gateway acknowledged, and notices due again later."""
+
+    delivered: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
 class NoticeSender:
     """Posts due notices to the gateway; every method blocks (the app runs it in a thread)."""
 
@@ -94,8 +102,8 @@ class NoticeSender:
         )
         return cls(engine, channel)
 
-    def deliver_due(self, *, now: datetime | None = None) -> int:
-        """One pass over the notices due at `now`; how many the gateway acknowledged."""
+    def deliver_due(self, *, now: datetime | None = None) -> NoticePass:
+        """One pass over the notices due at `now`: how many the gateway acknowledged, and not."""
         now = now or utcnow()
         claimed = self._claim(now)
         delivered = 0
@@ -104,7 +112,7 @@ class NoticeSender:
                 error = self._post(client, notice)
                 self._settle(notice, error=error, now=now)
                 delivered += error is None
-        return delivered
+        return NoticePass(delivered, len(claimed) - delivered)
 
     def _claim(self, now: datetime) -> list[PaymentNotice]:
         """The due notices this pass took the lease on (detached copies)."""

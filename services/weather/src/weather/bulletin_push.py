@@ -38,6 +38,7 @@ from sqlmodel import Session, col
 from servicekit.cjk import CJKFontNotFound
 from servicekit.clock import as_utc, local, utcnow
 from servicekit.identity import service_token
+from servicekit.tracing import propagation_headers
 from weather.bulletins import bulletin_to_push
 from weather.charts import ChartCache, chart_png
 from weather.clock import now_local
@@ -321,6 +322,7 @@ class BulletinPusher:
             body["author"] = self.author
         token = service_token(secret=self.secret, caller="weather", audience="gateway")
         headers = {
+            **propagation_headers(),
             "Authorization": f"Bearer {token}",
             "X-Request-ID": f"bulletin-{bulletin_date.isoformat()}-{uuid.uuid4().hex[:8]}",
         }

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from servicekit.audit import AuditEntryBase
 from servicekit.db import table_base
+from weather import openapi_examples as examples
 
 Table = table_base()
 
@@ -44,7 +45,7 @@ class Location(Table, LocationBase, table=True):
 
 
 class LocationPublic(LocationBase):
-    pass
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.DALANG]})
 
 
 class ForecastIssuance(Table, table=True):
@@ -189,6 +190,8 @@ class DailyForecast(SQLModel):
 class WarningPublic(BaseModel):
     """A warning signal as the public sees it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.WARNING]})
+
     id: int
     name: str = Field(description="如 暴雨橙色预警信号")
     hazard: HazardCode
@@ -203,6 +206,7 @@ class WarningPublic(BaseModel):
 
 
 class ForecastPublic(SQLModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.FORECAST]})
     warnings: list[WarningPublic] = Field(
         description="当前生效的预警信号（全市的和本地的），排在预报之前"
     )

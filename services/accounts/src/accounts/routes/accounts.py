@@ -90,6 +90,7 @@ def patch_account(
 
 @router.post(
     "/{code}/retire",
+    operation_id="retireAccount",
     summary="停用政务公众号",
     description="停用后不再出现在默认列表中，详情仍可查看；已停用时 409。" + STAFF_NOTE,
 )

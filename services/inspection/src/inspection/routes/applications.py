@@ -24,6 +24,7 @@ StateFilter = Annotated[ApplicationState | None, Query(description="只看这一
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    operation_id="createApplication",
     summary="申请定期检验（报检）",
     responses={
         200: {
@@ -53,7 +54,12 @@ def submit(
     return applications.view(session, application)
 
 
-@router.get("", summary="我单位的报检申请", dependencies=[ACCESS_LOG.logs("applications")])
+@router.get(
+    "",
+    operation_id="listMyApplications",
+    summary="我单位的报检申请",
+    dependencies=[ACCESS_LOG.logs("applications")],
+)
 def list_mine(
     citizen: CitizenDep, session: SessionDep, page: PageDep, state: StateFilter = None
 ) -> Page[ApplicationPublic]:
@@ -66,6 +72,7 @@ def list_mine(
 
 @router.get(
     "/{number}",
+    operation_id="getMyApplication",
     summary="报检申请详情与进度",
     dependencies=[ACCESS_LOG.logs("applications", "申请详情")],
     responses={404: {"description": "没有该编号的申请，或不是您单位的申请"}},

@@ -18,7 +18,12 @@ RegistrationCode = Annotated[
 ]
 
 
-@router.get("", response_model=EquipmentPublic, summary="按使用登记证编号查询设备")
+@router.get(
+    "",
+    response_model=EquipmentPublic,
+    operation_id="findEquipmentByCertificate",
+    summary="按使用登记证编号查询设备",
+)
 def by_certificate(
     session: SessionDep,
     now: NowDep,
@@ -30,7 +35,12 @@ def by_certificate(
     return registry.by_certificate(session=session, number=certificate, today=local_day(now))
 
 
-@router.get("/{registration_code}", response_model=EquipmentPublic, summary="按注册代码查询设备")
+@router.get(
+    "/{registration_code}",
+    response_model=EquipmentPublic,
+    operation_id="getEquipment",
+    summary="按注册代码查询设备",
+)
 def by_registration_code(
     session: SessionDep, now: NowDep, registration_code: RegistrationCode
 ) -> EquipmentPublic:

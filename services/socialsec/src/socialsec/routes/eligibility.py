@@ -14,7 +14,12 @@ from socialsec.settings import SocialsecSettingsDep
 router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
 
 
-@router.get("/rules", response_model=Page[RulePublic], summary="政策规则说明")
+@router.get(
+    "/rules",
+    response_model=Page[RulePublic],
+    operation_id="listEligibilityRules",
+    summary="政策规则说明",
+)
 def rules(settings: SocialsecSettingsDep) -> Page[RulePublic]:
     """The rules this service explains, with their conditions in plain Chinese."""
     items = rules_public(free_bus_age=settings.free_bus_age)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON, CheckConstraint, DateTime, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
 from servicekit.deps import MAX_ID
+from traffic import openapi_examples as examples
 from traffic.models.base import Table
 
 AppointmentStatus = Literal["booked", "cancelled"]
@@ -32,6 +34,7 @@ class Office(Table, OfficeBase, table=True):
 
 
 class OfficePublic(OfficeBase):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.OFFICE]})
     code: str
 
 
@@ -50,6 +53,7 @@ class AppointmentBusiness(Table, AppointmentBusinessBase, table=True):
 
 
 class AppointmentBusinessPublic(AppointmentBusinessBase):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.BUSINESS]})
     code: str
 
 
@@ -105,6 +109,7 @@ class Appointment(Table, table=True):
 class AppointmentCreate(SQLModel):
     """Book a slot (see /v1/offices/{code}/slots) for a business (/v1/appointment-businesses)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.APPOINTMENT_CREATE]})
     slot_id: int = Field(ge=1, le=MAX_ID)
     business_code: str = Field(max_length=32)
 
@@ -112,6 +117,7 @@ class AppointmentCreate(SQLModel):
 class AppointmentPublic(SQLModel):
     """A booking as its citizen sees it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.APPOINTMENT]})
     id: int
     number: str = Field(description="预约号，到窗口出示")
     status: AppointmentStatus

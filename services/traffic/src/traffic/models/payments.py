@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
+from pydantic import ConfigDict
 from sqlalchemy import CheckConstraint, DateTime, Index, UniqueConstraint, text
 from sqlmodel import AutoString, Field, SQLModel
 
+from traffic import openapi_examples as examples
 from traffic.models.base import Table
 
 PaymentStatus = Literal["created", "started", "success", "failed", "cancelled", "error"]
@@ -160,6 +162,7 @@ class PaymentState(SQLModel):
 class PaymentPublic(SQLModel):
     """A payment order; its amount was computed and frozen when it was created."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PAYMENT]})
     id: int
     out_trade_no: str = Field(description="商户订单号")
     decision_number: str

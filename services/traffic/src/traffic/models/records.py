@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
+from pydantic import ConfigDict
 from sqlalchemy import CheckConstraint, DateTime, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
 from servicekit.bindings import BindingFailureBase
+from traffic import openapi_examples as examples
 from traffic.models.base import Table
 
 ViolationStatus = Literal["unhandled", "decided_unpaid", "paid"]
@@ -134,6 +136,7 @@ class FullScoreRecord(Table, table=True):
 class VehicleBindingCreate(SQLModel):
     """Bind a vehicle: its plate and the last six characters of its VIN, from the 行驶证."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.VEHICLE_BINDING]})
     kind: Literal["vehicle"]
     plate: str = Field(max_length=16, description="号牌号码，如 粤S12345 或 粤SD12345")
     vin6: str = Field(max_length=16, description="车架号后六位")
@@ -142,6 +145,7 @@ class VehicleBindingCreate(SQLModel):
 class LicenceBindingCreate(SQLModel):
     """Bind a driving licence: its number and its file number (档案编号), from the 驾驶证."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.LICENCE_BINDING]})
     kind: Literal["licence"]
     licence_number: str = Field(max_length=32, description="驾驶证号（即身份证号码）")
     file_number: str = Field(max_length=32, description="档案编号（12位数字，见驾驶证副页）")
@@ -150,6 +154,7 @@ class LicenceBindingCreate(SQLModel):
 class BindingPublic(SQLModel):
     """A binding as its citizen sees it; the licence holder's data are masked."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.BINDING]})
     id: int
     kind: Literal["vehicle", "licence"]
     plate: str | None = Field(default=None, description="号牌号码（绑定机动车时）")
@@ -184,6 +189,7 @@ class Settlement(SQLModel):
 class ViolationPublic(Settlement, ViolationCharge):
     """A violation record with its status and what settling it costs on the day asked."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.VIOLATION]})
     id: int
     plate: str
     occurred_at: datetime = Field(description="违法时间（北京时间）")

@@ -11,7 +11,9 @@ from fastapi import Depends, FastAPI, Request
 from starlette.applications import Starlette
 
 from servicekit.deps import app_settings
+from servicekit.metrics import metrics_of
 from servicekit.state import engine_of
+from traffic.payments.metrics import PaymentMetrics
 from traffic.payments.provider import WechatPayClient
 from traffic.payments.schedule import notice_schedule, reconcile_schedule
 from traffic.settings import TrafficSettings
@@ -46,7 +48,11 @@ async def pay_lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         settings = app_settings(app, TrafficSettings)
         engine = engine_of(app)
-        async with reconcile_schedule(engine, pay, settings), notice_schedule(engine, settings):
+        metrics = metrics_of(app, PaymentMetrics)
+        async with (
+            reconcile_schedule(engine, pay, settings),
+            notice_schedule(engine, settings, metrics),
+        ):
             yield
     finally:
         pay.close()

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from traffic.models import PaymentOrder, PaymentRefund
+from traffic.payments.metrics import RefusalReason
 from traffic.payments.orders import close_other_orders
 from traffic.payments.provider import MerchantConfig, WechatPayClient
 from traffic.payments.refunds import RefundReport, apply_refund_status
@@ -24,10 +25,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class NotifyAnswer:
-    """What to answer the provider: 204, or a status with `{"code": "FAIL", "message"}`."""
+    """What to answer the provider: 204, or a status with `{"code": "FAIL", "message"}` and the
+    reason it is counted under."""
 
     status: int
     message: str = ""
+    refused: RefusalReason | None = None
 
 
 def _envelope(body: str) -> dict[str, Any] | None:
@@ -91,16 +94,18 @@ def handle_notification(
         if order is not None and order.id is not None:
             reason = "收到时间戳超出5分钟的支付通知" if stale else "收到签名无效的支付通知"
             flag(session, order.id, reason=reason, source="notification", now=now)
-        return NotifyAnswer(401, "stale timestamp" if stale else "signature does not verify")
+        if stale:
+            return NotifyAnswer(401, "stale timestamp", "stale_timestamp")
+        return NotifyAnswer(401, "signature does not verify", "bad_signature")
     envelope = _envelope(body)
     if envelope is None:
         alert("WeChat Pay notification is not a JSON object")
-        return NotifyAnswer(400, "body is not a JSON object")
+        return NotifyAnswer(400, "body is not a JSON object", "not_json")
     try:
         resource = _decrypt(config, envelope)
     except (wechatpay.WechatPayError, ValueError, RecursionError):
         alert("WeChat Pay notification does not decrypt", event_id=envelope.get("id"))
-        return NotifyAnswer(400, "resource does not decrypt")
+        return NotifyAnswer(400, "resource does not decrypt", "undecryptable")
     event_type = str(envelope.get("event_type") or "")
     if event_type.startswith("REFUND."):
         return _refund_notification(session, config, resource, now=now)
@@ -113,12 +118,12 @@ def handle_notification(
             "WeChat Pay notification for an unknown order",
             out_trade_no=str(resource.get("out_trade_no"))[:40],
         )
-        return NotifyAnswer(400, "unknown out_trade_no")
+        return NotifyAnswer(400, "unknown out_trade_no", "unknown_order")
     outcome = apply_transaction(
         session, order, resource, source="notification", now=now, config=config
     )
     if outcome == "mismatch":
-        return NotifyAnswer(400, "transaction does not match the order")
+        return NotifyAnswer(400, "transaction does not match the order", "mismatch")
     if outcome == "success":
         close_other_orders(session, pay, order, source="notification", now=now)
     return NotifyAnswer(204)
@@ -135,7 +140,7 @@ def _refund_notification(
             "WeChat Pay refund notification for an unknown refund",
             out_refund_no=str(resource.get("out_refund_no"))[:64],
         )
-        return NotifyAnswer(400, "unknown out_refund_no")
+        return NotifyAnswer(400, "unknown out_refund_no", "unknown_refund")
     order = session.get(PaymentOrder, refund.payment_id)
     assert order is not None and order.id is not None
     amount = resource.get("amount") or {}
@@ -146,7 +151,7 @@ def _refund_notification(
         reason = "退款通知数据不符：" + "；".join(problems)
         alert("WeChat Pay refund notification does not match", refund_id=refund.id)
         flag(session, order.id, reason=reason, source="notification", now=now)
-        return NotifyAnswer(400, "refund does not match")
+        return NotifyAnswer(400, "refund does not match", "refund_mismatch")
     report = RefundReport.of(resource)
     apply_refund_status(session, refund, report, source="notification", now=now)
     return NotifyAnswer(204)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from servicekit.background import every
 from traffic.notices import NoticeSender
+from traffic.payments.metrics import PaymentMetrics
 from traffic.payments.provider import WechatPayClient
 from traffic.payments.reconciliation import reconcile_once
 from traffic.settings import TrafficSettings
@@ -41,13 +42,22 @@ async def reconcile_schedule(
 
 
 @contextlib.asynccontextmanager
-async def notice_schedule(engine: Engine, settings: TrafficSettings) -> AsyncIterator[None]:
-    """Send due 缴款成功 notices every `payment_notice_every_seconds` (never without a template)."""
+async def notice_schedule(
+    engine: Engine, settings: TrafficSettings, metrics: PaymentMetrics
+) -> AsyncIterator[None]:
+    """Send due 缴款成功 notices every `payment_notice_every_seconds` (never without a template),
+    counting each pass's outcomes."""
     seconds = settings.payment_notice_every_seconds
     if not settings.payment_template_id:
         if seconds > 0:
             log.warning("TRAFFIC_PAYMENT_TEMPLATE_ID is not set: payment notices are kept unsent")
         seconds = 0
     sender = NoticeSender.from_settings(settings, engine)
-    async with every(seconds, sender.deliver_due, what="payment notices"):
+
+    def deliver() -> None:
+        done = sender.deliver_due()
+        metrics.notices.labels("delivered").inc(done.delivered)
+        metrics.notices.labels("failed").inc(done.failed)
+
+    async with every(seconds, deliver, what="payment notices"):
         yield

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
 from traffic.models import OPEN_STATUSES, PaymentEvent, PaymentOrder, PaymentStatus
+from traffic.payments.metrics import note_transition
 from traffic.payments.provider import ALERT
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def transition(
     if result.rowcount != 1:
         return False
     record_event(session, order_id, type_=event, status=to, source=source, now=now, detail=detail)
+    note_transition(session, status=to, source=source)
     return True
 
 

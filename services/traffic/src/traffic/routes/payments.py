@@ -14,6 +14,7 @@ from servicekit.deps import Id, Page, PageDep, PageParams, SessionDep
 from servicekit.errors import valid
 from servicekit.idempotency import idempotency_header
 from servicekit.identity import CitizenDep, Identity, requires_staff
+from servicekit.metrics import metrics_of
 from traffic.access import ACCESS_LOG
 from traffic.models import (
     PaymentCreated,
@@ -25,6 +26,7 @@ from traffic.models import (
     RefundPublic,
 )
 from traffic.payments.client import WeChatPayDep
+from traffic.payments.metrics import PaymentMetrics
 from traffic.payments.notifications import handle_notification
 from traffic.payments.orders import OrderRequest, payer_openid, start_payment
 from traffic.payments.reading import (
@@ -181,6 +183,7 @@ def list_payment_events(asked: OrderPageDep, session: SessionDep) -> Page[Paymen
     "/payments/notify/wechatpay",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
+    operation_id="receiveWechatpayNotification",
     summary="微信支付通知（支付平台调用）",
     responses=described(NOTIFICATION_ANSWERS),
 )
@@ -200,6 +203,8 @@ def wechatpay_notification(
     alert, and its order is flagged for review.
     """
     answer = handle_notification(session, pay, headers=request.headers, body=body, now=now)
+    if answer.refused is not None:
+        metrics_of(request.app, PaymentMetrics).refused.labels(answer.refused).inc()
     if answer.status == 204:
         return Response(status_code=204)
     return JSONResponse({"code": "FAIL", "message": answer.message}, status_code=answer.status)

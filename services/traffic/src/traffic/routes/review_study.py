@@ -30,6 +30,7 @@ router = APIRouter(prefix="/v1/me/review-study", tags=["review-study"])
 @router.get(
     "",
     response_model=ReviewStudyPublic,
+    operation_id="getMyReviewStudy",
     summary="我的驾驶证审验学习",
     dependencies=[ACCESS_LOG.logs("review_study")],
 )
@@ -42,6 +43,7 @@ def get_review(mine: MyLicenceDep) -> ReviewStudyPublic:
     "/records",
     response_model=ReviewStudyPublic,
     status_code=status.HTTP_201_CREATED,
+    operation_id="addReviewStudyRecord",
     summary="记录审验学习时长",
     responses=refused("无需审验、已完成，或该课程已学完"),
 )
@@ -57,7 +59,12 @@ def add_study(body: ReviewStudyCreate, mine: MyLicenceDep) -> ReviewStudyPublic:
     return review_public(review)
 
 
-@router.get("/exam", response_model=list[ReviewQuestionPublic], summary="审验考试试题")
+@router.get(
+    "/exam",
+    response_model=list[ReviewQuestionPublic],
+    operation_id="getReviewExam",
+    summary="审验考试试题",
+)
 def get_exam(citizen: CitizenDep) -> list[ReviewQuestionPublic]:
     """The exam's questions, without answers."""
     return exam_questions_public()
@@ -66,6 +73,7 @@ def get_exam(citizen: CitizenDep) -> list[ReviewQuestionPublic]:
 @router.post(
     "/exam",
     response_model=ReviewExamResult,
+    operation_id="submitReviewExam",
     summary="提交审验考试",
     responses=refused("学习未满180分钟、无需审验或已完成"),
 )
@@ -80,6 +88,7 @@ def submit_exam(body: ReviewExamCreate, mine: MyLicenceDep) -> ReviewExamResult:
 @router.get(
     "/completions",
     response_model=Page[ReviewCompletionPublic],
+    operation_id="listReviewStudyCompletions",
     summary="审验学习完成记录",
     dependencies=[ACCESS_LOG.logs("review_study", "完成记录")],
 )

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from servicekit.deps import MAX_ID, Id, Page, PageDep, SessionDep
+from weather import openapi_examples as examples
 from weather.caching import ETAG_NOTE
 from weather.models import AreaCode, WarningEventPublic, WarningPublic
 from weather.routes.common import ReadDep
@@ -40,7 +41,10 @@ SignalQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="只列�
 class WarningIssue(BaseModel):
     """A new signal."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [examples.WARNING_ISSUE]},
+    )
     hazard: str = Field(
         description="灾种：typhoon、rainstorm、high_temperature、cold、fog、haze、"
         "thunderstorm_gale、road_icing、hail、forest_fire"
@@ -68,6 +72,7 @@ class WarningLift(BaseModel):
 @router.get(
     "",
     response_model=Page[WarningPublic],
+    operation_id="listActiveWarnings",
     summary="生效中的预警信号",
     description="颜色最高的在前。" + ETAG_NOTE,
 )
@@ -79,6 +84,7 @@ def list_active(read: ReadDep, page: PageDep, area: AreaQuery = None) -> Respons
 @router.get(
     "/history",
     response_model=Page[WarningEventPublic],
+    operation_id="listWarningHistory",
     summary="预警信号历史",
     description="发布、升级、降级、解除的记录，最新的在前。" + ETAG_NOTE,
 )
@@ -159,6 +165,7 @@ for _change, (_summary, _description) in CHANGES.items():
         change_route(_change),
         methods=["POST"],
         name=f"post_{_change}",
+        operation_id=f"{_change}Warning",
         response_model=WarningPublic,
         summary=_summary,
         description=_description + STAFF_NOTE,
@@ -168,6 +175,7 @@ for _change, (_summary, _description) in CHANGES.items():
 @router.post(
     "/{signal_id}/lift",
     response_model=WarningPublic,
+    operation_id="liftWarning",
     summary="解除预警信号",
     description="解除生效中的信号；已解除时 409。" + STAFF_NOTE,
 )
