@@ -56,8 +56,10 @@ def _schemathesis(
         str(args.seed),
         "--phases",
         "examples,coverage,fuzzing",
+        # One worker: Hypothesis parsing its own source in two threads at once trips
+        # python/cpython#106905 (the SystemError below), more often the larger the documents.
         "--workers",
-        "2",
+        "1",
         "--request-timeout",
         "30",
         "--generation-database",
