@@ -143,6 +143,7 @@ def test_dockerfile_builds_its_part_from_the_root(part: str) -> None:
     assert f"EXPOSE {port}" in dockerfile and f"--port {port}" in dockerfile.replace('", "', " ")
 
 
+@pytest.mark.slow
 def test_compose_file_is_valid() -> None:
     if shutil.which("docker-compose") is None:
         require("docker-compose is not installed (Debian package docker-compose)")

@@ -67,6 +67,7 @@ def snapshot_lines(doc: JSON) -> list[str]:
     return sorted(f"{m.upper()} {p} {op['operationId']}" for m, p, op in operations(doc))
 
 
+@pytest.mark.slow
 def test_operation_ids_match_the_snapshot(merged: JSON) -> None:
     lines = snapshot_lines(merged)
     if os.environ.get(UPDATE) == "1":
@@ -100,6 +101,7 @@ def test_operation_ids_are_unique_and_service_prefixed(
         assert all(i.startswith(f"{name}_") for i in own), name
 
 
+@pytest.mark.slow
 def test_names_read_as_verb_and_noun(merged: JSON) -> None:
     ids = {f"{m.upper()} {p}": op["operationId"] for m, p, op in operations(merged)}
     assert ids["GET /api/v1/weather/forecasts/{location_code}"] == "weather_getForecast"

@@ -131,6 +131,7 @@ def assert_refused(response: httpx.Response, challenge: str = "Bearer") -> None:
 # -- staff keys --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_300_wrong_keys_block_the_address_even_for_the_right_key(
     upstream_url: str, hits: list[str], store_url: str
 ) -> None:

@@ -234,6 +234,7 @@ def metric(gateway: str, name: str, upstream: str) -> float:
     return float(found.group(1))
 
 
+@pytest.mark.slow
 def test_a_hung_upstream_is_cut_off_then_probed_back(gateway: str, fake: Fake) -> None:
     for _ in range(THRESHOLD):
         assert httpx.get(f"{gateway}/api/v1/traffic/things", timeout=5).status_code == 504
@@ -271,6 +272,7 @@ def test_a_hung_upstream_is_cut_off_then_probed_back(gateway: str, fake: Fake) -
     assert errors == {"timeout": THRESHOLD, "circuit_open": 1, "unreachable": None}
 
 
+@pytest.mark.slow
 def test_server_errors_keep_the_circuit_closed(gateway: str, fake: Fake) -> None:
     for _ in range(THRESHOLD + 1):
         assert httpx.get(f"{gateway}/api/v1/traffic/broken", timeout=5).status_code == 500
@@ -283,6 +285,7 @@ def test_server_errors_keep_the_circuit_closed(gateway: str, fake: Fake) -> None
     assert metric(gateway, "gateway_upstream_circuit_state", "traffic") == CircuitState.CLOSED
 
 
+@pytest.mark.slow
 async def test_chat_calls_share_the_breaker(traffic: str, fake: Fake) -> None:
     """Chat handlers call through `Upstreams.get_json`: an open circuit refuses them too."""
     upstreams = Upstreams(
@@ -303,6 +306,7 @@ async def test_chat_calls_share_the_breaker(traffic: str, fake: Fake) -> None:
         await upstreams.close()
 
 
+@pytest.mark.slow
 async def test_short_deadlines_do_not_open_the_circuit(traffic: str, fake: Fake) -> None:
     upstreams = Upstreams(
         {"traffic": traffic}, connect_timeout=0.5, total_timeout=5, failure_threshold=1
@@ -321,6 +325,7 @@ async def test_short_deadlines_do_not_open_the_circuit(traffic: str, fake: Fake)
 # -- per-route budgets -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_payment_creation_has_its_own_longer_budget(gateway: str, fake: Fake) -> None:
     paid = httpx.post(
         f"{gateway}/api/v1/traffic/decisions/4419001/payments",

@@ -174,6 +174,7 @@ def gateway(
             yield p, i
 
 
+@pytest.mark.slow
 def test_an_allowed_origin_reads_the_answer_and_its_exposed_headers(
     gateway: tuple[httpx.Client, httpx.Client],
 ) -> None:
@@ -189,6 +190,7 @@ def test_an_allowed_origin_reads_the_answer_and_its_exposed_headers(
     assert vary(response).count("origin") == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("origin", [OTHER, "null", "http://127.0.0.1:5173", APP + ":8443"])
 def test_another_origin_gets_no_cors_header_at_all(
     gateway: tuple[httpx.Client, httpx.Client], origin: str
@@ -201,6 +203,7 @@ def test_another_origin_gets_no_cors_header_at_all(
     assert "origin" in vary(response)
 
 
+@pytest.mark.slow
 def test_without_origin_the_answer_varies_by_origin_and_says_no_cors(
     gateway: tuple[httpx.Client, httpx.Client],
 ) -> None:
@@ -213,6 +216,7 @@ def test_without_origin_the_answer_varies_by_origin_and_says_no_cors(
     assert "origin" in vary(response)
 
 
+@pytest.mark.slow
 def test_an_allowed_preflight_is_answered_and_cached(
     gateway: tuple[httpx.Client, httpx.Client],
 ) -> None:
@@ -232,6 +236,7 @@ def test_an_allowed_preflight_is_answered_and_cached(
     assert response.headers["x-request-id"]
 
 
+@pytest.mark.slow
 def test_a_preflight_for_a_staff_key_lists_no_such_header(
     gateway: tuple[httpx.Client, httpx.Client],
 ) -> None:
@@ -241,6 +246,7 @@ def test_a_preflight_for_a_staff_key_lists_no_such_header(
     assert "x-api-key" not in response.headers["access-control-allow-headers"].lower()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("origin", [OTHER, "null", "http://localhost:3000"])
 def test_a_refused_preflight_is_not_answered_as_allowed(
     gateway: tuple[httpx.Client, httpx.Client], origin: str
@@ -254,6 +260,7 @@ def test_a_refused_preflight_is_not_answered_as_allowed(
     assert "origin" in vary(response)
 
 
+@pytest.mark.slow
 def test_the_internal_listener_speaks_no_cors(
     gateway: tuple[httpx.Client, httpx.Client],
 ) -> None:

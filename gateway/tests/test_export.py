@@ -124,6 +124,7 @@ def test_a_staff_key_gets_no_export(gateway: str) -> None:
     assert export(gateway, {"X-Api-Key": "dev-staff-key"}).status_code == 401
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("broken", ["unreachable", "failing"])
 def test_a_service_that_fails_makes_the_export_a_503(
     service_urls: dict[str, str], broken: str
@@ -144,6 +145,7 @@ def test_a_service_that_fails_makes_the_export_a_503(
     assert "records" not in answer.text and "content-disposition" not in answer.headers
 
 
+@pytest.mark.slow
 def test_exports_count_against_the_citizens_rate_limit(service_urls: dict[str, str]) -> None:
     settings = gateway_on(service_urls).model_copy(
         update={"rate_limit_enabled": True, "rate_limit_general": 1}

@@ -456,6 +456,7 @@ def test_unreachable_upstream_is_503_naming_it(gateway: str) -> None:
     assert elapsed < GatewaySettings.model_fields["connect_timeout_seconds"].default + 2
 
 
+@pytest.mark.slow
 def test_slow_upstream_is_504_after_its_timeout(gateway: str) -> None:
     started = time.monotonic()
     response = httpx.get(f"{gateway}/api/v1/traffic/slow", timeout=10)
@@ -496,6 +497,7 @@ def test_readyz_is_200_when_every_upstream_is_ready(full_gateway: str) -> None:
     assert all(check["ready"] for check in body["checks"].values())
 
 
+@pytest.mark.slow
 def test_readyz_probes_upstreams_concurrently_with_a_deadline(
     accounts_url: str, hung_url: str
 ) -> None:
@@ -543,6 +545,7 @@ def all_refs(node: Any) -> Iterator[str]:
             yield from all_refs(item)
 
 
+@pytest.mark.slow
 def test_openapi_merges_every_available_service(gateway: str, internal_hits: list[str]) -> None:
     doc = httpx.get(f"{gateway}/openapi.json", timeout=10).json()
     paths = doc["paths"]
@@ -631,6 +634,7 @@ def test_a_staff_key_becomes_an_internal_staff_token(gateway: str) -> None:
     assert identity.roles == {"registry_admin"} and STAFF_KEY not in identity.subject
 
 
+@pytest.mark.slow
 def test_an_unknown_staff_key_is_refused_before_the_upstream(gateway: str) -> None:
     response = httpx.get(f"{gateway}/api/v1/accounts/echo/x", headers={"X-Api-Key": "guess"})
     assert response.status_code == 401

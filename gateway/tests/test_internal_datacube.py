@@ -52,6 +52,7 @@ def sandbox_today(sandbox: httpx.Client) -> date:
     return date.fromisoformat(sandbox.get("/sandbox/clock").json()["now"][:10])
 
 
+@pytest.mark.slow
 def test_an_article_pushed_yesterday_has_its_reads(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
@@ -85,6 +86,7 @@ def test_an_article_pushed_yesterday_has_its_reads(
     assert change["new_user"] == 3 and change["cancel_user"] == 0
 
 
+@pytest.mark.slow
 def test_a_day_not_yet_over_is_the_platform_s_refusal(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
@@ -106,6 +108,7 @@ def test_a_day_not_yet_over_is_the_platform_s_refusal(
     assert ok.json() == {"date": yesterday, "list": []}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "params", "status"),
     [
@@ -121,6 +124,7 @@ def test_bad_requests(
     assert gateway.get(path, params=params, headers=caller()).status_code == status
 
 
+@pytest.mark.slow
 def test_only_the_internal_callers_service_tokens_are_served(gateway: httpx.Client) -> None:
     path, params = "/internal/wechat/dgtq/datacube/getusersummary", {"date": "2026-12-01"}
     assert gateway.get(path, params=params).status_code == 401

@@ -62,6 +62,7 @@ def inbox(sandbox: httpx.Client, citizen: str) -> list[dict[str, Any]]:
     return [m for m in items if m["kind"] == "mass"]
 
 
+@pytest.mark.slow
 def test_an_editor_s_article_reaches_every_follower_as_written(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
@@ -85,6 +86,7 @@ def test_an_editor_s_article_reaches_every_follower_as_written(
     assert again.json() == {"msg_id": msg_id, "duplicate": True}
 
 
+@pytest.mark.slow
 def test_a_town_audience_reaches_only_that_town_s_followers(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
@@ -94,6 +96,7 @@ def test_a_town_audience_reaches_only_that_town_s_followers(
     assert inbox(sandbox, "zhangsan") == [] and inbox(sandbox, "wangwu") == []
 
 
+@pytest.mark.slow
 def test_a_town_without_a_tag_is_a_409_before_anything_is_uploaded(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
@@ -104,6 +107,7 @@ def test_a_town_without_a_tag_is_a_409_before_anything_is_uploaded(
     assert all(inbox(sandbox, c) == [] for c in ("zhangsan", "lisi", "wangwu"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "body",
     [

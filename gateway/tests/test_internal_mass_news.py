@@ -114,6 +114,7 @@ def platform_calls(sandbox: httpx.Client) -> dict[str, int]:
 # What is sent
 
 
+@pytest.mark.slow
 def test_one_article_with_the_text_and_the_picture_reaches_the_followers(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
@@ -143,6 +144,7 @@ def test_one_article_with_the_text_and_the_picture_reaches_the_followers(
         assert item["content"]["articles"][0]["title"] == "东莞天气 11月26日"
 
 
+@pytest.mark.slow
 def test_a_given_digest_and_author_are_kept(gateway: httpx.Client, sandbox: httpx.Client) -> None:
     body = bulletin(digest="今天多云转小雨。", author="市气象台")
     assert gateway.post(PATH.format("dgtq"), json=body, headers=caller()).status_code == 200
@@ -163,6 +165,7 @@ def test_content_and_digest_helpers() -> None:
 # Once per clientmsgid
 
 
+@pytest.mark.slow
 def test_the_same_clientmsgid_twice_sends_once(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
@@ -175,6 +178,7 @@ def test_the_same_clientmsgid_twice_sends_once(
     assert inbox["total"] == 1
 
 
+@pytest.mark.slow
 async def test_concurrent_sends_with_one_clientmsgid_send_once(
     gateway_url: str, sandbox: httpx.Client
 ) -> None:
@@ -190,6 +194,7 @@ async def test_concurrent_sends_with_one_clientmsgid_send_once(
     assert record["msg_id"] == sent[0]["msg_id"]
 
 
+@pytest.mark.slow
 def test_sends_from_threads_with_one_clientmsgid_send_once(
     gateway_url: str, sandbox: httpx.Client
 ) -> None:
@@ -212,6 +217,7 @@ def test_sends_from_threads_with_one_clientmsgid_send_once(
 # Platform refusals
 
 
+@pytest.mark.slow
 def test_a_platform_refusal_is_a_502_naming_the_errcode(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
@@ -237,6 +243,7 @@ def test_an_unreachable_platform_is_a_502(
 # Who may call
 
 
+@pytest.mark.slow
 def test_only_an_allowed_service_may_call(gateway: httpx.Client, sandbox: httpx.Client) -> None:
     public = issue_public_token(
         key=token_key(internal_secret=TEST_SECRET),
@@ -276,6 +283,7 @@ def test_only_an_allowed_service_may_call(gateway: httpx.Client, sandbox: httpx.
     assert mass_sends(sandbox) == []
 
 
+@pytest.mark.slow
 def test_the_allowed_callers_are_a_setting(
     sandbox: httpx.Client, gateway_listeners: Callable[..., tuple[str, str]]
 ) -> None:
@@ -292,6 +300,7 @@ def test_the_allowed_callers_are_a_setting(
         gateway_listeners(base, internal_callers=["weather", "nobody"])
 
 
+@pytest.mark.slow
 def test_the_endpoint_is_not_in_the_public_openapi(listeners: tuple[str, str]) -> None:
     paths = httpx.get(listeners[0] + "/openapi.json").json()["paths"]
     assert not [path for path in paths if "internal" in path]
@@ -300,6 +309,7 @@ def test_the_endpoint_is_not_in_the_public_openapi(listeners: tuple[str, str]) -
 # Only on the internal listener
 
 
+@pytest.mark.slow
 def test_the_public_port_answers_404_even_to_an_allowed_service(
     listeners: tuple[str, str], sandbox: httpx.Client
 ) -> None:
@@ -313,6 +323,7 @@ def test_the_public_port_answers_404_even_to_an_allowed_service(
     assert sent.status_code == 200 and len(mass_sends(sandbox)) == 1
 
 
+@pytest.mark.slow
 def test_the_internal_listener_serves_nothing_public(listeners: tuple[str, str]) -> None:
     internal = listeners[1]
     assert httpx.get(internal + "/healthz").status_code == 200
@@ -320,6 +331,7 @@ def test_the_internal_listener_serves_nothing_public(listeners: tuple[str, str])
     assert httpx.get(internal + "/wechat/dgtq").status_code == 404
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("same_port", [False, True])
 def test_python_m_gateway_serve_runs_both_listeners(same_port: bool, tmp_path: Any) -> None:
     port = free_port()
@@ -365,6 +377,7 @@ def test_python_m_gateway_serve_runs_both_listeners(same_port: bool, tmp_path: A
 # Bad input
 
 
+@pytest.mark.slow
 def test_bad_input_is_a_422_naming_the_field(gateway: httpx.Client, sandbox: httpx.Client) -> None:
     jpeg = base64.b64encode(b"\xff\xd8\xff\xe0" + b"\x00" * 32).decode()
     cases = {
@@ -418,6 +431,7 @@ async def platform(
     await client.close()
 
 
+@pytest.mark.slow
 async def test_media_calls_of_the_platform_client(
     platform: PlatformClient, chat_sandbox_url: str
 ) -> None:

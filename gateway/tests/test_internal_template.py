@@ -60,6 +60,7 @@ def inbox(sandbox: httpx.Client, citizen: str = "zhangsan") -> list[dict[str, An
     return list(answer.json()["items"])
 
 
+@pytest.mark.slow
 def test_the_message_reaches_the_follower_with_its_fields(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
@@ -73,6 +74,7 @@ def test_the_message_reaches_the_follower_with_its_fields(
     assert item["content"]["url"] == body["url"]
 
 
+@pytest.mark.slow
 def test_a_platform_refusal_is_a_502_naming_the_errcode(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
@@ -89,6 +91,7 @@ def test_a_platform_refusal_is_a_502_naming_the_errcode(
     assert inbox(sandbox) == [] and inbox(sandbox, "lisi") == []
 
 
+@pytest.mark.slow
 def test_only_allowed_services_may_send_and_bad_bodies_are_422(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
@@ -171,6 +174,7 @@ def gateway_with_accounts(
 REMINDER = {"first": "特种设备定期检验提醒", "keyword1": "东莞市某某有限公司"}
 
 
+@pytest.mark.slow
 def test_a_citizen_id_reaches_the_follower_through_their_openid_in_accounts(
     gateway_with_accounts: httpx.Client, sandbox: httpx.Client, citizens: FakeCitizens
 ) -> None:
@@ -193,6 +197,7 @@ def test_a_citizen_id_reaches_the_follower_through_their_openid_in_accounts(
     assert inbox(sandbox) == []  # nothing went to the other account
 
 
+@pytest.mark.slow
 def test_a_citizen_without_an_openid_there_is_a_404_and_nothing_is_sent(
     gateway_with_accounts: httpx.Client, sandbox: httpx.Client, citizens: FakeCitizens
 ) -> None:
@@ -211,6 +216,7 @@ def test_a_citizen_without_an_openid_there_is_a_404_and_nothing_is_sent(
     )
 
 
+@pytest.mark.slow
 def test_exactly_one_recipient_is_named(
     gateway_with_accounts: httpx.Client, sandbox: httpx.Client, citizens: FakeCitizens
 ) -> None:

@@ -117,6 +117,7 @@ async def _send_many(
     )
 
 
+@pytest.mark.slow
 async def test_twenty_concurrent_sends_fetch_the_token_once(
     platform: PlatformClient, sandbox: Sandbox
 ) -> None:
@@ -128,6 +129,7 @@ async def test_twenty_concurrent_sends_fetch_the_token_once(
     assert all(m["kind"] == "custom" for m in inbox)
 
 
+@pytest.mark.slow
 async def test_two_workers_sharing_redis_fetch_the_token_once(
     workers: list[PlatformClient], sandbox: Sandbox
 ) -> None:
@@ -140,6 +142,7 @@ async def test_two_workers_sharing_redis_fetch_the_token_once(
     assert await sandbox.token_fetches("dgtq") == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("hook", "errcode"), [("invalidate", "40001"), ("expire", "42001")])
 async def test_a_refused_token_is_refetched_once_and_the_call_retried(
     platform: PlatformClient, sandbox: Sandbox, hook: str, errcode: str
@@ -153,6 +156,7 @@ async def test_a_refused_token_is_refetched_once_and_the_call_retried(
     assert [m["content"]["content"] for m in await sandbox.inbox("wangwu")] == ["第一条", "第二条"]
 
 
+@pytest.mark.slow
 async def test_workers_refused_together_refetch_once(
     workers: list[PlatformClient], sandbox: Sandbox
 ) -> None:
@@ -189,6 +193,7 @@ async def test_a_wrong_secret_fails_without_looping(sandbox: Sandbox) -> None:
     assert await sandbox.errors() == {"40001": 1}
 
 
+@pytest.mark.slow
 async def test_template_message_returns_its_msgid(
     platform: PlatformClient, sandbox: Sandbox
 ) -> None:
@@ -207,6 +212,7 @@ async def test_template_message_returns_its_msgid(
     assert refused.value.errcode == 48001  # subscription accounts have no template messages
 
 
+@pytest.mark.slow
 async def test_mass_send_is_idempotent_by_clientmsgid(
     platform: PlatformClient, sandbox: Sandbox
 ) -> None:
@@ -239,6 +245,7 @@ async def test_menu_publish_and_its_validation_errors(
     assert refused.value.errmsg == "invalid button name size"
 
 
+@pytest.mark.slow
 async def test_oauth_code_exchange(platform: PlatformClient, sandbox: Sandbox) -> None:
     async with httpx.AsyncClient(base_url=sandbox.url) as client:
         chosen = await client.post(
@@ -292,6 +299,7 @@ async def test_a_redis_lock_has_one_owner_at_a_time(redis_url: str) -> None:
         await client.aclose()
 
 
+@pytest.mark.slow
 async def test_a_waiting_worker_takes_over_from_a_dead_refresher(redis_url: str) -> None:
     client = Redis.from_url(redis_url)
     fetches = 0

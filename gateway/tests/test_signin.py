@@ -170,6 +170,7 @@ def me(gateway: str, token: str | None) -> httpx.Response:
     return httpx.get(f"{gateway}/api/v1/accounts/me", headers=headers)
 
 
+@pytest.mark.slow
 def test_sign_in_end_to_end(gateway: str, sandbox_url: str, accounts_url: str) -> None:
     with httpx.Client() as browser:
         start = browser.get(
@@ -434,6 +435,7 @@ def test_own_h5_page_is_accepted_outside_the_allowlist(sandbox_url: str) -> None
             assert answer.status_code == status, page
 
 
+@pytest.mark.slow
 def test_state_cookie_seal() -> None:
     pending = PendingSignIn(state="s", account="dgjj", redirect=APP, expires_at=2_000)
     sealed = seal_state(pending, key="k")
@@ -446,6 +448,7 @@ def test_state_cookie_seal() -> None:
     assert open_state("", key="k") is None
 
 
+@pytest.mark.slow
 def test_public_and_internal_keys_differ() -> None:
     assert PUBLIC_KEY != TEST_SECRET
     assert token_key(internal_secret=TEST_SECRET, configured="set") == "set"

@@ -105,6 +105,7 @@ def one_request(gateway: str, headers: dict[str, str]) -> dict[str, list[str]]:
     return received
 
 
+@pytest.mark.slow
 def test_the_gateway_and_the_service_log_one_request_under_one_trace(
     gateway: str, logs: LogLines
 ) -> None:
@@ -122,6 +123,7 @@ def test_the_gateway_and_the_service_log_one_request_under_one_trace(
     assert received["x-request-id"] == ["rid-trace-1"]
 
 
+@pytest.mark.slow
 def test_a_clients_trace_is_continued_and_its_headers_replaced(
     gateway: str, logs: LogLines
 ) -> None:

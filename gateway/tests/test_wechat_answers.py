@@ -330,6 +330,7 @@ def test_each_service_apologises_by_its_own_name() -> None:
     }
 
 
+@pytest.mark.slow
 async def test_a_late_answer_is_cut_to_the_budget_with_the_apology(
     chat: Chat, traffic: FakeService
 ) -> None:
@@ -383,6 +384,7 @@ def say(client: TestClient, text: str) -> httpx.Response:
     return response
 
 
+@pytest.mark.slow
 def test_an_answer_with_articles_is_a_news_reply(gateway: TestClient, traffic: FakeService) -> None:
     cards = [AnswerArticle(title=f"指南{i}]]>", url=f"https://h5/{i}") for i in range(2)]
     traffic.serves("guides", Answer(articles=cards))
@@ -393,6 +395,7 @@ def test_an_answer_with_articles_is_a_news_reply(gateway: TestClient, traffic: F
     assert root.findtext("ToUserName") == OPENID
 
 
+@pytest.mark.slow
 def test_a_text_answer_through_the_gateway(gateway: TestClient, traffic: FakeService) -> None:
     traffic.serves("guides", "可回复“办事指南 驾驶证”查询。")
     root = fromstring(say(gateway, "办事指南").content, forbid_dtd=True)

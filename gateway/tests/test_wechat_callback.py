@@ -166,6 +166,7 @@ def test_handshake_echoes_echostr(client: TestClient) -> None:
     assert response.text == "5837397749425513463"
 
 
+@pytest.mark.slow
 def test_handshake_with_wrong_signature_is_403(client: TestClient) -> None:
     params = {**signed("wrong-token"), "echostr": "5837397749425513463"}
     response = client.get("/wechat/dgtq", params=params)
@@ -214,6 +215,7 @@ def test_weather_service_down_answers_apology(closed_port_url: str) -> None:
         assert reply_content(post(client, text_body("天气"))) == APOLOGY
 
 
+@pytest.mark.slow
 def test_weather_service_too_slow_answers_success_and_the_apology_later(
     monkeypatch: pytest.MonkeyPatch, weather: FakeService
 ) -> None:
@@ -281,6 +283,7 @@ def test_handler_error_answers_success(client: TestClient) -> None:
     assert (response.status_code, response.text) == (200, "success")
 
 
+@pytest.mark.slow
 def test_handler_past_its_budget_answers_success_and_replies_later_once(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -158,6 +158,7 @@ def citizen_of(who: str) -> str:
     return f"citizen-{demo_citizen(who).unionid}"
 
 
+@pytest.mark.slow
 def test_each_citizen_is_answered_with_their_own_token(
     gateway: TestClient, dgjj: WechatAccount
 ) -> None:
@@ -168,6 +169,7 @@ def test_each_citizen_is_answered_with_their_own_token(
         assert zhangsan.say("违章") == f"{citizen_of('zhangsan')}的记录"
 
 
+@pytest.mark.slow
 def test_identities_are_cached(gateway: TestClient, dgjj: WechatAccount, fakes: Fakes) -> None:
     chat = as_citizen(gateway, dgjj, "chenxiaomei")
 
@@ -182,6 +184,7 @@ def test_identities_are_cached(gateway: TestClient, dgjj: WechatAccount, fakes: 
     assert [r["unionid"] for r in fakes.registry.resolved] == [demo_citizen("chenxiaomei").unionid]
 
 
+@pytest.mark.slow
 def test_someone_the_platform_does_not_know_gets_a_polite_answer(
     gateway: TestClient, dgjj: WechatAccount, fakes: Fakes
 ) -> None:
@@ -189,6 +192,7 @@ def test_someone_the_platform_does_not_know_gets_a_polite_answer(
     assert fakes.traffic.asked == []
 
 
+@pytest.mark.slow
 def test_platform_down_answers_politely_and_public_answers_still_work(
     fakes: Fakes, dgjj: WechatAccount
 ) -> None:
@@ -202,6 +206,7 @@ def test_platform_down_answers_politely_and_public_answers_still_work(
     assert {a.citizen for a in fakes.traffic.asked} == {None}
 
 
+@pytest.mark.slow
 def test_a_withdrawn_consent_hides_personal_records(
     gateway: TestClient, dgjj: WechatAccount, fakes: Fakes
 ) -> None:
@@ -217,6 +222,7 @@ def test_a_withdrawn_consent_hides_personal_records(
     assert chat.say(PLATE) == PUBLIC
 
 
+@pytest.mark.slow
 def test_consent_required_when_configured(fakes: Fakes, dgjj: WechatAccount) -> None:
     with fakes.gateway(wechat_personal_consent="granted") as client:
         answer = as_citizen(client, dgjj, "wangwu").say("记分")
@@ -224,6 +230,7 @@ def test_consent_required_when_configured(fakes: Fakes, dgjj: WechatAccount) -> 
     assert fakes.traffic.asked == []
 
 
+@pytest.mark.slow
 def test_no_openid_in_the_logs(
     gateway: TestClient,
     dgjj: WechatAccount,

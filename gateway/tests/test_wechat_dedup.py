@@ -140,6 +140,7 @@ async def test_memory_entries_expire_after_their_ttl() -> None:
     assert await store.claim("acc:2") is True
 
 
+@pytest.mark.slow
 async def test_redis_entries_expire_after_their_ttl(redis_url: str) -> None:
     store = RedisDedupStore(redis_url, ttl_seconds=0.3)
     await store.start()

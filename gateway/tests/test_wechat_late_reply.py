@@ -56,6 +56,7 @@ def wait_for_inbox(sandbox: httpx.Client, citizen: str, seconds: float) -> list[
         time.sleep(0.1)
 
 
+@pytest.mark.slow
 def test_a_6_s_upstream_answers_success_in_time_and_the_real_answer_as_a_custom_message(
     fake_registry: FakeRegistry,
     fake_service: Callable[[str], FakeService],
@@ -197,6 +198,7 @@ async def test_a_failed_handler_sends_nothing(caplog: pytest.LogCaptureFixture) 
     assert platform.sent == [] and "late handler failed" in caplog.text
 
 
+@pytest.mark.slow
 async def test_shutdown_waits_briefly_then_cancels_the_handlers() -> None:
     platform = RecordingPlatform()
     late = late_replies(platform)

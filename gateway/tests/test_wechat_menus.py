@@ -199,6 +199,7 @@ async def menu_creates(sandbox_url: str) -> int:
 OTHER_MENU = {"button": [{"type": "click", "name": "旧菜单", "key": "OLD"}]}
 
 
+@pytest.mark.slow
 async def test_sync_publishes_the_registry_menus_once(
     upstreams: Upstreams,
     platform: PlatformClient,
@@ -238,6 +239,7 @@ async def test_sync_publishes_the_registry_menus_once(
     assert await menu_creates(chat_sandbox_url) == creates + 2
 
 
+@pytest.mark.slow
 async def test_the_loop_retries_until_the_registry_answers(
     platform: PlatformClient, registry_url: str
 ) -> None:
@@ -274,6 +276,7 @@ def gateway_settings(
     )
 
 
+@pytest.mark.slow
 def test_the_gateway_publishes_the_menus_shortly_after_start(
     registry_url: str, chat_sandbox_url: str, chat_accounts: list[WechatAccount]
 ) -> None:
@@ -291,6 +294,7 @@ def test_the_gateway_publishes_the_menus_shortly_after_start(
             pytest.fail(f"menus not published: {stats}")
 
 
+@pytest.mark.slow
 def test_publish_menus_command(
     registry_url: str,
     chat_sandbox_url: str,

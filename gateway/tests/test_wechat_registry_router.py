@@ -189,6 +189,7 @@ def text_of(response: httpx.Response) -> str:
 # -- acceptance ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_keyword_rule_asks_its_intent_with_the_rules_params(chat: Chat) -> None:
     assert text_of(send_text(chat.client, "lxdl", "要办社保，可是不知道电话咋办。")) == OFFICE
     [asked] = chat.socialsec.asked
@@ -197,6 +198,7 @@ def test_a_keyword_rule_asks_its_intent_with_the_rules_params(chat: Chat) -> Non
     assert not asked.request.menu_click
 
 
+@pytest.mark.slow
 def test_a_menu_click_asks_its_intent_as_a_click(chat: Chat) -> None:
     assert text_of(click(chat.client, "lxdl", "LXDL_WEATHER")) == FORECAST
     [asked] = chat.weather.asked
@@ -211,6 +213,7 @@ def wait_for_events(registry: FakeRegistry, count: int) -> list[dict[str, Any]]:
     return registry.follower_events
 
 
+@pytest.mark.slow
 def test_following_answers_the_welcome_and_tells_the_registry(chat: Chat) -> None:
     response = post(chat.client, "lxdl", {"MsgType": "event", "Event": "subscribe"})
     assert fromstring(response.content, forbid_dtd=True).findtext("Content") == "欢迎关注荔香大朗！"
@@ -224,6 +227,7 @@ def test_following_answers_the_welcome_and_tells_the_registry(chat: Chat) -> Non
     ]
 
 
+@pytest.mark.slow
 def test_text_and_news_rules_answer_themselves_and_an_unserved_intent_is_coming_soon(
     chat: Chat,
 ) -> None:
@@ -233,12 +237,14 @@ def test_text_and_news_rules_answer_themselves_and_an_unserved_intent_is_coming_
     assert "即将上线" in text_of(send_text(chat.client, "dgjj", "停车"))
 
 
+@pytest.mark.slow
 def test_unmatched_text_answers_help_from_menu_and_rules(chat: Chat) -> None:
     text = text_of(send_text(chat.client, "lxdl", "你好"))
     assert "“大朗天气”" in text and "“天气”" in text
     assert "LXDL_" not in text
 
 
+@pytest.mark.slow
 def test_help_names_only_keywords_that_match_alone(chat: Chat) -> None:
     text = text_of(send_text(chat.client, "dgsb", "你好"))
     assert "“公积金”" in text and "网点" not in text and "乘车" not in text

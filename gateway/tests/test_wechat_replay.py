@@ -412,6 +412,7 @@ def personal_chat(
     return PersonalChat(fake_registry, traffic, socialsec)
 
 
+@pytest.mark.slow
 def test_outside_dev_a_plain_account_refuses_personal_answers_only(
     personal_chat: PersonalChat, logs: Records
 ) -> None:

@@ -190,6 +190,7 @@ def conversation(client: TestClient, citizen: str, code: str, **params: Any) -> 
     return client.get(path, params=params).json()["items"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", list(MODES))
 def test_a_text_message_and_its_reply(client: TestClient, fake: FakeGateway, mode: str) -> None:
     code = MODES[mode]
@@ -220,6 +221,7 @@ def test_a_text_message_and_its_reply(client: TestClient, fake: FakeGateway, mod
     assert message.findtext("Content") == "天气 大朗"
 
 
+@pytest.mark.slow
 def test_news_replies_are_cards(client: TestClient, fake: FakeGateway) -> None:
     def news(gateway: FakeGateway, delivery: Any) -> bytes:
         message = gateway.message(delivery)
@@ -246,6 +248,7 @@ def test_news_replies_are_cards(client: TestClient, fake: FakeGateway) -> None:
     assert reply["summary"] == "[图文] 往期预报"
 
 
+@pytest.mark.slow
 def test_a_failed_first_attempt_is_retried_with_the_same_message(
     client: TestClient, fake: FakeGateway
 ) -> None:
@@ -261,6 +264,7 @@ def test_a_failed_first_attempt_is_retried_with_the_same_message(
     assert len({m.findtext("CreateTime") for m in messages}) == 1
 
 
+@pytest.mark.slow
 def test_three_failed_attempts_show_wechats_apology(client: TestClient, fake: FakeGateway) -> None:
     follow(client, "lisi", "dgjj")
     fake.deliveries.clear()
@@ -279,6 +283,7 @@ def test_three_failed_attempts_show_wechats_apology(client: TestClient, fake: Fa
     }
 
 
+@pytest.mark.slow
 def test_an_unreachable_gateway_shows_the_apology(client: TestClient, state: SandboxState) -> None:
     follow(client, "wangwu", "dgtq")
     state.settings.gateway_url = f"http://127.0.0.1:{free_port()}"
@@ -286,6 +291,7 @@ def test_an_unreachable_gateway_shows_the_apology(client: TestClient, state: San
     assert notice["kind"] == "failure" and "连接失败" in notice["content"]["reason"]
 
 
+@pytest.mark.slow
 def test_an_invalid_reply_is_not_retried(client: TestClient, fake: FakeGateway) -> None:
     follow(client, "lisi", "dgjj")
     fake.deliveries.clear()
@@ -296,6 +302,7 @@ def test_an_invalid_reply_is_not_retried(client: TestClient, fake: FakeGateway) 
     assert len(fake.deliveries) == 1
 
 
+@pytest.mark.slow
 def test_follow_sends_subscribe_and_records_the_welcome(
     client: TestClient, fake: FakeGateway
 ) -> None:
@@ -317,6 +324,7 @@ def test_follow_sends_subscribe_and_records_the_welcome(
     assert [e["kind"] for e in after] == ["unsubscribe"]
 
 
+@pytest.mark.slow
 def test_sending_needs_a_follower_and_known_parties(client: TestClient) -> None:
     refused = send(client, "lisi", "dgtq", kind="text", content="你好")
     assert refused.status_code == 409
@@ -331,6 +339,7 @@ def test_sending_needs_a_follower_and_known_parties(client: TestClient) -> None:
         assert send(client, "lisi", "dgtq", **bad).status_code == 422
 
 
+@pytest.mark.slow
 def test_location_click_and_view_entries(client: TestClient, fake: FakeGateway, token) -> None:
     menu = {
         "button": [
@@ -370,6 +379,7 @@ def test_location_click_and_view_entries(client: TestClient, fake: FakeGateway, 
     )
 
 
+@pytest.mark.slow
 def test_pushed_messages_join_the_conversation(
     client: TestClient, fake: FakeGateway, token
 ) -> None:
@@ -395,6 +405,7 @@ def test_pushed_messages_join_the_conversation(
     assert conversation(client, "lisi", "dgjj", after=pushed[-1]["id"]) == []
 
 
+@pytest.mark.slow
 def test_a_message_pushed_while_the_reply_is_awaited_joins_the_conversation(
     accounts: list[dict[str, str]], fake: FakeGateway, gateway_url: str
 ) -> None:
@@ -432,6 +443,7 @@ def test_a_message_pushed_while_the_reply_is_awaited_joins_the_conversation(
     assert [(e["kind"], e["summary"]) for e in pushed] == [("custom", "稍后送达的回答")]
 
 
+@pytest.mark.slow
 def test_the_chat_page_and_its_assets(client: TestClient) -> None:
     page = client.get("/chat")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

@@ -47,6 +47,7 @@ def test_custom_message_reaches_the_inbox(
     assert item["at"].endswith("+08:00")
 
 
+@pytest.mark.slow
 def test_custom_message_refusals(
     client: TestClient, token: Token, openid: Openid, follow: Follow
 ) -> None:

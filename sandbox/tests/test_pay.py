@@ -236,6 +236,7 @@ def error(response: httpx.Response, status: int, code: str) -> str:
 # -- signatures ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_requests_must_be_signed_by_the_merchant(shop: Merchant, keys: DevKeySet) -> None:
     body = shop.order("FINE20260001", "https://traffic.example/notify")
     assert "Authorization" in error(
@@ -356,6 +357,7 @@ def test_refusals_have_wechats_shape_and_statuses(shop: Merchant, keys: DevKeySe
 # -- orders -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_create_query_pay_and_the_notification(shop: Merchant, merchant: FakeMerchant) -> None:
     created = shop.create("FINE20260001", f"{merchant.url}/notify/pay", attach="decision=1")
     assert created.status_code == 200
@@ -424,6 +426,7 @@ def test_create_query_pay_and_the_notification(shop: Merchant, merchant: FakeMer
     assert [(a["number"], a["status_code"]) for a in attempts] == [(1, 204)]
 
 
+@pytest.mark.slow
 def test_close_cancel_fail_and_expiry(shop: Merchant, merchant: FakeMerchant, sandbox) -> None:
     notify = f"{merchant.url}/notify/pay"
     prepay_id = shop.create("FINE20260001", notify).json()["prepay_id"]
@@ -475,6 +478,7 @@ def test_close_cancel_fail_and_expiry(shop: Merchant, merchant: FakeMerchant, sa
 # -- the payer's page ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_payers_page(shop: Merchant, merchant: FakeMerchant) -> None:
     prepay_id = shop.create("FINE20260001", f"{merchant.url}/notify/pay").json()["prepay_id"]
     page = shop.client.get(f"/pay/{prepay_id}")
@@ -529,6 +533,7 @@ def test_the_payers_page(shop: Merchant, merchant: FakeMerchant) -> None:
 # -- notification delivery ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_failed_deliveries_are_retried_on_wechats_schedule(
     shop: Merchant, merchant: FakeMerchant
 ) -> None:
@@ -547,6 +552,7 @@ def test_failed_deliveries_are_retried_on_wechats_schedule(
     )  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pay_settings", [{"wechatpay_retry_scale": 0.00001}])
 def test_a_merchant_that_never_answers_gets_sixteen_attempts(
     shop: Merchant, merchant: FakeMerchant
@@ -571,6 +577,7 @@ def test_a_merchant_that_never_answers_gets_sixteen_attempts(
     assert attempt["status_code"] is None and "ConnectError" in attempt["error"]
 
 
+@pytest.mark.slow
 def test_knobs_drop_and_duplicate(shop: Merchant, merchant: FakeMerchant) -> None:
     assert shop.client.get("/sandbox/pay/knobs").json()["drop"] is False
     assert shop.client.put("/sandbox/pay/knobs", json={"drop": True}).json()["drop"] is True
@@ -600,6 +607,7 @@ def test_knobs_drop_and_duplicate(shop: Merchant, merchant: FakeMerchant) -> Non
     assert [json.loads(r.body)["id"] for r in received[20:]] == [dropped, dropped]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("corrupt", "refusal"),
     [
@@ -623,6 +631,7 @@ def test_corrupt_notifications(
         assert shop.query("FINE20260001").json()["amount"]["total"] == 20000
 
 
+@pytest.mark.slow
 def test_delay_and_reorder(shop: Merchant, merchant: FakeMerchant) -> None:
     shop.client.put("/sandbox/pay/knobs", json={"delay_seconds": 0.5})
     started = time.monotonic()
@@ -656,6 +665,7 @@ def test_delay_and_reorder(shop: Merchant, merchant: FakeMerchant) -> None:
 # -- refunds and bills --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_refunds_are_idempotent_and_never_exceed_the_payment(
     shop: Merchant, merchant: FakeMerchant
 ) -> None:
@@ -700,6 +710,7 @@ def test_refunds_are_idempotent_and_never_exceed_the_payment(
     assert len(merchant.received) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pay_settings", [{"wechatpay_refund_processing_seconds": 0.3}])
 def test_a_refund_can_be_processing_first(shop: Merchant, merchant: FakeMerchant) -> None:
     paid(shop, merchant)
@@ -710,6 +721,7 @@ def test_a_refund_can_be_processing_first(shop: Merchant, merchant: FakeMerchant
     assert shop.call("GET", "/v3/refund/domestic/refunds/RF1").json()["status"] == "SUCCESS"
 
 
+@pytest.mark.slow
 def test_the_trade_bill(shop: Merchant, merchant: FakeMerchant, keys: DevKeySet) -> None:
     today = datetime.now(CHINA).strftime("%Y-%m-%d")
     url = f"/v3/bill/tradebill?bill_date={today}&bill_type=ALL"
@@ -801,6 +813,7 @@ def _wechatpayv3(keys: DevKeySet, notify_url: str) -> WeChatPay:
     )
 
 
+@pytest.mark.slow
 def test_wechatpayv3_verifies_and_decrypts_notifications(
     shop: Merchant, merchant: FakeMerchant, keys: DevKeySet
 ) -> None:
@@ -831,6 +844,7 @@ def test_wechatpayv3_verifies_and_decrypts_notifications(
     assert json.loads(plaintext) == payment.plaintext
 
 
+@pytest.mark.slow
 def test_wechatpayv3_as_the_merchants_client(
     keys: DevKeySet, merchant: FakeMerchant, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -11,6 +11,7 @@ from servicekit.errors import UpstreamUnavailable
 from servicekit.testing import require
 
 
+@pytest.mark.slow
 def test_a_table_document_draws_its_chinese_text_with_an_embedded_font() -> None:
     try:
         find_cjk_font("东莞特检报告摘要")

@@ -37,6 +37,7 @@ def test_engines_get_a_bounded_pool_and_postgres_pre_ping_and_recycling(tmp_path
     make_engine("sqlite://").dispose()
 
 
+@pytest.mark.slow
 def test_the_gate_admits_its_size_and_turns_the_rest_away_after_the_wait() -> None:
     gate = DatabaseGate(2, wait_seconds=0.2)
 

@@ -21,11 +21,13 @@ def codes(client: TestClient, **params: str) -> list[str]:
             return found
 
 
+@pytest.mark.slow
 def test_lists_every_active_account_ordered_by_code(client: TestClient) -> None:
     assert codes(client) == ACTIVE_CODES
     assert 95 <= len(ACTIVE_CODES) <= 105
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
@@ -120,6 +122,7 @@ def test_retired_accounts_keep_their_detail(client: TestClient) -> None:
     assert "dgds" in codes(client, status="all")
 
 
+@pytest.mark.slow
 def test_seed_is_idempotent(client: TestClient, seeded_database_url: str) -> None:
     before = [client.get(f"/v1/accounts/{code}").json() for code in codes(client, status="all")]
     summary = seed_database(seeded_database_url, seed)

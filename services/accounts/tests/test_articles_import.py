@@ -270,6 +270,7 @@ def test_import_is_for_registry_admins(
     assert response.status_code == status
 
 
+@pytest.mark.slow
 def test_import_problems(client: TestClient) -> None:
     unknown = client.post(
         "/v1/accounts/nope/articles/import", content=EXPORT.encode(), headers=staff() | CSV_TYPE
@@ -290,6 +291,7 @@ def test_import_problems(client: TestClient) -> None:
     assert too_big.status_code == 413
 
 
+@pytest.mark.slow
 def test_articles_are_filtered_by_local_days_and_paged(client: TestClient) -> None:
     client.post(
         "/v1/accounts/lxdl/articles/import", content=EXPORT.encode(), headers=staff() | CSV_TYPE

@@ -176,6 +176,7 @@ def test_unknown_citizen_is_404(client: TestClient) -> None:
     assert response.status_code == 404
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "body",
     [
@@ -208,6 +209,7 @@ def test_only_the_gateway_may_call(client: TestClient, method: str, path: str) -
         assert client.request(method, path, json=body, headers=headers).status_code == 403
 
 
+@pytest.mark.slow
 def test_concurrent_first_sightings_make_one_citizen(client: TestClient, engine: Engine) -> None:
     barrier = threading.Barrier(4)
     results: list[str] = []

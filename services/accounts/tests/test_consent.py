@@ -254,6 +254,7 @@ def test_only_the_citizen_through_the_gateway(
 # --- withdrawal and delivery -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_withdrawal_deletes_bindings_in_every_service_at_once(
     make_client: Callable[..., TestClient], services: dict
 ) -> None:
@@ -289,6 +290,7 @@ def test_withdrawal_deletes_bindings_in_every_service_at_once(
     assert by_purpose(client, headers)["traffic_records"]["status"] == "not_granted"
 
 
+@pytest.mark.slow
 def test_withdrawing_again_sends_nothing_new(
     make_client: Callable[..., TestClient], services: dict
 ) -> None:
@@ -304,6 +306,7 @@ def test_withdrawing_again_sends_nothing_new(
     assert len(traffic.calls) == len(socialsec.calls) == len(inspection.calls) == 1
 
 
+@pytest.mark.slow
 def test_a_service_that_is_down_gets_it_later(
     make_client: Callable[..., TestClient], services: dict, engine: Engine
 ) -> None:
@@ -349,6 +352,7 @@ def test_a_service_that_is_down_gets_it_later(
     assert regrant.status_code == 201
 
 
+@pytest.mark.slow
 def test_the_loop_delivers_without_anyone_asking(
     make_client: Callable[..., TestClient], services: dict
 ) -> None:
@@ -411,6 +415,7 @@ def outbox_log() -> Iterator[Records]:
     logger.removeHandler(records)
 
 
+@pytest.mark.slow
 def test_a_misrouted_target_leaves_the_deletion_pending(
     make_client: Callable[..., TestClient],
     services: dict,
@@ -450,6 +455,7 @@ def test_a_misrouted_target_leaves_the_deletion_pending(
     assert citizen_id not in repr(alert.__dict__)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("status", [302, 400, 401, 404, 410, 500, 503])
 def test_anything_but_a_2xx_stays_pending_with_backoff(
     make_client: Callable[..., TestClient], services: dict, engine: Engine, status: int
@@ -476,6 +482,7 @@ def test_anything_but_a_2xx_stays_pending_with_backoff(
     assert messages(engine, "c-refused")["traffic"].delivered_at is not None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("status", [200, 202, 204])
 def test_a_2xx_acknowledges(
     make_client: Callable[..., TestClient], services: dict, engine: Engine, status: int
@@ -534,6 +541,7 @@ def test_backoff_doubles_up_to_the_cap() -> None:
     assert backoff_seconds(failures=3, base=0.5, cap=60) == 2
 
 
+@pytest.mark.slow
 def test_failures_back_off_and_are_retried_forever(
     make_client: Callable[..., TestClient], engine: Engine
 ) -> None:
@@ -555,6 +563,7 @@ def test_failures_back_off_and_are_retried_forever(
         now += timedelta(seconds=delay)
 
 
+@pytest.mark.slow
 def test_a_target_that_failed_is_not_tried_again_in_the_same_pass(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
@@ -573,6 +582,7 @@ def test_a_target_that_failed_is_not_tried_again_in_the_same_pass(
     assert second.last_error == first.last_error
 
 
+@pytest.mark.slow
 def test_a_claim_is_exclusive_until_its_lease_ends(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
@@ -590,6 +600,7 @@ def test_a_claim_is_exclusive_until_its_lease_ends(
     assert traffic.citizens() == socialsec.citizens() == inspection.citizens() == ["c-lease"]
 
 
+@pytest.mark.slow
 def test_only_the_given_ids_are_delivered(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
@@ -605,6 +616,7 @@ def test_only_the_given_ids_are_delivered(
     assert traffic.citizens() == ["c-second"]
 
 
+@pytest.mark.slow
 def test_concurrent_dispatchers_deliver_each_message_once(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
@@ -636,6 +648,7 @@ def test_concurrent_dispatchers_deliver_each_message_once(
         assert session.exec(pending).all() == []
 
 
+@pytest.mark.slow
 def test_the_cron_command_delivers_what_is_due(
     make_client: Callable[..., TestClient],
     engine: Engine,
@@ -663,6 +676,7 @@ def test_the_cron_command_delivers_what_is_due(
 # --- restarts --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_restarted_server_takes_back_its_own_leases_at_once(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
@@ -695,6 +709,7 @@ def test_a_restarted_server_takes_back_its_own_leases_at_once(
     assert traffic.citizens() == socialsec.citizens() == inspection.citizens() == ["c-killed"]
 
 
+@pytest.mark.slow
 def test_the_loop_resends_a_killed_delivery_right_after_the_restart(
     make_client: Callable[..., TestClient], engine: Engine, services: dict
 ) -> None:
@@ -715,6 +730,7 @@ def test_the_loop_resends_a_killed_delivery_right_after_the_restart(
     assert traffic.citizens() == socialsec.citizens() == inspection.citizens() == ["c-resent"]
 
 
+@pytest.mark.slow
 def test_the_cron_command_takes_back_only_its_own_leases(
     make_client: Callable[..., TestClient],
     engine: Engine,
@@ -767,6 +783,7 @@ def registry_admin() -> dict[str, str]:
     return mint_token("accounts", "staff-1", roles=["registry_admin"], kind="staff")
 
 
+@pytest.mark.slow
 def test_staff_see_the_undelivered_deletions(
     make_client: Callable[..., TestClient], services: dict
 ) -> None:
@@ -843,6 +860,7 @@ def test_the_outbox_listing_is_for_registry_admins_only(
     assert client.get("/v1/outbox?state=lost", headers=registry_admin()).status_code == 422
 
 
+@pytest.mark.slow
 def test_the_outbox_listing_is_documented_in_chinese(
     make_client: Callable[..., TestClient],
 ) -> None:

@@ -75,6 +75,7 @@ def schedule(client: TestClient, article_id: int, code: str = "gxhk", **body: An
 # Who may write
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("token", "status"),
     [
@@ -218,6 +219,7 @@ def test_bad_schedules_are_422(client: TestClient, body: dict[str, Any], field: 
     assert field in [e["field"] for e in answer.json()["errors"]]
 
 
+@pytest.mark.slow
 def test_a_subscription_account_pushes_once_a_day(client: TestClient) -> None:
     day = (datetime.now(SHANGHAI) + timedelta(days=3)).replace(hour=9, minute=0, microsecond=0)
     first, second, third = (write(client, "lxdl") for _ in range(3))
@@ -286,6 +288,7 @@ def push_row(settings: AccountsSettings, article_id: int) -> ArticlePush:
     return row
 
 
+@pytest.mark.slow
 def test_a_due_push_is_claimed_by_one_sender_and_sent_once(
     client: TestClient, settings: AccountsSettings, gateway: tuple[FakeGateway, str]
 ) -> None:
@@ -325,6 +328,7 @@ def test_a_push_not_yet_due_waits(
     assert pusher(settings, url).push_due().sent == 0 and fake.calls == []
 
 
+@pytest.mark.slow
 def test_a_refusal_of_wechat_fails_the_push_with_the_reason(
     client: TestClient, settings: AccountsSettings, gateway: tuple[FakeGateway, str]
 ) -> None:

@@ -195,6 +195,7 @@ def test_totals_show_what_the_score_came_from(client: TestClient) -> None:
     assert item["totals"]["followers"] == 7000  # the registry's figure: no daily counts here
 
 
+@pytest.mark.slow
 def test_composite_weights_come_from_settings(migrated_database_url: str) -> None:
     seed_database(migrated_database_url, lambda session: seed_registry(session=session))
     with make_client(
@@ -227,6 +228,7 @@ def test_bad_parameters_are_a_422_naming_the_field(
     assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
+@pytest.mark.slow
 def test_the_day_ranking_of_2014_12_18_shows_the_articles_figures(seeded: TestClient) -> None:
     body = ranking(seeded, period="day", date="2014-12-18")
     top = body["items"][0]
@@ -241,6 +243,7 @@ def test_the_day_ranking_of_2014_12_18_shows_the_articles_figures(seeded: TestCl
     assert next(i for i in week["items"] if i["code"] == "dgtq")["totals"]["max_reads"] == 7029
 
 
+@pytest.mark.slow
 def test_the_week_ranking_lists_every_active_account_with_rank_and_change(
     seeded: TestClient, migrated_database_url: str
 ) -> None:

@@ -206,6 +206,7 @@ def test_bad_ranges_are_a_422_naming_the_field(
         assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
+@pytest.mark.slow
 def test_the_half_year_report_as_json_csv_and_png(seeded: TestClient) -> None:
     body = seeded.get("/v1/reports/operations").json()  # default: the half year ending today
     assert body["days"] == 182

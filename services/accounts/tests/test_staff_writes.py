@@ -42,6 +42,7 @@ def audit(client: TestClient, **params: str) -> list[dict[str, Any]]:
     return response.json()["items"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("token", "status"),
     [

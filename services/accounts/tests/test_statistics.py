@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert
 from sqlmodel import Session
 
@@ -31,6 +32,7 @@ def test_day_start_is_beijing_midnight_in_utc() -> None:
     assert day_start(date(2014, 12, 18)) == datetime(2014, 12, 17, 16, tzinfo=UTC)
 
 
+@pytest.mark.slow
 def test_aggregate_counts_local_days_and_weeks_exactly(migrated_database_url: str) -> None:
     engine = make_engine(migrated_database_url)
     with Session(engine) as session:

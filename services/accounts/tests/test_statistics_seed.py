@@ -3,6 +3,7 @@
 from collections import Counter
 from datetime import UTC, date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -100,6 +101,7 @@ def test_the_article_of_december_2014() -> None:
     assert all(a["published_at"].tzinfo is UTC for a in rows)
 
 
+@pytest.mark.slow
 def test_seeding_twice_changes_nothing(migrated_database_url: str) -> None:
     engine = make_engine(migrated_database_url)
     until = date(2025, 6, 30)

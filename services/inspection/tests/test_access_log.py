@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from inspection.population import DEMO_LIFT, Registry
@@ -31,6 +32,7 @@ def demo_unit(registry: Registry) -> str:
     return str(lift["user_unit_code"])
 
 
+@pytest.mark.slow
 def test_each_read_of_the_contacts_records_is_logged(
     client: TestClient, registry: Registry
 ) -> None:
@@ -62,6 +64,7 @@ def test_each_read_of_the_contacts_records_is_logged(
     assert all(r["request_id"] for r in rows)
 
 
+@pytest.mark.slow
 def test_a_refused_read_leaves_no_row_and_logs_are_each_ones_own(
     client: TestClient, registry: Registry
 ) -> None:

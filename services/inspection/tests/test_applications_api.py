@@ -189,6 +189,7 @@ def test_submissions_refused(client: TestClient, scene: Scene) -> None:
     assert staff.status_code == 403
 
 
+@pytest.mark.slow
 def test_concurrent_submissions_with_one_key_make_one_application(
     client: TestClient, scene: Scene
 ) -> None:
@@ -207,6 +208,7 @@ def test_concurrent_submissions_with_one_key_make_one_application(
     assert client.get("/v1/me/applications", headers=scene.contact).json()["total"] == 1
 
 
+@pytest.mark.slow
 def test_concurrent_submissions_for_one_item_leave_one_open(
     client: TestClient, scene: Scene
 ) -> None:
@@ -297,6 +299,7 @@ def test_a_vessel_report_grades_its_safety_level(
     assert standing["safety_level"] == 3 and standing["next_due"] == "2029-06-15"
 
 
+@pytest.mark.slow
 def test_two_inspectors_moving_at_once_one_wins(
     client: TestClient, scene: Scene, inspector: Headers
 ) -> None:

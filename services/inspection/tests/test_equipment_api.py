@@ -88,6 +88,7 @@ def test_guides_paging_is_capped(client: TestClient) -> None:
     )
 
 
+@pytest.mark.slow
 def test_suite_conventions(client: TestClient) -> None:
     assert_suite_conventions(client, "/v1/guides")
     assert_integers_bounded(client, "inspection", ["inspector"])

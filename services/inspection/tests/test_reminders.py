@@ -300,6 +300,7 @@ def test_one_message_per_item_per_contact_through_the_gateway(engine: Engine) ->
     assert len(gateway.calls) == 2 * len(codes)
 
 
+@pytest.mark.slow
 def test_a_4xx_fails_the_reminder_at_once_and_it_is_never_tried_again(engine: Engine) -> None:
     [(unit, codes)] = due_units(engine, 1)
     bind(engine, unit, "c-gone", "c-here")
@@ -330,6 +331,7 @@ def test_other_failures_back_off_until_the_maximum_of_attempts(engine: Engine) -
     assert len(gateway.calls) == 3 * len(codes)
 
 
+@pytest.mark.slow
 def test_a_reminder_that_no_longer_applies_is_not_sent(engine: Engine) -> None:
     (unit_a, codes_a), (unit_b, _) = due_units(engine, 2)
     bind(engine, unit_a, "c-a1")
@@ -461,6 +463,7 @@ def gateway_url() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         yield url, bodies
 
 
+@pytest.mark.slow
 def test_the_command_plans_and_sends_once(
     engine: Engine, seeded_database_url: str, gateway_url: tuple[str, list[dict[str, Any]]]
 ) -> None:
@@ -486,6 +489,7 @@ def test_the_command_line() -> None:
     assert exit_code.value.code == 2
 
 
+@pytest.mark.slow
 def test_the_service_sends_reminders_on_its_own(
     engine: Engine, seeded_database_url: str, gateway_url: tuple[str, list[dict[str, Any]]]
 ) -> None:

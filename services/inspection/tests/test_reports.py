@@ -246,6 +246,7 @@ def report_path(number: str) -> str:
     return f"/v1/me/applications/{number}/report.pdf"
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("cjk_font")
 def test_a_contact_downloads_the_summary_with_its_code(
     client: TestClient, issued: Issued, registry: Registry
@@ -322,6 +323,7 @@ def test_only_the_units_contacts_download_it(client: TestClient, issued: Issued)
     assert client.get(report_path(issued.number), headers=staff).status_code == 403
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("cjk_font")
 def test_the_report_an_inspector_issues_is_the_one_the_contact_downloads(
     client: TestClient, unit: dict[str, object]

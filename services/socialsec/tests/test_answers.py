@@ -68,6 +68,7 @@ def assert_masked(text: str) -> None:
             assert secret not in text, f"{person.citizen.id}'s unmasked identifier leaked"
 
 
+@pytest.mark.slow
 def test_only_the_gateway_may_ask(client: TestClient, headers_of: Headers) -> None:
     body = {"account": "dgsb", "text": "社保电话 大朗"}
     path = "/v1/internal/answers/office_phone"
@@ -91,6 +92,7 @@ def test_the_catalogue(client: TestClient) -> None:
     }
 
 
+@pytest.mark.slow
 def test_an_intent_not_served_is_a_404_problem(client: TestClient) -> None:
     body = ask(client, "weather", "天气", status=404)
     assert "weather" in body["detail"]
@@ -225,6 +227,7 @@ def test_every_read_is_in_the_citizens_access_log(client: TestClient, headers_of
     assert all(i["request_id"] for i in items)
 
 
+@pytest.mark.slow
 def test_no_personal_data_in_the_logs(
     client: TestClient, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -44,6 +44,7 @@ def test_personal_endpoints_refuse_callers_that_are_not_citizens(
         assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.slow
 def test_a_second_citizen_never_sees_the_firsts_records(
     client: TestClient, headers_of: Headers
 ) -> None:

@@ -32,6 +32,7 @@ def issue(client: TestClient, headers: dict[str, str], **params: str) -> tuple[s
     return response.headers["X-Certificate-Code"], text
 
 
+@pytest.mark.slow
 def test_the_pdf_says_in_chinese_who_paid_what_masked(
     client: TestClient, headers_of: Headers
 ) -> None:
@@ -59,6 +60,7 @@ def test_the_pdf_says_in_chinese_who_paid_what_masked(
     assert "/FontFile2" in descendant["/FontDescriptor"]  # the TrueType font is embedded
 
 
+@pytest.mark.slow
 def test_a_code_validates_publicly_and_an_altered_one_does_not(
     client: TestClient, headers_of: Headers, clock
 ) -> None:
@@ -80,6 +82,7 @@ def test_a_code_validates_publicly_and_an_altered_one_does_not(
     assert expired["valid"] is False and expired["validity_text"].startswith("已过期")
 
 
+@pytest.mark.slow
 def test_the_issue_is_in_the_access_log(client: TestClient, headers_of: Headers) -> None:
     issue(client, headers_of("wangwu"))
     [entry] = client.get("/v1/me/access-log", headers=headers_of("wangwu")).json()["items"]

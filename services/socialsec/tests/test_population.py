@@ -17,6 +17,7 @@ def population():
     return generate_population(anchor=ANCHOR)
 
 
+@pytest.mark.slow
 def test_same_anchor_same_rows(population) -> None:
     again = generate_population(anchor=ANCHOR)
     assert again.persons == population.persons and again.spans == population.spans
@@ -34,6 +35,7 @@ def test_about_2000_people_with_valid_unique_identifiers(population) -> None:
         assert (int(person["id_number"][16]) % 2 == 1) == (person["gender"] == "M")
 
 
+@pytest.mark.slow
 def test_histories_span_up_to_15_years_with_employers_gaps_and_retirees(population) -> None:
     first = add_months(date(2026, 6, 1), -HISTORY_MONTHS)
     assert min(s["first_month"] for s in population.spans) == first

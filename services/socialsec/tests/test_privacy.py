@@ -15,6 +15,7 @@ Headers = Callable[[str], dict[str, str]]
 LISI = {"name": "李四", "id_number": "441900198505203523", "card_number": "S19850520"}
 
 
+@pytest.mark.slow
 def test_a_full_enquiry_session_logs_nothing_unmasked(
     client: TestClient,
     headers_of: Headers,

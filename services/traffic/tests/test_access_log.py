@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -31,6 +32,7 @@ def export_headers(key: str) -> dict[str, str]:
     return {**service_headers("gateway", "traffic"), CITIZEN_HEADER: citizen}
 
 
+@pytest.mark.slow
 def test_each_own_read_in_the_app_is_listed_newest_first(
     client: TestClient, headers_of: Headers
 ) -> None:
@@ -119,6 +121,7 @@ def test_an_officers_read_of_an_order_is_in_its_citizens_log(
     assert log_of(client, lisi) == []
 
 
+@pytest.mark.slow
 def test_the_export_holds_the_citizens_records_unmasked_and_is_logged(
     client: TestClient, headers_of: Headers
 ) -> None:

@@ -64,6 +64,7 @@ def text_of(client: TestClient, name: str, text: str = "", **kw: Any) -> str:
 # -- the contract ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_only_the_gateway_may_ask(client: TestClient, headers_of: Headers) -> None:
     body = {"account": "dgjj", "text": "路况"}
     path = "/v1/internal/answers/road_conditions"

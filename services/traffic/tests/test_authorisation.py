@@ -38,6 +38,7 @@ def me_calls(client: TestClient) -> list[tuple[str, str, dict | None]]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("who", ["nobody", "staff", "other audience"])
 def test_personal_endpoints_refuse_callers_that_are_not_citizens(
     client: TestClient, who: str

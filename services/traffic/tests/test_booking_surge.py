@@ -52,6 +52,7 @@ async def surge(base: str, slot_id: int) -> list[int]:
         return await asyncio.gather(*(one(n) for n in range(SURGE)))
 
 
+@pytest.mark.slow
 def test_200_concurrent_bookings_are_answered_and_never_overbook(
     served: str, seeded_database_url: str
 ) -> None:

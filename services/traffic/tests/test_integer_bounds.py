@@ -2,11 +2,13 @@
 
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
 from servicekit.testing import assert_integers_bounded
 
 
+@pytest.mark.slow
 def test_every_integer_parameter_is_bounded(client: TestClient) -> None:
     assert_integers_bounded(client, "traffic", ["traffic_officer"])
 

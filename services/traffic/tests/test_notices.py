@@ -120,6 +120,7 @@ def test_the_template_says_paid_with_yuan_decision_and_beijing_time() -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_paid_order_has_one_notice_to_the_payer(
     client: TestClient, pay_keys: DevKeySet, fake_pay
 ) -> None:
@@ -148,6 +149,7 @@ def test_an_order_reconciliation_finds_paid_gets_its_notice(
     assert [n.payment_id for n in notices(client)] == [order["id"]]
 
 
+@pytest.mark.slow
 def test_only_a_2xx_delivers_and_failures_wait_with_backoff(
     client: TestClient, pay_keys: DevKeySet, fake_pay, gateway: FakeGateway, clock
 ) -> None:
@@ -192,6 +194,7 @@ def test_a_claimed_notice_is_not_sent_by_another_pass(
     assert second.deliver_due(now=now) == NoticePass() and gateway.calls == []
 
 
+@pytest.mark.slow
 def test_the_service_sends_notices_on_its_own(
     make_client: Callable[..., TestClient], pay_keys: DevKeySet, fake_pay, gateway: FakeGateway
 ) -> None:

@@ -203,6 +203,7 @@ def test_a_new_order_closes_the_open_one_and_after_expiry_is_recomputed(
     assert fake_pay.orders[third["out_trade_no"]]["trade_state"] == "CLOSED"
 
 
+@pytest.mark.slow
 def test_idempotency_key_same_body_one_order_other_body_409(
     client: TestClient, headers_of: Headers, fake_pay, clock
 ) -> None:
@@ -230,6 +231,7 @@ def test_idempotency_key_same_body_one_order_other_body_409(
     assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
 
 
+@pytest.mark.slow
 def test_concurrent_creations_with_one_key_make_one_order(
     make_client, headers_of: Headers, fake_pay
 ) -> None:
@@ -376,6 +378,7 @@ def test_duplicates_and_late_deliveries_change_nothing(
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_identical_notifications_pay_once(
     make_client, headers_of: Headers, fake_pay, seeded_database_url: str
 ) -> None:
@@ -409,6 +412,7 @@ def test_twenty_concurrent_identical_notifications_pay_once(
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_reconcile_repairs_paid_unnotified_and_expired_orders(
     client: TestClient, headers_of: Headers, fake_pay, clock
 ) -> None:
@@ -556,6 +560,7 @@ def test_refunds_by_officers_once_per_out_refund_no_and_never_more_than_paid(
     assert client.post(path, json=ask).status_code == 401
 
 
+@pytest.mark.slow
 def test_receipt_json_and_pdf_in_chinese(client: TestClient, headers_of: Headers, fake_pay) -> None:
     zhangsan = headers_of("zhangsan")
     order = create(client, SEEDED_UNPAID, zhangsan).json()
@@ -676,6 +681,7 @@ def test_wechatpay_settings_come_from_dev_keys_only_in_dev(tmp_path, monkeypatch
         )
 
 
+@pytest.mark.slow
 def test_the_in_service_schedule_reconciles_without_being_asked(
     make_client: Callable[..., TestClient], headers_of: Headers, fake_pay
 ) -> None:
@@ -694,6 +700,7 @@ def test_the_in_service_schedule_reconciles_without_being_asked(
     assert event_types(client, order["id"], zhangsan).count("paid") == 1
 
 
+@pytest.mark.slow
 def test_the_schedule_is_off_unless_configured(
     client: TestClient, headers_of: Headers, fake_pay
 ) -> None:

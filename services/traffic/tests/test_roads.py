@@ -156,6 +156,7 @@ def test_the_map_font_covers_every_character_drawn() -> None:
         assert len(face.get_path()[0]), f"{ch!r} draws nothing"
 
 
+@pytest.mark.slow
 def test_the_map_is_a_png_with_red_and_green_segments(client: TestClient, clock) -> None:
     from PIL import Image
 

@@ -225,6 +225,7 @@ def ask(client: TestClient, name: str, text: str, **params: str) -> str:
     return answer["text"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("headers_of", "status"),
     [

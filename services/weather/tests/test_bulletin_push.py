@@ -153,6 +153,7 @@ def push_row(engine: Engine, day: date) -> BulletinPush | None:
 # -- what is sent ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_push_sends_the_draft_and_the_city_chart_once(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str], engine: Engine
 ) -> None:
@@ -178,6 +179,7 @@ def test_a_push_sends_the_draft_and_the_city_chart_once(
     assert row.sent_at is not None and row.error is None
 
 
+@pytest.mark.slow
 def test_the_written_bulletin_wins_over_the_draft(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str], engine: Engine
 ) -> None:
@@ -210,6 +212,7 @@ def test_content_is_built_for_a_past_day_before_15_45_too(engine: Engine, cjk_fo
 # -- once per date --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_second_run_finds_the_date_sent_and_does_nothing(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str], engine: Engine
 ) -> None:
@@ -224,6 +227,7 @@ def test_a_second_run_finds_the_date_sent_and_does_nothing(
     assert row is not None and row.attempts == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("runs", [2, 4])
 def test_simultaneous_runs_send_once(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str], engine: Engine, runs: int
@@ -252,6 +256,7 @@ def test_simultaneous_runs_send_once(
     assert row is not None and row.status == "sent" and row.attempts == 1
 
 
+@pytest.mark.slow
 def test_a_run_waiting_too_long_for_another_says_so(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str], engine: Engine
 ) -> None:
@@ -275,6 +280,7 @@ def test_a_run_waiting_too_long_for_another_says_so(
     assert "另一进程" in result.message and gateway[0].calls == []
 
 
+@pytest.mark.slow
 def test_a_crashed_claim_is_retried_after_its_lease(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str], engine: Engine
 ) -> None:
@@ -298,6 +304,7 @@ def test_a_crashed_claim_is_retried_after_its_lease(
     assert len(gateway[0].calls) == 1
 
 
+@pytest.mark.slow
 def test_a_late_holder_and_its_successor_record_one_send(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str], engine: Engine
 ) -> None:
@@ -321,6 +328,7 @@ def test_a_late_holder_and_its_successor_record_one_send(
 # -- failures -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_refused_push_is_recorded_and_a_later_run_retries(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str], engine: Engine
 ) -> None:
@@ -353,6 +361,7 @@ def test_a_refused_push_is_recorded_and_a_later_run_retries(
     assert row is not None and (row.status, row.error, row.errcode) == ("sent", None, None)
 
 
+@pytest.mark.slow
 def test_a_gateway_that_is_down_is_a_recorded_failure(
     make_pusher: PusherFactory, engine: Engine
 ) -> None:
@@ -363,6 +372,7 @@ def test_a_gateway_that_is_down_is_a_recorded_failure(
     assert row is not None and row.status == "failed" and "unreachable" in (row.error or "")
 
 
+@pytest.mark.slow
 def test_a_gateway_validation_error_names_the_fields(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str]
 ) -> None:
@@ -374,6 +384,7 @@ def test_a_gateway_validation_error_names_the_fields(
     assert "HTTP 422" in (result.error or "") and "[title]" in (result.error or "")
 
 
+@pytest.mark.slow
 def test_a_run_waiting_for_a_failing_holder_reports_its_failure(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str]
 ) -> None:
@@ -409,6 +420,7 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return (code if isinstance(code, int) else 1), out, err
 
 
+@pytest.mark.slow
 def test_the_command_pushes_once_and_says_so(
     seeded_database_url: str,
     gateway: tuple[FakeGateway, str],
@@ -457,6 +469,7 @@ def test_the_command_rejects_a_malformed_date(capsys: pytest.CaptureFixture[str]
 # -- the push state over HTTP ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_push_state_is_served(
     client: TestClient, make_pusher: PusherFactory, gateway: tuple[FakeGateway, str]
 ) -> None:
@@ -533,6 +546,7 @@ def test_backoff_doubles_up_to_the_cap(failures: int, expected: float) -> None:
     assert backoff_seconds(failures=failures, base=30.0, cap=600.0) == expected
 
 
+@pytest.mark.slow
 def test_the_scheduler_retries_a_failed_push_with_backoff(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str], engine: Engine
 ) -> None:
@@ -549,6 +563,7 @@ def test_the_scheduler_retries_a_failed_push_with_backoff(
     assert len(fake.calls) == 3 and len(fake.sent) == 1
 
 
+@pytest.mark.slow
 def test_the_scheduler_gives_up_after_its_attempts(
     make_pusher: PusherFactory, gateway: tuple[FakeGateway, str]
 ) -> None:
@@ -581,6 +596,7 @@ def scheduled_settings(url: str, gateway_url: str, **overrides: Any) -> WeatherS
     )
 
 
+@pytest.mark.slow
 def test_the_service_started_after_the_push_time_pushes_once_then(
     seeded_database_url: str, gateway: tuple[FakeGateway, str], cjk_font: None, engine: Engine
 ) -> None:
@@ -638,6 +654,7 @@ def test_the_scheduler_is_off_by_default_and_stops_cleanly(
     assert fake.calls == []
 
 
+@pytest.mark.slow
 def test_a_scheduler_whose_database_fails_keeps_the_service_up(
     gateway: tuple[FakeGateway, str], tmp_path: Any
 ) -> None:

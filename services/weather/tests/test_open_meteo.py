@@ -83,6 +83,7 @@ def shifted(raw: Any, start: date) -> Any:
     return raw
 
 
+@pytest.mark.slow
 def test_cli_imports_a_file_and_a_forecaster_overrides_it(
     seeded_database_url: str,
     tmp_path: Path,
