@@ -86,3 +86,24 @@ def test_the_loop_runs_again_after_a_failure_and_stops_with_its_context() -> Non
 
     stopped_at = asyncio.run(main())
     assert stopped_at >= 3 and len(runs) == stopped_at  # no run after the context ended
+
+
+@pytest.mark.parametrize(
+    ("batch", "timeout", "seconds"),
+    [(50, 5, 310), (50, 10, 560), (1, 5, 65), (0, 5, 60)],
+)
+def test_a_lease_outlasts_a_whole_batch_of_timed_out_sends(
+    batch: int, timeout: float, seconds: float
+) -> None:
+    channel = TemplateChannel(
+        gateway_url="http://gw/",
+        secret=TEST_SECRET,
+        caller="traffic",
+        account="dgjj",
+        template_id="tmpl-paid",
+        timeout=timeout,
+        backoff_base=60,
+        backoff_max=600,
+    )
+    lease = channel.lease_for(batch)
+    assert lease.total_seconds() == seconds and lease.total_seconds() > batch * timeout

@@ -96,6 +96,11 @@ class TemplateChannel:
         """A client for a pass of sends (`transport` replaces the network in tests)."""
         return httpx.Client(timeout=self.timeout, trust_env=False, transport=transport)
 
+    def lease_for(self, batch: int) -> timedelta:
+        """How long a pass holds a claimed batch: one call each within the timeout, and a minute
+        more, so no other pass takes a message this one may still be sending."""
+        return timedelta(seconds=batch * self.timeout + 60)
+
     def retry_after(self, attempts: int) -> timedelta:
         """The wait after `attempts` failed sends of one message in a row."""
         return retry_delay(attempts=attempts, base=self.backoff_base, cap=self.backoff_max)

@@ -218,8 +218,7 @@ class ReminderSender:
     def _claim(self, now: datetime) -> list[Reminder]:
         """The pending reminders this pass took the lease on (detached copies)."""
         pending = col(Reminder.state) == "pending"
-        # Longer than the pass holds its batch: one gateway call each, within the timeout.
-        lease = timedelta(seconds=BATCH * self.channel.timeout + 60)
+        lease = self.channel.lease_for(BATCH)
         return claim_due(
             self.engine, Reminder, undelivered=pending, now=now, lease=lease, limit=BATCH
         )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 
 # Payments are made to 东莞交警, with the payer's openid there.
 ACCOUNT = "dgjj"
-# Longer than one pass holds a notice (one gateway call each, within its timeout).
-LEASE = timedelta(minutes=2)
 BATCH = 50
 
 
@@ -117,8 +115,9 @@ class NoticeSender:
     def _claim(self, now: datetime) -> list[PaymentNotice]:
         """The due notices this pass took the lease on (detached copies)."""
         undelivered = col(PaymentNotice.delivered_at).is_(None)
+        lease = self.channel.lease_for(BATCH)
         return claim_due(
-            self.engine, PaymentNotice, undelivered=undelivered, now=now, lease=LEASE, limit=BATCH
+            self.engine, PaymentNotice, undelivered=undelivered, now=now, lease=lease, limit=BATCH
         )
 
     def _post(self, client: httpx.Client, notice: PaymentNotice) -> str | None:
