@@ -7,6 +7,10 @@ skip, except under `CI=true`, where a missing server is a failure.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import importlib
+import inspect
 import os
 import re
 import shutil
@@ -25,6 +29,7 @@ from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from servicekit.clock import today
 from servicekit.db import upgrade
 from servicekit.identity import issue_token, service_token
 from servicekit.settings import DEV_INTERNAL_TOKEN_SECRET
@@ -107,10 +112,12 @@ def migrated_database_url(empty_database_url: str, request: pytest.FixtureReques
 
 
 class SeededTemplates:
-    """Databases migrated and seeded once per test session, cloned for each test.
+    """Databases migrated and seeded once, cloned for each test.
 
     Seeding realistic demo data takes seconds; copying a SQLite file or creating a PostgreSQL
     database from a template takes milliseconds, and every test still gets its own database.
+    SQLite templates live in pytest's cache folder, shared by the xdist workers and kept between
+    runs under a name hashing everything they are built from (`_template_digest`).
     """
 
     def __init__(self, folder: Path) -> None:
@@ -122,24 +129,62 @@ class SeededTemplates:
         if key not in self.urls:
             if using_postgres():
                 url = create_postgres_database()
+                upgrade(package, url)
+                seed_database(url, seed)
             else:
-                url = f"sqlite:///{self.folder / f'{key}.db'}"
-            upgrade(package, url)
-            seed_database(url, seed)
+                url = f"sqlite:///{self._sqlite_template(key, package, seed)}"
             self.urls[key] = url
         return self.urls[key]
 
+    def _sqlite_template(self, key: str, package: str, seed: Callable[[Session], str]) -> Path:
+        """The cached file for this key and its sources; the first worker to need it builds it."""
+        path = self.folder / f"{key}-{_template_digest(package, seed)}.db"
+        with (self.folder / f"{key}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.exists():
+                for stale in self.folder.glob(f"{key}-*.db"):
+                    stale.unlink()
+                # Built aside and renamed: a run killed mid-seed leaves no half-seeded template.
+                building = path.with_suffix(f".{os.getpid()}.tmp")
+                url = f"sqlite:///{building}"
+                upgrade(package, url)
+                seed_database(url, seed)
+                building.replace(path)
+        return path
+
     def close(self) -> None:
-        """Drop the PostgreSQL templates (SQLite files go with the session's temporary folder)."""
+        """Drop the PostgreSQL templates (SQLite ones stay cached for the next run)."""
         if using_postgres():
             for url in self.urls.values():
                 drop_postgres_database(url)
 
 
+def _template_digest(package: str, seed: Callable[[Session], str]) -> str:
+    """A hash of what a template is built from: the service's package (migrations, seed code and
+    data), the shared libraries, the folder the seed function is written in, and today's date in
+    Asia/Shanghai, so that a seed reading the clock is rebuilt daily."""
+    import servicekit
+    import wechat
+
+    folders = {
+        Path(module.__file__).parent
+        for module in (importlib.import_module(package), servicekit, wechat)
+        if module.__file__
+    }
+    folders.add(Path(inspect.getfile(seed)).parent)
+    digest = hashlib.sha256(f"{package}:{seed.__qualname__}:{today()}".encode())
+    for folder in sorted(folders):
+        for file in sorted(folder.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file.relative_to(folder)).encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
-def seeded_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededTemplates]:
-    """The session's cache of seeded template databases."""
-    templates = SeededTemplates(tmp_path_factory.mktemp("templates"))
+def seeded_templates(request: pytest.FixtureRequest) -> Iterator[SeededTemplates]:
+    """The cache of seeded template databases, in pytest's cache folder (`--cache-clear`)."""
+    templates = SeededTemplates(request.config.cache.mkdir("seeded-templates"))
     yield templates
     templates.close()
 
