@@ -29,6 +29,8 @@ from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+import servicekit
+import wechat
 from servicekit.clock import today
 from servicekit.db import upgrade
 from servicekit.identity import issue_token, service_token
@@ -163,9 +165,6 @@ def _template_digest(package: str, seed: Callable[[Session], str]) -> str:
     """A hash of what a template is built from: the service's package (migrations, seed code and
     data), the shared libraries, the folder the seed function is written in, and today's date in
     Asia/Shanghai, so that a seed reading the clock is rebuilt daily."""
-    import servicekit
-    import wechat
-
     folders = {
         Path(module.__file__).parent
         for module in (importlib.import_module(package), servicekit, wechat)
