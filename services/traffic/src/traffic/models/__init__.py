@@ -48,6 +48,7 @@ from traffic.models.payments import (
     RefundStatus,
     RefundSummary,
 )
+from traffic.models.period_claims import PeriodClaim
 from traffic.models.records import (
     Binding,
     BindingFailure,
@@ -128,6 +129,7 @@ __all__ = [
     "PaymentState",
     "PaymentStatus",
     "PenaltyDecision",
+    "PeriodClaim",
     "PointStudy",
     "PointStudyCreate",
     "PointStudyPublic",

@@ -50,7 +50,7 @@ async def pay_lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = engine_of(app)
         metrics = metrics_of(app, PaymentMetrics)
         async with (
-            reconcile_schedule(engine, pay, settings),
+            reconcile_schedule(engine, pay, settings, metrics),
             notice_schedule(engine, settings, metrics),
         ):
             yield

@@ -1,4 +1,5 @@
-"""The payments' Prometheus metrics: transitions as committed, notifications refused, notices.
+"""The payments' Prometheus metrics: transitions as committed, notifications refused, notices,
+and scheduled reconciliations.
 
 A transition is counted when the transaction that made it commits, whichever code path made it
 (a notification, reconciliation, a citizen's order, an officer): `transition` notes it on its
@@ -54,6 +55,13 @@ class PaymentMetrics:
         self.notices = Counter(
             "traffic_payment_notices",
             "缴款成功 template messages posted to the gateway, by outcome (delivered or failed)",
+            ["outcome"],
+            registry=registry,
+        )
+        self.reconciliations = Counter(
+            "traffic_reconciliation_runs",
+            "Looks of the in-service reconciliation: ran (this replica took the period) or "
+            "skipped (another replica had)",
             ["outcome"],
             registry=registry,
         )
