@@ -1,11 +1,14 @@
 """`run_service_cli`: a service's own commands run with its settings."""
 
+import pickle
+import sys
 from typing import ClassVar
 
 import pytest
 from fastapi import FastAPI
 
-from servicekit.cli import PORTS, CliCommand, run_service_cli
+from servicekit import cli
+from servicekit.cli import PORTS, CliCommand, WorkerApp, run_service_cli
 from servicekit.settings import ServiceSettings, SharedSettings
 
 
@@ -53,3 +56,38 @@ def test_serve_listens_on_the_part_s_port_unless_told() -> None:
         "clidemo", settings_factory, no_app, argv=["serve"], default_port=2, serve=serve
     )
     assert ports == [8999, 1, 2]
+
+
+def demo_app(settings: ServiceSettings) -> FastAPI:
+    return FastAPI(title=settings.service_name)
+
+
+def test_serve_with_workers_hands_a_worker_factory_to_the_supervisor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    served: list[tuple[WorkerApp, str, int, int]] = []
+
+    def serve_workers(app: WorkerApp, *, host: str, port: int, workers: int) -> None:
+        served.append((app, host, port, workers))
+
+    monkeypatch.setattr(cli, "serve_workers", serve_workers)
+    run_service_cli("clidemo", settings_factory, demo_app, argv=["serve", "--workers", "2"])
+    [(app, host, port, workers)] = served
+    assert (host, port, workers) == ("127.0.0.1", 8999, 2)
+    # Each spawned worker unpickles the factory and builds its own app from the settings.
+    interval = sys.getswitchinterval()
+    try:
+        built = pickle.loads(pickle.dumps(app))()
+    finally:
+        sys.setswitchinterval(interval)  # the worker's setting, not this test process's
+    assert isinstance(built, FastAPI) and built.title == "clidemo"
+
+
+def test_a_part_with_its_own_serve_has_no_workers_option() -> None:
+    def serve(_: ServiceSettings, host: str, port: int) -> None:
+        raise AssertionError("the option must be refused first")
+
+    with pytest.raises(SystemExit):
+        run_service_cli(
+            "clidemo", settings_factory, no_app, argv=["serve", "--workers", "2"], serve=serve
+        )

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute
 from servicekit.docs import install_docs
 from servicekit.errors import install_error_handlers
 from servicekit.health import ReadinessCheck, database_check, install_health
+from servicekit.http_cache import HttpCacheMiddleware, ResponseCache
 from servicekit.logging import configure_logging
 from servicekit.metrics import Metrics, install_metrics
 from servicekit.middleware import RequestContextMiddleware
@@ -64,7 +65,8 @@ def create_service_app(
     installed.
 
     With `package`, the app owns a database: an engine on `settings.database_url` (read it with
-    `servicekit.state.engine_of`) and `/readyz` checks it is reachable and migrated to head.
+    `servicekit.state.engine_of`) and `/readyz` checks it is reachable and migrated to head; its
+    public GETs get ETags, 304s and a short in-memory cache (`servicekit.http_cache`).
     `routes` are plain Starlette routes matched before any other (the gateway's proxy: raw ASGI,
     and first so that its hot path does not try every other route).
     With `openapi`, `/openapi.json` (and so `/docs`) serves the document it returns instead of
@@ -110,6 +112,9 @@ def create_service_app(
     install_docs(app, title=title, openapi_url=OPENAPI_URL)
     for router in routers:
         app.include_router(router)
+    if package is not None:
+        cache = ResponseCache(settings.response_cache_seconds)
+        app.add_middleware(HttpCacheMiddleware, cache=cache)
     tracer = tracer_for(name, settings.shared.tracing_exporter)
     app.add_middleware(RequestContextMiddleware, metrics=metrics, tracer=tracer)
     return app

@@ -3,11 +3,13 @@ list paging and integer parameters bounded to what the database holds."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
+import anyio
 from fastapi import Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlmodel import Session, func, select
 from sqlmodel.sql.expression import Select
@@ -51,13 +53,24 @@ async def database_place(request: Request) -> AsyncIterator[None]:
         yield
 
 
-def get_session(
+async def get_session(
     request: Request, _place: Annotated[None, Depends(database_place)]
-) -> Iterator[Session]:
+) -> AsyncIterator[Session]:
     """One session on the app's engine per request, opened only once the request is admitted
-    and closed (its connection returned) before the place is given up."""
-    with Session(engine_of(request.app)) as session:
+    and closed (its connection returned) before the place is given up.
+
+    Async: making a session connects nothing, so only closing one that holds a connection
+    (returning it is a round trip on PostgreSQL) takes a threadpool hop, not both ends."""
+    session = Session(engine_of(request.app))
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            # Shielded: a request cancelled (its client gone) still returns its connection.
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

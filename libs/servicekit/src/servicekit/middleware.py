@@ -7,9 +7,9 @@ Pure ASGI rather than BaseHTTPMiddleware because it sits on the gateway's hot pa
 from __future__ import annotations
 
 import logging
+import random
 import re
 import time
-import uuid
 from typing import Any
 
 from opentelemetry.trace import Tracer
@@ -24,9 +24,38 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("servicekit.access")
 
 
+def _new_request_id() -> str:
+    """32 random hex digits: an id to correlate lines, not a secret, so the fast generator
+    (uuid4 reads the kernel's random source, a tenth of a cached answer's time)."""
+    return f"{random.getrandbits(128):032x}"
+
+
 def _route_of(scope: Scope) -> str:
     route: Any = scope.get("route")
     return getattr(route, "path", None) or "unmatched"
+
+
+def _access_record(
+    method: str, path: str, route: str, status: int, seconds: float
+) -> logging.LogRecord:
+    """The access line of one request, made directly: `Logger.info` would walk the stack to
+    find its caller, which is always this module (a tenth of a cheap request's time)."""
+    return access_log.makeRecord(
+        access_log.name,
+        logging.INFO,
+        __file__,
+        0,
+        "%s %s %s",
+        (method, path, status),
+        None,
+        extra={
+            "method": method,
+            "path": path,
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 2),
+        },
+    )
 
 
 class RequestContextMiddleware:
@@ -50,7 +79,7 @@ class RequestContextMiddleware:
                 traceparent = value.decode("latin-1")
             elif name == b"tracestate":
                 tracestate = value.decode("latin-1")
-        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _VALID_ID.match(incoming) else _new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()
@@ -78,17 +107,6 @@ class RequestContextMiddleware:
                 route = _route_of(scope)
                 describe_server_span(span, method=method, route=route, status=status)
                 self.metrics.observe(method=method, route=route, status=status, seconds=elapsed)
-                access_log.info(
-                    "%s %s %s",
-                    method,
-                    scope["path"],
-                    status,
-                    extra={
-                        "method": method,
-                        "path": scope["path"],
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                    },
-                )
+                if access_log.isEnabledFor(logging.INFO):
+                    access_log.handle(_access_record(method, scope["path"], route, status, elapsed))
                 request_id_var.reset(token)

@@ -117,6 +117,8 @@ class ServiceSettings(BaseSettings):
     db_max_overflow: int = Field(default=MAX_OVERFLOW, ge=0, le=100)
     db_wait_seconds: float = Field(default=WAIT_SECONDS, gt=0, le=60)
     log_level: str = "INFO"
+    # How long this process keeps a public answer (see servicekit.http_cache); 0 keeps none.
+    response_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     shared: SharedSettings = Field(default_factory=SharedSettings)
 
     @model_validator(mode="after")
