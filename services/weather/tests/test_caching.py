@@ -3,7 +3,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from weather.caching import etag_matches, etag_of
+from servicekit.http_cache import REFERENCE_MAX_AGE, etag_matches, etag_of
+from weather.caching import FORECAST_MAX_AGE
 from weather.clock import today_local
 
 TAG = '"abc"'
@@ -54,6 +55,22 @@ def test_public_gets_are_cacheable_and_conditional(client: TestClient, path: str
     assert conditional.status_code == 304 and conditional.content == b""
     assert conditional.headers["etag"] == etag
     assert client.get(path, headers={"If-None-Match": '"stale"'}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "max_age"),
+    [
+        ("/v1/warnings", FORECAST_MAX_AGE),
+        ("/v1/forecasts/dalang", FORECAST_MAX_AGE),
+        ("/v1/indices/dalang", FORECAST_MAX_AGE),
+        ("/v1/locations", REFERENCE_MAX_AGE),
+    ],
+)
+def test_signals_and_what_carries_them_are_kept_half_a_minute(
+    client: TestClient, path: str, max_age: int
+) -> None:
+    assert FORECAST_MAX_AGE == 30
+    assert client.get(path).headers["cache-control"] == f"public, max-age={max_age}"
 
 
 def test_the_etag_changes_with_an_issuance_and_with_a_signal(

@@ -6,36 +6,17 @@ issuance, a signal issued or lifted) and every replica computes the same one.
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
-
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-# Forecasts change when an issuance or a signal does; a minute bounds how stale a cache may be.
-FORECAST_MAX_AGE = 60
-# Locations change only with a new release of the reference table.
-REFERENCE_MAX_AGE = 3600
+from servicekit.http_cache import etag_matches, etag_of
+
+# Signals change at any moment, and so may forecasts and indices (they carry the signals in force,
+# and a forecaster may publish a new issuance at any time): half a minute bounds a stale one.
+FORECAST_MAX_AGE = 30
 # Ends the OpenAPI description of every GET answered through `cached_json`.
 ETAG_NOTE = "带 ETag 与 Cache-Control。"
-# The documented 304 of a cached GET.
-NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "内容未变"}}
-
-
-def etag_of(content: bytes) -> str:
-    """A strong entity tag for `content`."""
-    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """True when an If-None-Match header names `etag` (weak comparison, as RFC 9110 asks)."""
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return etag.removeprefix("W/") in tags
 
 
 def cached_response(

@@ -17,8 +17,11 @@ from accounts.registry import (
 )
 from accounts.staff import STAFF_NOTE, RegistryAdminDep
 from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.http_cache import LIVE_MAX_AGE, NOT_MODIFIED, public_cache
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+# The registry is public; a registry admin's change shows within a minute.
+LIVE = public_cache(LIVE_MAX_AGE)
 
 
 class AccountUpdate(BaseModel):
@@ -47,7 +50,7 @@ class AccountCreate(AccountUpdate):
     description: str = Field(default="", description="账号简介，最多 500 字")
 
 
-@router.get("", summary="政务公众号列表")
+@router.get("", summary="政务公众号列表", dependencies=[LIVE], responses=NOT_MODIFIED)
 def list_accounts(
     session: SessionDep, page: PageDep, filters: Annotated[AccountFilter, Query()]
 ) -> Page[AccountPublic]:
@@ -55,7 +58,7 @@ def list_accounts(
     return account_page(session=session, page=page, filters=filters)
 
 
-@router.get("/{code}", summary="政务公众号详情")
+@router.get("/{code}", summary="政务公众号详情", dependencies=[LIVE], responses=NOT_MODIFIED)
 def get_account_detail(code: str, session: SessionDep) -> AccountPublic:
     """One official account by its code, retired ones included (see `status`)."""
     return account_detail(session=session, code=code)

@@ -9,8 +9,11 @@ from accounts.rankings import CompositeWeights, Formula, Period, Ranking, rank
 from accounts.settings import AccountsSettingsDep
 from servicekit.clock import today
 from servicekit.deps import SessionDep
+from servicekit.http_cache import NOT_MODIFIED, public_cache
 
 router = APIRouter(prefix="/v1/rankings", tags=["rankings"])
+# Rankings move with the daily statistics import; five minutes bounds a stale one.
+RANKING_MAX_AGE = 300
 
 
 @router.get(
@@ -23,6 +26,8 @@ router = APIRouter(prefix="/v1/rankings", tags=["rankings"])
         "（清博 WCI 公式），composite 为综合指数（0-100 = 传播力、服务力、互动力加权，"
         "权重见 ACCOUNTS_COMPOSITE_*_WEIGHT）。"
     ),
+    dependencies=[public_cache(RANKING_MAX_AGE)],
+    responses=NOT_MODIFIED,
 )
 def get_ranking(
     settings: AccountsSettingsDep,

@@ -11,8 +11,11 @@ from inspection import registry
 from inspection.models import EquipmentPublic, LiftCard
 from servicekit.clock import NowDep, local_day
 from servicekit.deps import SessionDep
+from servicekit.http_cache import LIVE_MAX_AGE, NOT_MODIFIED, public_cache
 
 router = APIRouter(prefix="/v1/equipment", tags=["equipment"])
+# Public lookups: a registration is printed on the equipment, nothing personal is answered.
+LIVE = public_cache(LIVE_MAX_AGE)
 RegistrationCode = Annotated[
     str, Path(max_length=32, description="注册代码（20位数字），见设备上的使用标志")
 ]
@@ -23,6 +26,8 @@ RegistrationCode = Annotated[
     response_model=EquipmentPublic,
     operation_id="findEquipmentByCertificate",
     summary="按使用登记证编号查询设备",
+    dependencies=[LIVE],
+    responses=NOT_MODIFIED,
 )
 def by_certificate(
     session: SessionDep,
@@ -40,6 +45,8 @@ def by_certificate(
     response_model=EquipmentPublic,
     operation_id="getEquipment",
     summary="按注册代码查询设备",
+    dependencies=[LIVE],
+    responses=NOT_MODIFIED,
 )
 def by_registration_code(
     session: SessionDep, now: NowDep, registration_code: RegistrationCode
@@ -50,7 +57,13 @@ def by_registration_code(
     )
 
 
-@router.get("/{registration_code}/lift-card", response_model=LiftCard, summary="电梯乘梯须知卡")
+@router.get(
+    "/{registration_code}/lift-card",
+    response_model=LiftCard,
+    summary="电梯乘梯须知卡",
+    dependencies=[LIVE],
+    responses=NOT_MODIFIED,
+)
 def lift_card(session: SessionDep, now: NowDep, registration_code: RegistrationCode) -> LiftCard:
     """What riders see: the user unit, the next due date and the 96333 emergency number."""
     return registry.lift_card(session=session, code=registration_code, today=local_day(now))

@@ -8,11 +8,19 @@ from fastapi import APIRouter, Query
 
 from inspection.guides import FEES, Fee, Guide, search_guides
 from servicekit.deps import Page, PageDep
+from servicekit.http_cache import NOT_MODIFIED, REFERENCE_MAX_AGE, public_cache
 
 router = APIRouter(prefix="/v1", tags=["guides"])
+REFERENCE = public_cache(REFERENCE_MAX_AGE)
 
 
-@router.get("/guides", response_model=Page[Guide], summary="办事指南（可按文字搜索）")
+@router.get(
+    "/guides",
+    response_model=Page[Guide],
+    summary="办事指南（可按文字搜索）",
+    dependencies=[REFERENCE],
+    responses=NOT_MODIFIED,
+)
 def list_guides(
     page: PageDep,
     q: Annotated[
@@ -23,7 +31,13 @@ def list_guides(
     return search_guides(q=q, page=page)
 
 
-@router.get("/fees", response_model=list[Fee], summary="检验收费标准")
+@router.get(
+    "/fees",
+    response_model=list[Fee],
+    summary="检验收费标准",
+    dependencies=[REFERENCE],
+    responses=NOT_MODIFIED,
+)
 async def list_fees() -> list[Fee]:
     """The fee schedule, in fen (async: no database)."""
     return list(FEES)

@@ -12,6 +12,7 @@ from inspection.access import ACCESS_LOG
 from inspection.models import ReportCheck
 from servicekit.clock import NowDep, local_day
 from servicekit.deps import SessionDep
+from servicekit.http_cache import LIVE_MAX_AGE, NOT_MODIFIED, public_cache
 from servicekit.identity import CitizenDep
 
 router = APIRouter(tags=["reports"])
@@ -45,7 +46,13 @@ def report_pdf(
     )
 
 
-@router.get("/v1/reports/{code}", response_model=ReportCheck, summary="核验检验报告（公开）")
+@router.get(
+    "/v1/reports/{code}",
+    response_model=ReportCheck,
+    summary="核验检验报告（公开）",
+    dependencies=[public_cache(LIVE_MAX_AGE)],
+    responses=NOT_MODIFIED,
+)
 def check_report(
     code: Annotated[
         str, Path(max_length=32, description="报告摘要上的验证码，如 ABCD-EFGH-JKMN-PQRS")

@@ -7,13 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.http_cache import NOT_MODIFIED, REFERENCE_MAX_AGE, public_cache
 from socialsec import directory
 from socialsec.models import FaqPublic
 
 router = APIRouter(prefix="/v1/faq", tags=["faq"])
 
 
-@router.get("", response_model=Page[FaqPublic], summary="政策问答（可按文字搜索）")
+@router.get(
+    "",
+    response_model=Page[FaqPublic],
+    summary="政策问答（可按文字搜索）",
+    dependencies=[public_cache(REFERENCE_MAX_AGE)],
+    responses=NOT_MODIFIED,
+)
 def list_faq(
     session: SessionDep,
     page: PageDep,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.http_cache import NOT_MODIFIED, REFERENCE_MAX_AGE, public_cache
 from socialsec import directory
 from socialsec.models import ContributionRatePublic
 from socialsec.rates import Insurance
@@ -15,7 +16,13 @@ from socialsec.rates import Insurance
 router = APIRouter(prefix="/v1/rates", tags=["rates"])
 
 
-@router.get("", response_model=Page[ContributionRatePublic], summary="社保费率（按生效日期）")
+@router.get(
+    "",
+    response_model=Page[ContributionRatePublic],
+    summary="社保费率（按生效日期）",
+    dependencies=[public_cache(REFERENCE_MAX_AGE)],
+    responses=NOT_MODIFIED,
+)
 def list_rates(
     session: SessionDep,
     page: PageDep,

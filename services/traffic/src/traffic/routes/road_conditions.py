@@ -9,6 +9,7 @@ from servicekit.cjk import CJKFontNotFound
 from servicekit.clock import NowDep
 from servicekit.deps import PageDep
 from servicekit.errors import Problem
+from servicekit.http_cache import LIVE_MAX_AGE, NOT_MODIFIED, public_cache
 from traffic.models import RoadConditionsPage
 from traffic.roadmap import find_map_font, map_text, render_map
 from traffic.roads import city_conditions, matching_segments
@@ -23,7 +24,12 @@ class FontUnavailable(Problem):
 
 
 @router.get(
-    "", response_model=RoadConditionsPage, summary="主要道路实时路况", description=FEED_NOTE
+    "",
+    response_model=RoadConditionsPage,
+    summary="主要道路实时路况",
+    description=FEED_NOTE,
+    dependencies=[public_cache(LIVE_MAX_AGE)],
+    responses=NOT_MODIFIED,
 )
 def get_road_conditions(
     now: NowDep,

@@ -3,7 +3,8 @@
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from weather.caching import NOT_MODIFIED, cached_response
+from servicekit.http_cache import NOT_MODIFIED
+from weather.caching import cached_response
 from weather.charts import ChartsDep
 from weather.clock import today_local
 from weather.documents import forecast_chart, forecast_document

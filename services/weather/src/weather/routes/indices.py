@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from weather.caching import NOT_MODIFIED
+from servicekit.http_cache import NOT_MODIFIED
 from weather.clock import today_local
 from weather.documents import indices_document
 from weather.models import IndicesPublic

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from servicekit.deps import Page, PageDep
-from weather.caching import REFERENCE_MAX_AGE
+from servicekit.http_cache import REFERENCE_MAX_AGE
 from weather.models import LocationPublic
 from weather.routes.common import ReadDep
 from weather.serving import location_page

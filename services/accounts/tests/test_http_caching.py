@@ -1,0 +1,42 @@
+"""Public, non-personal GETs are marked cacheable (for the gateway's cache and clients) and
+answer If-None-Match with 304; personal ones never are."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from accounts.routes.rankings import RANKING_MAX_AGE
+from servicekit.http_cache import LIVE_MAX_AGE
+from servicekit.testing import mint_token, service_headers
+
+PUBLIC_GETS = [
+    ("/v1/accounts", LIVE_MAX_AGE),
+    ("/v1/accounts/lxdl", LIVE_MAX_AGE),
+    ("/v1/rankings", RANKING_MAX_AGE),
+]
+PERSONAL_GETS = ["/v1/me/consents"]
+
+
+@pytest.mark.parametrize(("path", "max_age"), PUBLIC_GETS)
+def test_public_gets_are_cacheable_and_conditional(
+    client: TestClient, path: str, max_age: int
+) -> None:
+    first = client.get(path)
+    assert first.status_code == 200, first.text
+    assert first.headers["cache-control"] == f"public, max-age={max_age}"
+    etag = first.headers["etag"]
+    conditional = client.get(path, headers={"If-None-Match": etag})
+    assert conditional.status_code == 304 and conditional.content == b""
+    assert conditional.headers["etag"] == etag
+    assert client.get(path, headers={"If-None-Match": '"stale"'}).json() == first.json()
+
+
+@pytest.mark.parametrize("path", PERSONAL_GETS)
+def test_personal_gets_are_never_marked_cacheable(client: TestClient, path: str) -> None:
+    body = {"account_code": "dgjj", "openid": "oJJ-cache-0001", "unionid": "o6_cache-0001"}
+    resolved = client.post(
+        "/v1/internal/citizens/resolve", json=body, headers=service_headers("gateway", "accounts")
+    )
+    response = client.get(path, headers=mint_token("accounts", resolved.json()["citizen_id"]))
+    assert response.status_code == 200, response.text
+    assert "public" not in response.headers.get("cache-control", "")
+    assert "etag" not in response.headers
