@@ -399,3 +399,25 @@ def test_open_applications_keep_reports_for_30_days(
     assert now == [pending, done]
     assert [a.number for a in later] == [pending]
     assert strangers == []
+
+
+def test_a_contact_lists_only_open_applications_when_asked(
+    client: TestClient, scene: Scene, inspector: Headers
+) -> None:
+    done = apply(client, scene.contact, "k-1", scene.lift).json()["number"]
+    move(client, inspector, done, to="已排期", scheduled_date=TODAY)
+    move(client, inspector, done, to="检验中")
+    move(client, inspector, done, to="出具报告", inspected_on=TODAY, conclusion="合格")
+    pending = apply(client, scene.contact, "k-2", scene.vessel).json()["number"]
+    listed = {
+        flag: client.get("/v1/me/applications", params=params, headers=scene.contact).json()
+        for flag, params in (("all", {}), ("open", {"open": "true"}), ("no", {"open": "false"}))
+    }
+    assert [a["number"] for a in listed["all"]["items"]] == [pending, done]
+    assert listed["open"] == {"items": [listed["all"]["items"][0]], "total": 1}
+    assert listed["no"] == listed["all"]
+    both = {"open": "true", "state": "出具报告"}
+    assert client.get("/v1/me/applications", params=both, headers=scene.contact).json() == {
+        "items": [],
+        "total": 0,
+    }

@@ -17,5 +17,6 @@ ACCESS_LOG = AccessLogTable(
         "profile": "我的资料（各公众号 openid 与授权）",
         "consents": "授权记录",
         "openids": "各公众号 openid",
+        "follows": "关注的公众号",
     },
 )

@@ -279,9 +279,14 @@ def advance(
     return application
 
 
-def contact_query(*, unit_codes: Sequence[str], state: ApplicationState | None) -> Select[Any]:
-    """Applications of the units, in `state` if given (order it before running)."""
+def contact_query(
+    *, unit_codes: Sequence[str], state: ApplicationState | None, open_only: bool = False
+) -> Select[Any]:
+    """Applications of the units, in `state` if given, only those without a report yet if
+    `open_only` (order it before running)."""
     query = select(Application).where(col(Application.unit_code).in_(unit_codes))
+    if open_only:
+        query = query.where(col(Application.state) != REPORTED)
     return query if state is None else query.where(Application.state == state)
 
 

@@ -18,6 +18,7 @@ from traffic.routes import (
     payments,
     review_study,
     road_conditions,
+    summary,
     violation_codes,
     violations,
 )
@@ -64,6 +65,7 @@ def create_app(settings: TrafficSettings) -> FastAPI:
             violations.router,
             decisions.router,
             licence.router,
+            summary.router,
             bindings.router,
             bindings.internal_router,
             road_conditions.router,

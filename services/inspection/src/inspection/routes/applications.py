@@ -19,6 +19,9 @@ SubmissionKey = Annotated[
 ]
 Number = Annotated[str, Path(max_length=32, description="报检编号，如 BJ20260615000001")]
 StateFilter = Annotated[ApplicationState | None, Query(description="只看这一状态的申请")]
+OpenFilter = Annotated[
+    bool, Query(alias="open", description="true：只看未办结（尚未出具报告）的申请")
+]
 
 
 @router.post(
@@ -61,13 +64,16 @@ def submit(
     dependencies=[ACCESS_LOG.logs("applications")],
 )
 def list_mine(
-    citizen: CitizenDep, session: SessionDep, page: PageDep, state: StateFilter = None
+    citizen: CitizenDep,
+    session: SessionDep,
+    page: PageDep,
+    state: StateFilter = None,
+    open_only: OpenFilter = False,
 ) -> Page[ApplicationPublic]:
     """The applications of every unit you are a contact of, newest first."""
     codes = unit_codes_of(session, citizen_id=citizen.subject)
-    return applications.page_of(
-        session, applications.contact_query(unit_codes=codes, state=state), page
-    )
+    query = applications.contact_query(unit_codes=codes, state=state, open_only=open_only)
+    return applications.page_of(session, query, page)
 
 
 @router.get(

@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from servicekit.access_log import AccessLogPublic
-from servicekit.deps import Page, PageDep, SessionDep
+from servicekit.deps import Page, PageDep, PageParams, SessionDep
 from servicekit.identity import CitizenDep
 from socialsec import enquiries
 from socialsec.access import ACCESS_LOG
@@ -106,6 +107,36 @@ def account_entries(
 ) -> Page[AccountEntryPublic]:
     """Postings to one of the bound person's accounts, newest first."""
     return enquiries.account_entries(session, me, account=account, page=page)
+
+
+class SummaryPublic(BaseModel):
+    """The home screen's part of social security (the gateway's /api/v1/me/overview)."""
+
+    card: CardPublic
+    last_contribution: ContributionRowPublic | None = Field(
+        description="期间内最近一个已缴的月份与险种；没有时为空"
+    )
+
+
+@router.get(
+    "/summary", response_model=SummaryPublic, summary="我的社保概览：社保卡状态与最近一次缴费"
+)
+def summary(
+    me: MeDep, period: PeriodDep, session: SessionDep, settings: SocialsecSettingsDep
+) -> SummaryPublic:
+    """`/card` and the newest row of `/contributions?status=paid` in one read."""
+    newest = enquiries.contribution_rows(
+        session,
+        me,
+        region=settings.region,
+        period=period,
+        page=PageParams(limit=1, offset=0),
+        status="paid",
+    )
+    return SummaryPublic(
+        card=enquiries.card(session, me),
+        last_contribution=newest.items[0] if newest.items else None,
+    )
 
 
 @router.get("/card", response_model=CardPublic, summary="社保卡状态与制卡进度")

@@ -18,6 +18,7 @@ from traffic.models import DriverLicence, LicencePublic, PointStudyCreate, Point
 from traffic.views import licence_public, point_study_public
 
 router = APIRouter(prefix="/v1/me/licence", tags=["licence"])
+NOT_BOUND = "您尚未绑定驾驶证，请先在“我的绑定”中用驾驶证号和档案编号绑定。"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def my_licence(session: SessionDep, citizen: CitizenDep, now: NowDep) -> Licence
     """The calling citizen's bound licence, or 404."""
     licence = bound_licence(session, citizen_id=citizen.subject)
     if licence is None:
-        raise NotFound("您尚未绑定驾驶证，请先在“我的绑定”中用驾驶证号和档案编号绑定。")
+        raise NotFound(NOT_BOUND)
     return LicenceCall(session=session, licence=licence, now=now)
 
 
