@@ -1,7 +1,9 @@
-"""`python -m gateway serve|publish-menus` (`serve`: the public and the internal listener)."""
+"""`python -m gateway serve [--workers N]|publish-menus` (`serve`: the public and the internal
+listener, in N processes sharing both ports)."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
@@ -33,16 +35,31 @@ COMMANDS = {
 }
 
 
+def _workers(argv: Sequence[str]) -> tuple[int, list[str]]:
+    """`serve --workers N` taken out of the command line (the kit's parser offers it only to
+    parts served by one uvicorn server), and what is left for the kit."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--workers", type=int, default=1)
+    known, rest = parser.parse_known_args(argv)
+    if known.workers < 1:
+        sys.exit("gateway: --workers must be at least 1")
+    return known.workers, rest
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """The gateway's command line."""
-    # `serve` is looked up at each call: tests replace it so that nothing ever listens.
+    args = list(sys.argv[1:] if argv is None else argv)
+    workers = 1
+    if args[:1] == ["serve"]:
+        workers, args = _workers(args)
     run_service_cli(
         "gateway",
         GatewaySettings,
         create_app,
         database=False,
-        argv=argv,
-        serve=serve,
+        argv=args,
+        # `serve` is looked up at each call: tests replace it so that nothing ever listens.
+        serve=lambda settings, host, port: serve(settings, host, port, workers=workers),
         extra_commands=COMMANDS,
     )
 

@@ -16,7 +16,10 @@ DESCRIPTION = "东莞政务微信公众号服务的统一入口。"
 DEV_SIGNIN_ACCOUNT = "dgjj"
 TAGS: list[dict[str, Any]] = [
     {"name": "登录", "description": "微信网页授权登录、退出登录"},
-    {"name": "我的数据", "description": "导出本人在各服务的全部数据"},
+    {
+        "name": "我的数据",
+        "description": "本人首页概览（各服务并行读取，单项失败不影响其他）与本人全部数据导出",
+    },
     {"name": "wechat", "description": "微信服务器回调（由微信平台调用）"},
 ]
 

@@ -9,6 +9,8 @@ Citizen and anonymous requests are counted against the rate limits (`ratelimit.p
 lookup, or one Redis round trip) before their body is read; staff calls are not. Credentials are
 checked by `auth/guard.py`, which also counts failed ones per client address. A few routes
 have a budget of their own (`RouteTimeouts`), longer than the service's calls to its providers.
+Public GETs a service marks cacheable are answered through the response cache (`proxy_cache.py`),
+after the rate limits: a hit is counted like any request.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from gateway.auth.citizens import citizen_authorization
+from gateway.cache_rules import RawHeaders, request_may_use_cache
 from gateway.ratelimit import StrictPaths
 from gateway.settings import SERVICES
 from gateway.staff import staff_authorization
@@ -228,14 +231,23 @@ class FederationProxy:
         if body is None:
             return
 
-        status, raw_headers, payload = await state.upstreams.forward(
-            service,
-            method,
-            self._target(scope, service, path),
-            headers,
-            body or None,
-            timeout=self.route_timeouts.budget(method, service, path),
-        )
+        target = self._target(scope, service, path)
+        timeout = self.route_timeouts.budget(method, service, path)
+
+        async def forward(outbound: list[tuple[str, str]]) -> tuple[int, RawHeaders, bytes]:
+            return await state.upstreams.forward(
+                service, method, target, outbound, body or None, timeout=timeout
+            )
+
+        cache = state.response_cache
+        if cache is not None and request_may_use_cache(method, scope["headers"]):
+            status, raw_headers, payload = await cache.fetch(
+                service, method, target, scope["headers"], headers, forward
+            )
+        else:
+            status, raw_headers, payload = await forward(headers)
+            if cache is not None:
+                await cache.written(service, method, status)
         if status >= 400:
             payload = _public_problem(raw_headers, payload, scope["path"])
         await send(

@@ -1,4 +1,5 @@
-"""`python -m gateway serve`: the public listener and the internal one in one process.
+"""`python -m gateway serve [--workers N]`: the public listener and the internal one in one
+process (or in each of N worker processes sharing both ports).
 
 The public port (`--port`, 8000 in development) serves citizens, apps and WeChat; the internal
 port (`GATEWAY_INTERNAL_PORT`, 8010) serves only `/internal/...` to the services, so a route
@@ -19,11 +20,16 @@ Design: two apps, one set of shared objects, one event loop.
 - One loop is required, not only convenient: the platform client's HTTP session belongs to the
   loop its lifespan started in, so an internal app served from another loop (another thread)
   could not use it.
+- With N workers the parent binds both sockets and spawns N processes, each the above on the
+  inherited sockets; they share their state through Redis, which N > 1 therefore requires.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import multiprocessing.connection
+import os
 import signal
 import socket
 import sys
@@ -31,11 +37,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+import uvloop
 from fastapi import FastAPI
 
 from gateway.internal import create_internal_app
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
+from servicekit.cli import SWITCH_INTERVAL
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -99,10 +107,14 @@ class GatewayListeners:
                 task.result()
 
 
-def serve(settings: GatewaySettings, host: str, port: int) -> None:
-    """Run the gateway's public and internal listeners until stopped."""
-    if settings.internal_port == port:
-        sys.exit(f"gateway: GATEWAY_INTERNAL_PORT ({port}) must differ from the public --port")
+def _serve_one(
+    settings: GatewaySettings,
+    host: str,
+    port: int,
+    sockets: tuple[socket.socket, socket.socket] | None = None,
+) -> None:
+    """One process serving both listeners (on `sockets` when a supervisor bound them) until
+    stopped."""
     public = create_app(settings)
     listeners = GatewayListeners(
         public,
@@ -116,6 +128,62 @@ def serve(settings: GatewaySettings, host: str, port: int) -> None:
         loop = asyncio.get_running_loop()
         for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, listeners.stop, sig)
-        await listeners.serve()
+        await listeners.serve(sockets)
 
-    asyncio.run(run())
+    # uvicorn.run would pick uvloop itself; serving its servers directly must ask for it
+    # (the stock loop cost the proxy ~25% of its CPU in socket writes, bench/README.md).
+    uvloop.run(run())
+
+
+def _worker(
+    settings: GatewaySettings, host: str, port: int, sockets: tuple[socket.socket, socket.socket]
+) -> None:
+    sys.setswitchinterval(SWITCH_INTERVAL)  # as the parent's, which spawn does not inherit
+    _serve_one(settings, host, port, sockets)
+
+
+def _serve_workers(settings: GatewaySettings, host: str, port: int, workers: int) -> None:
+    """`workers` processes accepting on the same two sockets (bound here, inherited); the
+    kernel spreads connections between them. One that ends stops the others."""
+    sockets = (
+        socket.create_server((host, port), backlog=2048),
+        socket.create_server((host, settings.internal_port), backlog=2048),
+    )
+    spawn = multiprocessing.get_context("spawn")
+    processes = [
+        spawn.Process(target=_worker, args=(settings, host, port, sockets), daemon=False)
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+
+    def stop(*_: object) -> None:
+        # Always SIGTERM: a Ctrl-C already reached the workers (one process group), and a
+        # second SIGINT would make uvicorn abandon the requests it is draining.
+        for process in processes:
+            if process.is_alive() and process.pid is not None:
+                os.kill(process.pid, signal.SIGTERM)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, stop)
+    multiprocessing.connection.wait([p.sentinel for p in processes])
+    stop()
+    for process in processes:
+        process.join()
+    # A worker stopped by the SIGTERM before it could handle it (still starting) did no wrong.
+    if any(process.exitcode not in (0, -signal.SIGTERM) for process in processes):
+        sys.exit(1)
+
+
+def serve(settings: GatewaySettings, host: str, port: int, workers: int = 1) -> None:
+    """Run the gateway's public and internal listeners until stopped, in `workers` processes."""
+    if settings.internal_port == port:
+        sys.exit(f"gateway: GATEWAY_INTERNAL_PORT ({port}) must differ from the public --port")
+    if workers > 1 and not settings.redis_url:
+        # Each process would de-duplicate WeChat's retries, count rate limits and hold platform
+        # tokens on its own: a retry reaching another worker would be handled twice.
+        sys.exit("gateway: serve --workers N (N > 1) needs GATEWAY_REDIS_URL, shared by them")
+    if workers > 1:
+        _serve_workers(settings, host, port, workers)
+    else:
+        _serve_one(settings, host, port)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway import docs_text, export, federation
+from gateway import docs_text, export, federation, overview
 from gateway.auth import signin, signout
 from gateway.auth.guard import Credentials, create_guard_store
 from gateway.auth.tokens import token_key
@@ -19,8 +19,10 @@ from gateway.h5 import routes as h5_routes
 from gateway.metrics import GatewayMetrics
 from gateway.openapi_merge import FederatedOpenAPI
 from gateway.platform import PlatformClient
+from gateway.proxy_cache import ProxyCache
 from gateway.ratelimit import ClientAddress, RateLimits, StrictPaths, Tier, create_rate_limiter
 from gateway.readiness import UpstreamReadiness
+from gateway.response_cache import create_response_cache
 from gateway.settings import GatewaySettings
 from gateway.staff import StaffKeys
 from gateway.state import GatewayState, install_state
@@ -69,6 +71,22 @@ def _credentials(settings: GatewaySettings) -> Credentials:
     )
 
 
+def _response_cache(settings: GatewaySettings, metrics: GatewayMetrics) -> ProxyCache | None:
+    """The proxy's response cache (in Redis when configured); None when it is turned off."""
+    if not settings.response_cache_enabled:
+        return None
+    store = create_response_cache(
+        settings.redis_url,
+        max_bytes=settings.response_cache_max_bytes,
+        stale_seconds=settings.response_cache_stale_seconds,
+    )
+    return ProxyCache(
+        store,
+        max_entry_bytes=settings.response_cache_max_entry_bytes,
+        counter=metrics.response_cache,
+    )
+
+
 def create_app(settings: GatewaySettings) -> FastAPI:
     """Build the gateway on `settings`."""
     metrics = GatewayMetrics()
@@ -112,8 +130,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             secret=settings.shared.internal_token_secret,
             ttl=settings.wechat_config_ttl_seconds,
             public_base_url=settings.public_base_url,
+            answer_ttl=settings.wechat_answer_cache_seconds,
         ),
         menus=MenuPublisher(upstreams, platform, [a.code for a in settings.wechat_accounts]),
+        response_cache=_response_cache(settings, metrics),
     )
 
     @asynccontextmanager
@@ -138,12 +158,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         # /internal/... is served only by the internal listener's app (gateway.internal).
         routers=[wechat_routes.router, h5_routes.router],
         # The proxy's raw route goes ahead of all others rather than through include_router;
-        # only the sign-in, sign-out and data-export routes precede it, so /api/v1/auth/... and
-        # /api/v1/me/export are not taken for services.
+        # only the sign-in, sign-out, data-export and home-screen routes precede it, so
+        # /api/v1/auth/..., /api/v1/me/export and /api/v1/me/overview are not taken for services.
         routes=[
             *signin.router.routes,
             *signout.router.routes,
             *export.router.routes,
+            *overview.router.routes,
             federation.proxy_route(state),
         ],
         readiness=readiness.checks(),

@@ -1,4 +1,5 @@
-"""The gateway's own Prometheus metrics: upstream calls, WeChat callbacks, rate-limit refusals.
+"""The gateway's own Prometheus metrics: upstream calls, WeChat callbacks, rate-limit refusals,
+the response cache.
 
 They are built before the app (the proxy route and the upstream clients need them), on a registry
 of their own; `GatewayMetrics` is the collector through which the app's registry exports them. Every
@@ -71,6 +72,13 @@ class GatewayMetrics(Collector):
             "gateway_wechat_messages",
             "WeChat callbacks per account, message type and outcome",
             ["account", "msg_type", "outcome"],
+            registry=self.registry,
+        )
+        self.response_cache = Counter(
+            "gateway_response_cache",
+            "Cacheable API requests per service and result: hit (from a fresh entry), "
+            "revalidated (a stale entry the service confirmed with 304), miss",
+            ["service", "result"],
             registry=self.registry,
         )
         self.rate_limited = Counter(

@@ -111,8 +111,21 @@ class GatewaySettings(ServiceSettings):
     compress_min_bytes: int = Field(default=1024, ge=1, le=1024 * 1024)
     """smallest body compressed: below ~1 KB the saving is less than a packet"""
     redis_url: str = ""
-    """Redis for state shared by replicas (rate limits, WeChat de-duplication, platform tokens);
-    empty = in memory, one replica only"""
+    """Redis for state shared by replicas (rate limits, WeChat de-duplication, platform tokens,
+    the response cache); empty = in memory, one replica only"""
+    response_cache_enabled: bool = True
+    """answer public GETs a service marks cacheable (Cache-Control: public with max-age, or an
+    ETag) from the gateway's cache, revalidating stale entries with If-None-Match; never a
+    request with credentials or cookies. A write through the gateway to a service forgets that
+    service's entries"""
+    response_cache_max_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    """memory the in-process cache may hold (bodies and headers), least recently used dropped
+    first; unused when redis_url is set (entries then live in Redis and expire there)"""
+    response_cache_max_entry_bytes: int = Field(default=1024 * 1024, gt=0)
+    """largest body kept; larger answers are always fetched"""
+    response_cache_stale_seconds: int = Field(default=600, ge=0)
+    """how long an entry with an ETag is kept past its max-age, to be revalidated with a cheap
+    304 rather than fetched again"""
     rate_limit_enabled: bool = True
     """limit /api/v1/... requests per client (the signed-in citizen, else the IP address); staff
     calls with X-Api-Key and WeChat callbacks are never limited"""
@@ -145,6 +158,10 @@ class GatewaySettings(ServiceSettings):
     wechat_timestamp_window_seconds: int = 300
     wechat_config_ttl_seconds: float = Field(default=30.0, ge=0)
     """how long an account's chat configuration is reused"""
+    wechat_answer_cache_seconds: float = Field(default=10.0, ge=0)
+    """how long a chat answer that names no citizen (e.g. "天气") is reused for the same question
+    before the service is asked again: a new warning signal reaches chat within it; 0 = ask
+    every time"""
     wechat_dedup_ttl_seconds: int = Field(default=300, ge=30)
     """how long a callback's reply is kept for WeChat's retries (within 15 s); as long as the
     timestamp window, so a replayed callback is never handled twice"""
@@ -198,6 +215,9 @@ class GatewaySettings(ServiceSettings):
     wechat_oauth_base_url: str = ""
     """WeChat's OAuth2 page host, https://open.weixin.qq.com in production; defaults to
     wechat_api_base_url (the sandbox serves both)"""
+    overview_budget_ms: int = Field(default=1500, ge=50, le=30000)
+    """one deadline shared by every service read of the home screen (/api/v1/me/overview); a
+    service that has not answered by then is shown as timeout"""
 
     @model_validator(mode="after")
     def _known_services(self) -> GatewaySettings:

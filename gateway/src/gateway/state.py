@@ -19,6 +19,7 @@ from gateway.auth.guard import Credentials
 from gateway.metrics import GatewayMetrics
 from gateway.openapi_merge import FederatedOpenAPI
 from gateway.platform import PlatformClient
+from gateway.proxy_cache import ProxyCache
 from gateway.ratelimit import RateLimits
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
@@ -49,6 +50,8 @@ class GatewayState:
     citizens: ChatCitizens
     answers: ChatAnswers
     menus: MenuPublisher
+    # None when GATEWAY_RESPONSE_CACHE_ENABLED is false.
+    response_cache: ProxyCache | None = None
 
     @property
     def internal_token_secret(self) -> str:
@@ -65,11 +68,15 @@ class GatewayState:
             await self.rate_limits.limiter.start()
         await self.credentials.store.start()
         await self.platform.start()
+        if self.response_cache is not None:
+            await self.response_cache.store.start()
         try:
             yield
         finally:
             # Before the clients close: late answers still being sent need them.
             await self.late_replies.close()
+            if self.response_cache is not None:
+                await self.response_cache.store.close()
             await self.platform.close()
             await self.credentials.store.close()
             if self.rate_limits is not None:
@@ -89,8 +96,9 @@ def gateway_state(app: Starlette) -> GatewayState:
     return cast(GatewayState, app.state.gateway)
 
 
-def request_state(request: Request) -> GatewayState:
-    """FastAPI dependency: the gateway's state, for the app serving `request`."""
+async def request_state(request: Request) -> GatewayState:
+    """FastAPI dependency: the gateway's state, for the app serving `request` (async: a plain
+    `def` would cost every request a threadpool hop)."""
     return gateway_state(request.app)
 
 

@@ -7,6 +7,8 @@ may need them (`ChatCitizens`, within a share of the budget), posts the message 
 channel-neutral `Answer` as a WeChat reply. The wording is the service's; the gateway adds only
 edge texts: "coming soon" for an intent no service answers, and a short apology when the service
 fails, is late or answers garbage. Nothing personal is logged here (intents and statuses only).
+Answers of intents that need no citizen are reused for the same question for a few seconds
+(`answer_cache.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from gateway.upstreams import Upstreams
+from gateway.wechat.answer_cache import AnswerCache, reusable
 from gateway.wechat.citizens import UNAVAILABLE, ChatCitizens, NotIdentified
 from gateway.wechat.flights import Refreshed
 from gateway.wechat.messages import InboundMessage
@@ -41,6 +44,8 @@ ANSWERS_PATH = "/v1/internal/answers"
 REPLY_MARGIN_SECONDS = 0.3
 # Identifying the citizen (platform, then accounts) must leave time for the service's answer.
 IDENTIFY_SHARE = 0.6
+# Distinct questions whose answers are reused (answer_cache.py); each is a few hundred bytes.
+ANSWER_CACHE_ENTRIES = 4096
 # A catalogue read leaves at least half of the budget to the answer itself.
 CATALOGUE_TIMEOUT_SECONDS = 2.0
 
@@ -122,9 +127,14 @@ class ChatAnswers:
     secret: str
     ttl: float
     public_base_url: str = ""
+    # How long an answer needing no citizen is reused for the same question (0: never).
+    answer_ttl: float = 0.0
     clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
+        self.reused = AnswerCache(
+            ttl=self.answer_ttl, max_entries=ANSWER_CACHE_ENTRIES, clock=self.clock
+        )
         # Each service's catalogue is read again after `ttl` s. One that cannot be read (nor was
         # before) is not kept: its intents get an apology and the next message asks again.
         self.catalogues: Refreshed[str, dict[str, CitizenNeed] | None] = Refreshed(
@@ -191,8 +201,13 @@ class ChatAnswers:
                     return TextReply(exc.answer)
                 refusal = exc.answer
 
+        ask = partial(self._ask, context, target, request, authorization)
         try:
-            answer = await self._ask(context, target, request, authorization)
+            if reusable(need, self.answer_ttl):
+                question = (target.service, target.name, request.model_dump_json())
+                answer = await self.reused.get(question, ask)
+            else:
+                answer = await ask()
         except _NotServed:
             self.catalogues.forget(target.service)
             return TextReply(COMING_SOON)
