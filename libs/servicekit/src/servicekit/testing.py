@@ -7,7 +7,10 @@ skip, except under `CI=true`, where a missing server is a failure.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import fcntl
+import functools
 import hashlib
 import importlib
 import inspect
@@ -15,6 +18,7 @@ import os
 import re
 import shutil
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
@@ -39,6 +44,18 @@ from wechat.demo_citizens import demo_citizen
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TEST_SECRET = DEV_INTERNAL_TOKEN_SECRET
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the test process's httpx clients share their default TLS contexts.
+
+    httpx builds a new context for every client made without a transport, reading certifi's
+    CA bundle each time (about 40 ms); tests make hundreds of clients, all on plain-HTTP
+    loopback. A context is keyed by its arguments, so one that differs is still built apart.
+    """
+    import httpx._transports.default as transports
+
+    transports.create_ssl_context = functools.lru_cache(maxsize=16)(transports.create_ssl_context)
 
 
 def require(reason: str) -> None:
@@ -307,32 +324,54 @@ def seed_database(url: str, seed: Callable[[Session], str]) -> str:
         engine.dispose()
 
 
+class _PromptServer(uvicorn.Server):
+    """A uvicorn server that stops as soon as it is asked, not at its next 0.1 s tick.
+
+    Dozens of tests start and stop servers; uvicorn's polling main loop made each stop wait.
+    """
+
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._stop = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        # on_tick refreshes the Date header every tenth tick and reports should_exit.
+        while not await self.on_tick(counter):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=1.0)
+            counter += 10
+
+    def stop(self) -> None:
+        """Ask the server to shut down now (from any thread)."""
+        self.should_exit = True
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._stop.set)
+
+
 @contextmanager
 def serve_in_thread(app: Any) -> Iterator[str]:
     """Serve an ASGI app with uvicorn in a background thread on a free port; yield its URL.
 
     The socket is bound before the server starts, so no other process can take the port.
     """
-    import threading
-
-    import uvicorn
-
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
     # A short graceful shutdown: a deliberately hung request must not hold teardown up.
     config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
+    server = _PromptServer(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
+        time.sleep(0.005)
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
-        server.should_exit = True
+        server.stop()
         thread.join(timeout=10)
         sock.close()
 
@@ -374,22 +413,17 @@ def assert_bindings_deletion_contract(client: Any, service: str) -> None:
 
 
 @contextmanager
-def serve_seeded_service(
-    *,
-    package: str,
-    folder: Path,
-    seed: Callable[[Session], str],
-    app_factory: Callable[[str], Any],
-) -> Iterator[str]:
-    """A service on its own migrated, seeded SQLite file, served on a free port; yield its URL.
-
-    `app_factory` builds the app from the database URL.
-    """
-    url = f"sqlite:///{folder / f'{package}.db'}"
-    upgrade(package, url)
-    seed_database(url, seed)
-    with serve_in_thread(app_factory(url)) as base:
-        yield base
+def process_database(folder: Path, name: str) -> Iterator[str]:
+    """A new, empty database for a part run as a process: a SQLite file in `folder`, or with
+    TEST_DATABASE=postgres a PostgreSQL database of its own, dropped afterwards."""
+    if using_postgres():
+        url = create_postgres_database()
+        try:
+            yield url
+        finally:
+            drop_postgres_database(url)
+        return
+    yield f"sqlite:///{folder / f'{name}.db'}"
 
 
 # Numbers no database column holds: past PostgreSQL's INTEGER, past BIGINT, past 64 bits.
