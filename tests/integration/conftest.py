@@ -1,6 +1,7 @@
 """The running suite shared by the integration scenarios.
 
-Local processes on free ports with temporary SQLite databases; with GUANWEI_COMPOSE=1
+Local processes on free ports with temporary SQLite databases (PostgreSQL ones with
+TEST_DATABASE=postgres, as `make test-postgres` runs them); with GUANWEI_COMPOSE=1
 (`make compose-test`) the same scenarios run against docker compose instead.
 """
 
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import pytest
 
 from gateway.settings import SERVICES
 from servicekit.db import upgrade
-from servicekit.testing import free_port, seed_database, wait_until
+from servicekit.testing import free_port, process_database, seed_database, wait_until
 from wechat.pay_dev import ensure_dev_keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,12 +33,13 @@ PARTS = (*SERVICES, "gateway", "sandbox")
 @dataclass
 class LocalSuite:
     """The five services, the gateway and the sandbox (playing WeChat) as processes with
-    temporary SQLite databases."""
+    temporary databases."""
 
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _databases: ExitStack = field(default_factory=ExitStack)
 
     @property
     def gateway(self) -> str:
@@ -56,7 +59,9 @@ class LocalSuite:
         self.ports["gateway-internal"] = free_port()
         self.env["GATEWAY_INTERNAL_PORT"] = str(self.ports["gateway-internal"])
         for name in SERVICES:
-            self.env[f"{name.upper()}_DATABASE_URL"] = f"sqlite:///{self.workdir}/{name}.db"
+            self.env[f"{name.upper()}_DATABASE_URL"] = self._databases.enter_context(
+                process_database(self.workdir, name)
+            )
             self.env[f"GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{self.ports[name]}"
         self.env["GATEWAY_UPSTREAM_TIMEOUT_SECONDS"] = "3"
         # The two sides of WeChat: the gateway calls the sandbox's platform API, the sandbox
@@ -112,45 +117,100 @@ class LocalSuite:
         proc.wait(timeout=10)
 
     def stop(self) -> None:
-        """Stop everything."""
+        """Stop everything; drop the databases."""
         for name in list(self.procs):
             self.stop_process(name)
+        self._databases.close()
+
+
+def _compose_gateways() -> list[str]:
+    urls = os.environ.get("GUANWEI_GATEWAY_URLS", "http://127.0.0.1:8000")
+    return [url.strip().rstrip("/") for url in urls.split(",") if url.strip()]
 
 
 @dataclass
 class ComposeSuite:
-    """The suite started by `docker compose up` (only the gateway publishes a port)."""
+    """The suite started by `make compose-test` (only the gateways and the sandbox publish
+    ports: GUANWEI_GATEWAY_URLS, GUANWEI_SANDBOX_URL)."""
 
-    gateway: str = "http://127.0.0.1:8000"
-    sandbox: str = "http://127.0.0.1:8009"
+    gateways: list[str] = field(default_factory=_compose_gateways)
+    sandbox: str = field(
+        default_factory=lambda: os.environ.get("GUANWEI_SANDBOX_URL", "http://127.0.0.1:8009")
+    )
+
+    @property
+    def gateway(self) -> str:
+        return self.gateways[0]
 
     def start(self) -> None:
-        """Wait until the gateway reports every upstream ready."""
-        wait_until(f"{self.gateway}/readyz", seconds=180)
+        """Wait until every gateway reports every upstream ready."""
+        for gateway in self.gateways:
+            wait_until(f"{gateway}/readyz", seconds=180)
+        wait_until(f"{self.sandbox}/healthz", seconds=180)
+
+    def compose(self, *args: str) -> str:
+        """Run `docker compose <args>` on the suite's project; its output."""
+        done = subprocess.run(
+            ["docker", "compose", *args], check=True, cwd=ROOT, capture_output=True, text=True
+        )
+        return done.stdout
 
     def stop_process(self, name: str) -> None:
-        """Stop one compose service."""
-        subprocess.run(["docker", "compose", "stop", name], check=True, cwd=ROOT)
+        """Stop every replica of one compose service."""
+        self.compose("stop", name)
 
     def start_process(self, name: str) -> None:
-        """Start one compose service again."""
-        subprocess.run(["docker", "compose", "start", name], check=True, cwd=ROOT)
+        """Start one compose service's replicas again."""
+        self.compose("start", name)
+
+    def logs(self, name: str) -> str:
+        """What every replica of one compose service logged."""
+        return self.compose("logs", "--no-color", name)
 
     def stop(self) -> None:
         """Compose itself is stopped by `make compose-test`."""
+
+
+# Scenarios that cannot pass against compose yet, and why: the sandbox builds its media URLs
+# from the address it was called at, and traffic its dev pay-page links from its WeChat Pay base
+# URL, and both are compose host names (sandbox:8009) that the host running the tests cannot
+# resolve. Each entry goes once its part has a public-URL setting that compose can set.
+SANDBOX_NAMES_ITS_COMPOSE_HOST = "sandbox media URLs name sandbox:8009, unresolvable from the host"
+PAY_PAGE_NAMES_ITS_COMPOSE_HOST = "traffic's pay_page_url names sandbox:8009, unresolvable here"
+NOT_UNDER_COMPOSE = {
+    "test_bulletin.py::test_push_bulletin_twice_and_at_once_is_one_mass_send_with_chart_and_text": (
+        SANDBOX_NAMES_ITS_COMPOSE_HOST
+    ),
+    "test_editor_push.py::test_an_editor_writes_previews_and_pushes_to_every_follower": (
+        SANDBOX_NAMES_ITS_COMPOSE_HOST
+    ),
+    "test_fine_payment.py::test_a_citizen_pays_a_fine_and_sees_it_paid_with_a_receipt": (
+        PAY_PAGE_NAMES_ITS_COMPOSE_HOST
+    ),
+    "test_fine_payment.py::test_a_payment_whose_notification_never_came_is_repaired_by_reconcile": (
+        "runs `python -m traffic reconcile` as a local process in the local suite's environment"
+    ),
+    "test_h5_fine_payment.py::test_a_citizen_pays_from_the_chat_and_is_told_in_the_chat": (
+        PAY_PAGE_NAMES_ITS_COMPOSE_HOST
+    ),
+}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every scenario here is `integration`; those on the running suite share one pytest-xdist
     worker (`--dist loadgroup`), so the suite starts once per run however many workers there
-    are."""
+    are. Under compose, the scenarios of NOT_UNDER_COMPOSE skip with their reason."""
     here = Path(__file__).parent
+    compose = os.environ.get("GUANWEI_COMPOSE") == "1"
     for item in items:
         if item.path.is_relative_to(here):
             item.add_marker(pytest.mark.integration)
             if "suite" in getattr(item, "fixturenames", ()):
                 item.add_marker(pytest.mark.xdist_group("suite"))
+            reason = NOT_UNDER_COMPOSE.get(f"{item.path.name}::{item.name}")
+            if compose and reason:
+                item.add_marker(pytest.mark.skip(reason=f"compose mode: {reason}"))
 
 
 @pytest.fixture(scope="session")

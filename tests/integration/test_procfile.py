@@ -7,13 +7,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 
 from gateway.settings import SERVICES
-from servicekit.testing import free_port, wait_until
+from servicekit.testing import free_port, process_database, wait_until
 from wechat.pay_dev import ensure_dev_keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,14 +49,23 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.fixture
+def databases() -> Iterator[ExitStack]:
+    """Where the test's databases are entered, to be dropped after it."""
+    with ExitStack() as stack:
+        yield stack
+
+
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc to find child processes")
-def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
+def test_ctrl_c_stops_every_process(tmp_path: Path, databases: ExitStack) -> None:
     env = {**os.environ, "ENV": "dev"}
     ports = {part: free_port() for part in PARTS}
     for part, port in ports.items():
         env[f"{part.upper()}_PORT"] = str(port)
     for service in SERVICES:
-        env[f"{service.upper()}_DATABASE_URL"] = f"sqlite:///{tmp_path}/{service}.db"
+        env[f"{service.upper()}_DATABASE_URL"] = databases.enter_context(
+            process_database(tmp_path, service)
+        )
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
         env[f"ACCOUNTS_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
         subprocess.run(

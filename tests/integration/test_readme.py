@@ -83,7 +83,9 @@ def test_the_readme_sign_in_and_personal_data_lines_work_as_pasted(suite, tmp_pa
             continue
         walk.append(line)
     data = readme_block("/me/export")
-    script = "\n".join([*walk, "echo", *(f"{line}\necho" for line in data)])
+    # Each top-level curl's answer on a line of its own (curl adds no newline).
+    ends = [f"{line}\necho" if line.startswith("curl") else line for line in walk]
+    script = "\n".join([*ends, *(f"{line}\necho" for line in data)])
     done = subprocess.run(
         ["bash", "-c", script.replace(README_HOST, host)],
         cwd=tmp_path,
@@ -93,9 +95,12 @@ def test_the_readme_sign_in_and_personal_data_lines_work_as_pasted(suite, tmp_pa
     )
     assert done.returncode == 0, done.stderr
     outputs = [line for line in done.stdout.decode().splitlines() if line.strip()]
-    violations, *logs = (json.loads(line) for line in outputs)
+    violations, overview, *logs = (json.loads(line) for line in outputs)
     # Other scenarios of the shared suite may have paid his decisions already.
     assert all(v["status"] == "decided_unpaid" for v in violations["items"])
+    # The home screen: every service answered, his violations among them.
+    assert overview["complete"] is True and overview["town"] == "dalang"
+    assert overview["traffic"]["status"] == "ok"
     assert len(logs) == 4 and all("items" in log for log in logs)
     # Reading his violations just now is in traffic's log of who read what.
     newest = logs[0]["items"][0]
