@@ -45,6 +45,20 @@ def registry_database_url(seeded_templates: SeededTemplates, tmp_path: Path) -> 
         yield url
 
 
+def _seed_accounts_only(session: Session) -> str:
+    """The registry's accounts alone."""
+    return seed_registry(session=session)
+
+
+@pytest.fixture
+def registry_only_database_url(seeded_templates: SeededTemplates, tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own with the registry's accounts alone (no chat configuration,
+    no statistics): for tests that make their own."""
+    template = seeded_templates.template("accounts-registry-only", "accounts", _seed_accounts_only)
+    with database_from_template(template, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
 def registry_client(registry_database_url: str) -> Iterator[TestClient]:
     """A client on `registry_database_url`: quicker for tests that need no statistics."""

@@ -12,7 +12,6 @@ from accounts.citizens import resolve_citizen_committed
 from accounts.citizens_seed import seed_demo_citizens
 from accounts.main import create_app
 from accounts.models import Citizen, Consent, OutboxMessage
-from accounts.registry_seed import seed_registry
 from accounts.settings import AccountsSettings
 from servicekit.db import make_engine
 from servicekit.settings import SharedSettings
@@ -29,11 +28,10 @@ UNIONID = "o6_bmasdasdsad6_2sgVt7hMZOPfL"
 
 
 @pytest.fixture
-def client(migrated_database_url: str) -> Iterator[TestClient]:
+def client(registry_only_database_url: str) -> Iterator[TestClient]:
     """The app on the registry alone: these tests make their own followers and citizens."""
-    seed_database(migrated_database_url, lambda session: seed_registry(session=session))
     settings = AccountsSettings(
-        database_url=migrated_database_url, shared=SharedSettings(env="dev")
+        database_url=registry_only_database_url, shared=SharedSettings(env="dev")
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
@@ -57,8 +55,8 @@ def detail(client: TestClient, citizen_id: str) -> dict:
 
 
 @pytest.fixture
-def engine(client: TestClient, migrated_database_url: str) -> Iterator[Engine]:
-    engine = make_engine(migrated_database_url)
+def engine(client: TestClient, registry_only_database_url: str) -> Iterator[Engine]:
+    engine = make_engine(registry_only_database_url)
     yield engine
     engine.dispose()
 
@@ -243,20 +241,19 @@ def test_concurrent_first_sightings_make_one_citizen(client: TestClient, engine:
 
 
 def test_a_demo_citizen_signing_in_is_the_seeded_citizen_the_other_services_know(
-    migrated_database_url: str,
+    registry_only_database_url: str,
 ) -> None:
-    seed_database(migrated_database_url, lambda session: seed_registry(session=session))
     assert seed_database(
-        migrated_database_url, lambda session: seed_demo_citizens(session=session)
+        registry_only_database_url, lambda session: seed_demo_citizens(session=session)
     ).startswith(f"{len(DEMO_CITIZENS)} demo citizens created")
     settings = AccountsSettings(
-        database_url=migrated_database_url, shared=SharedSettings(env="dev")
+        database_url=registry_only_database_url, shared=SharedSettings(env="dev")
     )
     with TestClient(create_app(settings)) as client:
         for person in DEMO_CITIZENS:
             openid = person.openid("wxdev0000000dgtq")
             assert resolve(client, openid, "dgtq", unionid=person.unionid) == person.citizen_id
     again = seed_database(
-        migrated_database_url, lambda session: seed_demo_citizens(session=session)
+        registry_only_database_url, lambda session: seed_demo_citizens(session=session)
     )
     assert again.startswith("0 demo citizens created")

@@ -25,7 +25,6 @@ from accounts.outbox import (
     deliver_outbox_command,
     enqueue_delete_bindings,
 )
-from accounts.registry_seed import seed_registry
 from accounts.settings import AccountsSettings
 from servicekit.clock import as_utc, utcnow
 from servicekit.db import make_engine
@@ -36,7 +35,6 @@ from servicekit.testing import (
     free_port,
     metric_value,
     mint_token,
-    seed_database,
     serve_in_thread,
     service_headers,
 )
@@ -89,9 +87,8 @@ def services() -> Iterator[dict[str, tuple[FakeService, str]]]:
 
 
 @pytest.fixture
-def make_client(migrated_database_url: str) -> Iterator[Callable[..., TestClient]]:
+def make_client(registry_only_database_url: str) -> Iterator[Callable[..., TestClient]]:
     """Start the accounts app against given service URLs (no delivery loop unless asked)."""
-    seed_database(migrated_database_url, lambda session: seed_registry(session=session))
     with ExitStack() as stack:
 
         def start(
@@ -102,7 +99,7 @@ def make_client(migrated_database_url: str) -> Iterator[Callable[..., TestClient
             **outbox: float,
         ) -> TestClient:
             settings = AccountsSettings(
-                database_url=migrated_database_url,
+                database_url=registry_only_database_url,
                 shared=SharedSettings(env="dev"),
                 traffic_url=traffic_url,
                 socialsec_url=socialsec_url,
@@ -118,8 +115,8 @@ def make_client(migrated_database_url: str) -> Iterator[Callable[..., TestClient
 
 
 @pytest.fixture
-def engine(migrated_database_url: str) -> Iterator[Engine]:
-    engine = make_engine(migrated_database_url)
+def engine(registry_only_database_url: str) -> Iterator[Engine]:
+    engine = make_engine(registry_only_database_url)
     yield engine
     engine.dispose()
 
@@ -653,7 +650,7 @@ def test_the_cron_command_delivers_what_is_due(
     make_client: Callable[..., TestClient],
     engine: Engine,
     services: dict,
-    migrated_database_url: str,
+    registry_only_database_url: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     make_client(closed_url(), closed_url(), closed_url())
@@ -662,7 +659,7 @@ def test_the_cron_command_delivers_what_is_due(
     _, inspection_url = services["inspection"]
     queue(engine, "c-cron", utcnow())
     settings = AccountsSettings(
-        database_url=migrated_database_url,
+        database_url=registry_only_database_url,
         shared=SharedSettings(env="dev"),
         traffic_url=traffic_url,
         socialsec_url=socialsec_url,
@@ -735,7 +732,7 @@ def test_the_cron_command_takes_back_only_its_own_leases(
     make_client: Callable[..., TestClient],
     engine: Engine,
     services: dict,
-    migrated_database_url: str,
+    registry_only_database_url: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     make_client(closed_url(), closed_url(), closed_url())
@@ -752,7 +749,7 @@ def test_the_cron_command_takes_back_only_its_own_leases(
     serving = dispatcher_for(engine, *urls, owner="host-a:serve")
     assert len(serving.claim(ids=serve_ids, now=t0)) == 3
     settings = AccountsSettings(
-        database_url=migrated_database_url,
+        database_url=registry_only_database_url,
         shared=SharedSettings(env="dev"),
         traffic_url=traffic_url,
         socialsec_url=socialsec_url,

@@ -9,10 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from accounts.main import create_app
-from accounts.registry_seed import seed_registry
 from accounts.settings import AccountsSettings
 from servicekit.settings import SharedSettings
-from servicekit.testing import mint_token, seed_database, service_headers
+from servicekit.testing import mint_token, service_headers
 
 
 def gateway() -> dict[str, str]:
@@ -25,11 +24,10 @@ EVENTS = "/v1/internal/followers/events"
 
 
 @pytest.fixture
-def client(migrated_database_url: str) -> Iterator[TestClient]:
+def client(registry_only_database_url: str) -> Iterator[TestClient]:
     """The app on the registry alone: these tests make their own followers and citizens."""
-    seed_database(migrated_database_url, lambda session: seed_registry(session=session))
     settings = AccountsSettings(
-        database_url=migrated_database_url, shared=SharedSettings(env="dev")
+        database_url=registry_only_database_url, shared=SharedSettings(env="dev")
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client

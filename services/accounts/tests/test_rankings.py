@@ -18,12 +18,10 @@ from accounts.rankings import (
     composite_scores,
     period_window,
 )
-from accounts.registry_seed import seed_registry
-from accounts.seed import seed
 from accounts.settings import AccountsSettings
 from servicekit.db import make_engine
 from servicekit.settings import SharedSettings
-from servicekit.testing import mint_token, seed_database
+from servicekit.testing import mint_token
 
 
 def staff() -> dict[str, str]:
@@ -41,18 +39,16 @@ def make_client(url: str, **settings: float) -> TestClient:
 
 
 @pytest.fixture
-def client(migrated_database_url: str) -> Iterator[TestClient]:
+def client(registry_only_database_url: str) -> Iterator[TestClient]:
     """The app on the registry alone: these tests import the articles they rank."""
-    seed_database(migrated_database_url, lambda session: seed_registry(session=session))
-    with make_client(migrated_database_url) as test_client:
+    with make_client(registry_only_database_url) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def seeded(migrated_database_url: str) -> Iterator[TestClient]:
+def seeded(seeded_database_url: str) -> Iterator[TestClient]:
     """The app on the full demo seed, statistics included."""
-    seed_database(migrated_database_url, seed)
-    with make_client(migrated_database_url) as test_client:
+    with make_client(seeded_database_url) as test_client:
         yield test_client
 
 
@@ -154,13 +150,13 @@ def test_rank_change_against_the_previous_period(client: TestClient) -> None:
 
 
 def test_every_active_account_is_ranked_and_ties_go_by_code(
-    client: TestClient, migrated_database_url: str
+    client: TestClient, registry_only_database_url: str
 ) -> None:
     push(client, "dgsb", "2025-03-02", 800, 5)
     push(client, "dggs", "2025-03-02", 800, 5)
     body = ranking(client, period="week", date="2025-03-07")
     codes = [i["code"] for i in body["items"]]
-    active = active_codes(migrated_database_url)
+    active = active_codes(registry_only_database_url)
     assert sorted(codes) == active and body["total"] == len(active)
     assert codes[:2] == ["dggs", "dgsb"]  # same figures, same score: by code
     # Accounts without articles follow, by code, with nothing to compare with.
@@ -196,10 +192,9 @@ def test_totals_show_what_the_score_came_from(client: TestClient) -> None:
 
 
 @pytest.mark.slow
-def test_composite_weights_come_from_settings(migrated_database_url: str) -> None:
-    seed_database(migrated_database_url, lambda session: seed_registry(session=session))
+def test_composite_weights_come_from_settings(registry_only_database_url: str) -> None:
     with make_client(
-        migrated_database_url,
+        registry_only_database_url,
         composite_reach_weight=1,
         composite_service_weight=0,
         composite_interaction_weight=0,
@@ -245,9 +240,9 @@ def test_the_day_ranking_of_2014_12_18_shows_the_articles_figures(seeded: TestCl
 
 @pytest.mark.slow
 def test_the_week_ranking_lists_every_active_account_with_rank_and_change(
-    seeded: TestClient, migrated_database_url: str
+    seeded: TestClient, seeded_database_url: str
 ) -> None:
-    active = active_codes(migrated_database_url)
+    active = active_codes(seeded_database_url)
     for formula in ("wci-v13", "wci-v2", "wci-v14.2", "composite"):
         body = ranking(seeded, formula=formula)  # default: the week ending today
         assert (body["period"], body["formula"], body["days"]) == ("week", formula, 7)

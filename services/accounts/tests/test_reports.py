@@ -13,15 +13,13 @@ from sqlmodel import Session
 from accounts import report_chart
 from accounts.main import create_app
 from accounts.models import FollowerCount
-from accounts.registry_seed import seed_chat_config, seed_registry
 from accounts.report_chart import chart_text, render_png
 from accounts.reports import CSV_HEADER, OperationsReport, OperationsRow, flags_of, report_csv
-from accounts.seed import seed
 from accounts.settings import AccountsSettings
 from servicekit.cjk import CJKFontNotFound, find_cjk_font, missing_glyphs
 from servicekit.db import make_engine
 from servicekit.settings import SharedSettings
-from servicekit.testing import mint_token, require, seed_database
+from servicekit.testing import mint_token, require
 
 
 def staff() -> dict[str, str]:
@@ -39,22 +37,16 @@ def make_client(url: str) -> TestClient:
 
 
 @pytest.fixture
-def client(migrated_database_url: str) -> Iterator[TestClient]:
+def client(registry_database_url: str) -> Iterator[TestClient]:
     """The registry and its chat configuration, without statistics: tests bring their own."""
-
-    def registry(session: Session) -> str:
-        return seed_registry(session=session) + seed_chat_config(session=session)
-
-    seed_database(migrated_database_url, registry)
-    with make_client(migrated_database_url) as test_client:
+    with make_client(registry_database_url) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def seeded(migrated_database_url: str) -> Iterator[TestClient]:
+def seeded(seeded_database_url: str) -> Iterator[TestClient]:
     """The app on the full demo seed, statistics included."""
-    seed_database(migrated_database_url, seed)
-    with make_client(migrated_database_url) as test_client:
+    with make_client(seeded_database_url) as test_client:
         yield test_client
 
 
@@ -153,12 +145,12 @@ def test_csv_has_a_bom_a_chinese_header_and_one_row_per_account() -> None:
 
 
 def test_report_counts_pushes_growth_and_flags(
-    client: TestClient, migrated_database_url: str
+    client: TestClient, registry_database_url: str
 ) -> None:
     push(client, "lxdl", "2025-03-02", 3000, 12)
     push(client, "lxdl", "2025-05-20", 1000, 4)
     push(client, "dgtq", "2025-03-03", 4000, 9)
-    engine = make_engine(migrated_database_url)
+    engine = make_engine(registry_database_url)
     with Session(engine) as session:
         session.add(FollowerCount(account_code="lxdl", day=date(2025, 2, 20), followers=7000))
         session.add(FollowerCount(account_code="lxdl", day=date(2025, 5, 30), followers=7450))

@@ -122,14 +122,6 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture
-def migrated_database_url(empty_database_url: str, request: pytest.FixtureRequest) -> str:
-    """An empty database migrated to head for the service named by the `service_package` fixture."""
-    package = request.getfixturevalue("service_package")
-    upgrade(package, empty_database_url)
-    return empty_database_url
-
-
 class SeededTemplates:
     """Databases migrated and seeded once, cloned for each test.
 
@@ -218,6 +210,23 @@ def database_from_template(template_url: str, folder: Path) -> Iterator[str]:
     copy = folder / "test.db"
     shutil.copyfile(template_url.removeprefix("sqlite:///"), copy)
     yield f"sqlite:///{copy}"
+
+
+def _no_rows(session: Session) -> str:
+    """The seed of a template that is only migrated."""
+    return "no rows"
+
+
+@pytest.fixture
+def migrated_database_url(
+    request: pytest.FixtureRequest, seeded_templates: SeededTemplates, tmp_path: Path
+) -> Iterator[str]:
+    """A database of its own for this test, migrated to head for the service named by the
+    `service_package` fixture and empty (cloned from a template: migrating takes 0.1-0.2 s)."""
+    package = request.getfixturevalue("service_package")
+    template = seeded_templates.template(f"{package}-migrated", package, _no_rows)
+    with database_from_template(template, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
