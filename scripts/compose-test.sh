@@ -62,6 +62,9 @@ export ACCOUNTS_OUTBOX_INTERVAL_SECONDS=0.5 ACCOUNTS_OUTBOX_BACKOFF_MAX_SECONDS=
 # Sixteen containers on two shared cores: a first PDF or a readiness check can take seconds more
 # than the gateway's production deadlines allow.
 export GATEWAY_UPSTREAM_TIMEOUT_SECONDS=15 GATEWAY_READINESS_TIMEOUT_SECONDS=5 GATEWAY_OPENAPI_TIMEOUT_SECONDS=10
+# The host reaches the published ports through Docker's bridge: its X-Forwarded-For is believed,
+# so the rate-limit scenarios can speak for clients of their own across both gateways.
+export GATEWAY_RATE_LIMIT_TRUSTED_PROXIES='["172.16.0.0/12", "192.168.0.0/16", "10.0.0.0/8"]'
 
 teardown() {
   docker compose down --volumes --remove-orphans --timeout 10 >/dev/null 2>&1 || true

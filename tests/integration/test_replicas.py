@@ -10,9 +10,10 @@ playing WeChat and WeChat Pay.
 - a WeChat Pay notification delivered to both traffic instances at once is applied once.
 
 With GUANWEI_COMPOSE=1 (`make compose-test`, every part scaled to two) the gateways are those of
-GUANWEI_GATEWAY_URLS and the sandbox GUANWEI_SANDBOX_URL; the scenarios that need settings given
-when the processes start (schedules due now, small limits, trusted proxies, a balancer) skip
-there.
+GUANWEI_GATEWAY_URLS and the sandbox GUANWEI_SANDBOX_URL. The limits are the settings' defaults
+there, counted per X-Forwarded-For client (compose-test trusts Docker's networks as proxies); the
+scenarios that need settings given when the processes start (schedules due now, a balancer) or a
+replica's own port skip there.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.settings import GatewaySettings
 from servicekit.cjk import CJKFontNotFound, find_cjk_font
 from servicekit.testing import require
 from tests.integration.replicas import FAILURE_LIMIT, STRICT_LIMIT, Replicas, local_replicas
@@ -46,8 +48,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("replicas")]
 COMPOSE = os.environ.get("GUANWEI_COMPOSE") == "1"
 NEEDS_PROCESSES = pytest.mark.skipif(
     COMPOSE,
-    reason="compose mode: this scenario sets schedules, limits and a balancer when the "
-    "processes start, which the test does not control under docker compose",
+    reason="compose mode: this scenario sets schedules and a balancer when the processes "
+    "start, or calls one replica directly, which docker compose does not offer",
 )
 STAFF_KEY = "dev-staff-key"
 STAFF = {"X-Api-Key": STAFF_KEY}  # every staff role in development, registry_admin included
@@ -205,8 +207,19 @@ def test_a_wechat_retry_on_the_other_gateway_gets_the_same_answer_and_no_second_
     assert after["deduplicated"] - before["deduplicated"] == 2, after
 
 
-@NEEDS_PROCESSES
-def test_the_strict_rate_limit_is_counted_across_gateways(replicas: Replicas) -> None:
+def limits(replicas: Replicas | ComposeReplicas) -> tuple[int, int]:
+    """The gateways' strict rate limit and failed-credential limit: the small ones the local
+    replicas are given, the settings' defaults under compose."""
+    if isinstance(replicas, ComposeReplicas):
+        fields = GatewaySettings.model_fields
+        return fields["rate_limit_strict"].default, fields["auth_failure_limit"].default
+    return STRICT_LIMIT, FAILURE_LIMIT
+
+
+def test_the_strict_rate_limit_is_counted_across_gateways(
+    replicas: Replicas | ComposeReplicas,
+) -> None:
+    strict, _ = limits(replicas)
     client = {"X-Forwarded-For": "203.0.113.7"}
     lift = "api/v1/inspection/equipment/31104419002015060001"
     # A fixed window per minute: start well inside one, so all the calls fall in it.
@@ -214,21 +227,23 @@ def test_the_strict_rate_limit_is_counted_across_gateways(replicas: Replicas) ->
         time.sleep(61 - time.time() % 60)
     statuses = [
         httpx.get(f"{replicas.gateways[i % 2]}/{lift}", headers=client).status_code
-        for i in range(STRICT_LIMIT + 2)
+        for i in range(strict + 2)
     ]
-    assert statuses == [200] * STRICT_LIMIT + [429, 429]
+    assert statuses == [200] * strict + [429, 429]
     # Another client is not affected.
     other = httpx.get(f"{replicas.gateways[1]}/{lift}", headers={"X-Forwarded-For": "203.0.113.9"})
     assert other.status_code == 200
 
 
-@NEEDS_PROCESSES
-def test_failed_credentials_are_counted_across_gateways(replicas: Replicas) -> None:
+def test_failed_credentials_are_counted_across_gateways(
+    replicas: Replicas | ComposeReplicas,
+) -> None:
+    _, failures = limits(replicas)
     client = {"X-Forwarded-For": "203.0.113.8"}
     audit = "api/v1/accounts/audit"
     right = httpx.get(f"{replicas.gateways[1]}/{audit}", headers=client | {"X-Api-Key": STAFF_KEY})
     assert right.status_code == 200, right.text
-    for attempt in range(FAILURE_LIMIT):
+    for attempt in range(failures):
         wrong = {"X-Api-Key": f"not-a-key-{attempt}"}
         answer = httpx.get(f"{replicas.gateways[attempt % 2]}/{audit}", headers=client | wrong)
         assert answer.status_code == 401, answer.text
