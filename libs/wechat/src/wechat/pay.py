@@ -23,6 +23,7 @@ Errors:
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import secrets
 import time
@@ -62,6 +63,9 @@ def nonce() -> str:
     return secrets.token_hex(16)
 
 
+# Loading checks the key, about 30 ms for 2048 bits; the same few keys are loaded by every app
+# (and every test's app) made in a process.
+@functools.lru_cache(maxsize=16)
 def load_private_key(pem: bytes) -> rsa.RSAPrivateKey:
     """An RSA private key from PEM (PKCS#8 or PKCS#1)."""
     key = serialization.load_pem_private_key(pem, password=None)
