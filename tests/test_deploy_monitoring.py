@@ -3,6 +3,7 @@ parts really export, with the labels they really carry."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -45,6 +46,7 @@ PROMQL_WORDS |= {"or", "unless", "offset", "sum", "min", "max", "avg", "count", 
 PROMQL_WORDS |= {"stddev", "stdvar", "topk", "bottomk", "quantile", "count_values"}
 
 
+@functools.cache  # read once: every rule's test asks (do not mutate the answer)
 def declared_metrics() -> dict[str, set[str]]:
     """Every exported sample name in the source, with the labels it carries."""
     found: dict[str, set[str]] = {}

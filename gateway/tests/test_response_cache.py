@@ -231,6 +231,7 @@ def test_cache_results_are_counted(gateway: Gateway) -> None:
     assert 'gateway_response_cache_total{result="miss",service="weather"} 1.0' in metrics
 
 
+@pytest.mark.slow
 def test_the_redis_cache_is_shared_by_replicas(redis_url: str) -> None:
     first = serve_gateway(redis_url)
     second = serve_gateway(redis_url)

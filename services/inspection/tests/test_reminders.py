@@ -314,6 +314,7 @@ def test_a_4xx_fails_the_reminder_at_once_and_it_is_never_tried_again(engine: En
     assert len(gateway.calls) == 2 * len(codes)
 
 
+@pytest.mark.slow
 def test_other_failures_back_off_until_the_maximum_of_attempts(engine: Engine) -> None:
     [(unit, codes)] = due_units(engine, 1)
     bind(engine, unit, "c-a1")
@@ -424,6 +425,7 @@ def test_the_schedule_plans_once_a_day_and_never_before_its_hour(engine: Engine)
     assert {b["citizen_id"] for _, b, _ in gateway.calls[len(codes) :]} == {"c-later"}
 
 
+@pytest.mark.slow
 def test_each_look_is_counted_by_outcome(engine: Engine) -> None:
     [(unit, codes)] = due_units(engine, 1)
     bind(engine, unit, "c-a1")

@@ -119,6 +119,7 @@ VESSEL = ReportText(
 
 
 @pytest.mark.usefixtures("cjk_font")
+@pytest.mark.slow
 def test_the_summary_says_in_chinese_what_was_found_and_how_to_check_it() -> None:
     content = render_pdf(VESSEL)
     assert content.startswith(b"%PDF")

@@ -23,6 +23,7 @@ def test_same_anchor_same_rows(population) -> None:
     assert again.persons == population.persons and again.spans == population.spans
 
 
+@pytest.mark.slow  # the population fixture alone takes 1-3 s
 def test_about_2000_people_with_valid_unique_identifiers(population) -> None:
     persons, cards = population.persons, population.cards
     assert len(persons) == len(cards) == POPULATION
@@ -52,6 +53,7 @@ def test_histories_span_up_to_15_years_with_employers_gaps_and_retirees(populati
         assert retired_on is None or span["last_month"] < retired_on
 
 
+@pytest.mark.slow  # the population fixture alone takes 1-3 s
 def test_demo_people_are_as_documented(population) -> None:
     assert [p["id_number"] for p in population.persons[: len(DEMO_PEOPLE)]] == [
         d.citizen.id_number for d in DEMO_PEOPLE

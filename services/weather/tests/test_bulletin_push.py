@@ -198,6 +198,7 @@ def test_the_written_bulletin_wins_over_the_draft(
     assert row is not None and row.source == "forecaster"
 
 
+@pytest.mark.slow
 def test_content_is_built_for_a_past_day_before_15_45_too(engine: Engine, cjk_font: None) -> None:
     past = today_local() - timedelta(days=2)
     with Session(engine) as session:

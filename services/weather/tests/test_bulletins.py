@@ -134,6 +134,7 @@ def test_unwritten_bulletin_is_drafted_after_15_45(
     assert client.get(f"/v1/bulletins/{past}").json()["text"] == drafted["text"]
 
 
+@pytest.mark.slow
 def test_draft_leads_with_the_signals_in_force_at_the_push(
     client: TestClient, forecaster: dict[str, str]
 ) -> None:
