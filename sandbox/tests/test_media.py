@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from sandbox.media import parse_multipart, sniff
@@ -365,3 +366,20 @@ def test_multipart_parts_keep_their_bytes() -> None:
     assert parts["description"].data == b"hello" and parts["description"].filename is None
     assert parse_multipart(body, "application/json") == {}
     assert parse_multipart(body, "multipart/form-data") == {}
+
+
+@pytest.mark.parametrize("limits", [{"public_base_url": "http://127.0.0.1:18009"}])
+def test_urls_handed_out_are_where_browsers_reach_the_sandbox(
+    client: TestClient, token: Token, follow: Follow, inbox: Inbox
+) -> None:
+    follow("zhangsan", "dgtq")
+    access = token("dgtq")
+    picture = _upload(client, "media/uploadimg", access, CHART)["url"]
+    assert picture.startswith("http://127.0.0.1:18009/")
+    # The path is the sandbox's own: the address it was called at only changes the host.
+    assert client.get(picture.removeprefix("http://127.0.0.1:18009")).content == CHART
+    news = _mpnews(client, access)
+    _mass(client, access, "2026-11-27", msgtype="mpnews", mpnews={"media_id": news})
+    [card] = inbox("zhangsan")[0]["content"]["articles"]
+    assert card["url"].startswith("http://127.0.0.1:18009/")
+    assert client.get(card["url"].removeprefix("http://127.0.0.1:18009")).status_code == 200

@@ -171,27 +171,10 @@ class ComposeSuite:
         """Compose itself is stopped by `make compose-test`."""
 
 
-# Scenarios that cannot pass against compose yet, and why: the sandbox builds its media URLs
-# from the address it was called at, and traffic its dev pay-page links from its WeChat Pay base
-# URL, and both are compose host names (sandbox:8009) that the host running the tests cannot
-# resolve. Each entry goes once its part has a public-URL setting that compose can set.
-SANDBOX_NAMES_ITS_COMPOSE_HOST = "sandbox media URLs name sandbox:8009, unresolvable from the host"
-PAY_PAGE_NAMES_ITS_COMPOSE_HOST = "traffic's pay_page_url names sandbox:8009, unresolvable here"
+# Scenarios that cannot pass against compose, and why.
 NOT_UNDER_COMPOSE = {
-    "test_bulletin.py::test_push_bulletin_twice_and_at_once_is_one_mass_send_with_chart_and_text": (
-        SANDBOX_NAMES_ITS_COMPOSE_HOST
-    ),
-    "test_editor_push.py::test_an_editor_writes_previews_and_pushes_to_every_follower": (
-        SANDBOX_NAMES_ITS_COMPOSE_HOST
-    ),
-    "test_fine_payment.py::test_a_citizen_pays_a_fine_and_sees_it_paid_with_a_receipt": (
-        PAY_PAGE_NAMES_ITS_COMPOSE_HOST
-    ),
     "test_fine_payment.py::test_a_payment_whose_notification_never_came_is_repaired_by_reconcile": (
         "runs `python -m traffic reconcile` as a local process in the local suite's environment"
-    ),
-    "test_h5_fine_payment.py::test_a_citizen_pays_from_the_chat_and_is_told_in_the_chat": (
-        PAY_PAGE_NAMES_ITS_COMPOSE_HOST
     ),
 }
 

@@ -30,7 +30,8 @@ from fastapi.responses import HTMLResponse, Response
 from sandbox import errcodes
 from sandbox.errcodes import WechatError
 from sandbox.platform_api import CallerDep, StateDep, json_body
-from sandbox.state import Account, Media, SandboxState
+from sandbox.public_urls import public_url_for
+from sandbox.state import Account, SandboxState
 from sandbox.wiring import SandboxDep
 from servicekit.errors import NotFound
 
@@ -142,16 +143,12 @@ async def _picture(request: Request, state: SandboxState, kind: str) -> tuple[by
     return part.data, _CONTENT_TYPES[found]
 
 
-def _media_url(request: Request, media: Media) -> str:
-    return str(request.url_for("media_file", media_id=media.media_id))
-
-
 @router.post("/cgi-bin/media/uploadimg", summary="上传图文消息内的图片")
 async def upload_image(request: Request, state: StateDep, account: CallerDep) -> dict[str, Any]:
     """A picture for article content (jpg/png, at most 1 MB): only its URL is returned."""
     data, content_type = await _picture(request, state, "content_image")
     media = state.add_media(account, "content_image", data=data, content_type=content_type)
-    media.url = _media_url(request, media)
+    media.url = public_url_for(request, state, "media_file", media_id=media.media_id)
     # WeChat answers just the URL here, without errcode.
     return {"url": media.url}
 
@@ -169,7 +166,7 @@ async def add_material(
         raise WechatError(errcodes.INVALID_MEDIA_TYPE, "invalid media type")
     data, content_type = await _picture(request, state, type)
     media = state.add_media(account, type, data=data, content_type=content_type)
-    media.url = _media_url(request, media)
+    media.url = public_url_for(request, state, "media_file", media_id=media.media_id)
     return {"media_id": media.media_id, "url": media.url}
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sandbox import errcodes
 from sandbox.errcodes import WechatError, ok
 from sandbox.menus import validate_menu
+from sandbox.public_urls import public_url_for
 from sandbox.state import Account, MassSend, Media, MediaKind, SandboxState
 from sandbox.wiring import SandboxDep
 from wechat.demo_citizens import DemoCitizen
@@ -201,7 +202,7 @@ async def mass_sendall(request: Request, state: StateDep, account: CallerDep) ->
     if clientmsgid is not None:
         quota.by_clientmsgid[(account.appid, clientmsgid)] = msg_id
     if media is not None:
-        content = _media_content(request, msg_id, media)
+        content = _media_content(request, state, msg_id, media)
     state.mass_sends.append(
         MassSend(
             msg_id=msg_id,
@@ -233,7 +234,9 @@ def _mass_media(
     return media
 
 
-def _media_content(request: Request, msg_id: int, media: Media) -> dict[str, Any]:
+def _media_content(
+    request: Request, state: SandboxState, msg_id: int, media: Media
+) -> dict[str, Any]:
     """What followers receive for a media mass send: the picture or the articles, with URLs."""
     if media.kind != "news":
         return {"media_id": media.media_id, "picurl": media.url}
@@ -243,7 +246,7 @@ def _media_content(request: Request, msg_id: int, media: Media) -> dict[str, Any
             # The chat page shows news cards from these, as it does passive news replies.
             "description": article["digest"],
             "picurl": article["thumb_url"],
-            "url": str(request.url_for("article_page", msg_id=msg_id, index=index)),
+            "url": public_url_for(request, state, "article_page", msg_id=msg_id, index=index),
         }
         for index, article in enumerate(media.articles)
     ]

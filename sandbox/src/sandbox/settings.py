@@ -65,6 +65,12 @@ class SandboxSettings(ServiceSettings):
         default="http://127.0.0.1:8000",
         description="the developer server: each account's callback is {gateway_url}/wechat/{code}",
     )
+    public_base_url: str = Field(
+        default="",
+        pattern=r"^(https?://[^\s/?#]+)?$",
+        description="where browsers reach the sandbox: the picture and article URLs it hands "
+        "out start with it (empty: the address each request came to)",
+    )
     callback_timeout_seconds: PositiveFloat = Field(
         default=5.0, description="how long WeChat waits for the developer server's answer"
     )

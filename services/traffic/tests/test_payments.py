@@ -167,6 +167,17 @@ def test_paying_on_day_20_charges_the_surcharge_frozen_in_the_order(
     assert refused.status_code == 409 and "已于" in refused.json()["detail"]
 
 
+def test_the_dev_pay_page_is_linked_where_the_citizens_browser_reaches_the_sandbox(
+    make_client: Callable[..., TestClient], headers_of: Headers, fake_pay
+) -> None:
+    # Under compose traffic calls the sandbox at sandbox:8009; a browser on the host cannot.
+    client = make_client(wechatpay_pay_page_base_url="http://127.0.0.1:18009/")
+    zhangsan = headers_of("zhangsan")
+    order = create(client, decide_markings(client, zhangsan), zhangsan).json()
+    prepay_id = fake_pay.orders[order["out_trade_no"]]["prepay_id"]
+    assert order["pay_page_url"] == f"http://127.0.0.1:18009/pay/{prepay_id}"
+
+
 def test_a_new_order_closes_the_open_one_and_after_expiry_is_recomputed(
     client: TestClient, headers_of: Headers, clock, anchor: date, fake_pay
 ) -> None:

@@ -57,6 +57,9 @@ class TrafficSettings(BindingThrottleSettings, ServiceSettings):
     wechatpay_platform_public_key_path: str = ""
     wechatpay_platform_public_key_id: str = ""
     payment_notify_url: str = ""
+    # Development only: where a citizen's browser reaches the sandbox's pay page, when that is
+    # not wechatpay_base_url (under compose traffic calls sandbox:8009, the host 127.0.0.1:8009).
+    wechatpay_pay_page_base_url: str = ""
     # Where ENV=dev finds (or makes) the development key set.
     wechatpay_dev_keys_folder: str = str(DEV_KEYS_FOLDER)
     wechatpay_timeout_seconds: float = Field(default=10.0, gt=0)

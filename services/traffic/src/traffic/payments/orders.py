@@ -162,7 +162,9 @@ def start_payment(
     if order.status == "started" and order.prepay_id and now < as_utc(order.expires_at):
         jsapi = JsapiPayParams(**pay.jsapi_params(order.prepay_id))
         if settings.shared.env == "dev":
-            page = pay.pay_page_url(order.prepay_id)
+            page = pay.pay_page_url(
+                order.prepay_id, browser_base_url=settings.wechatpay_pay_page_base_url
+            )
     return PaymentCreated(**public.model_dump(), jsapi=jsapi, pay_page_url=page)
 
 

@@ -311,9 +311,10 @@ class WechatPayClient:
             ),
         }
 
-    def pay_page_url(self, prepay_id: str) -> str:
-        """The sandbox's pay page of an order (development only)."""
-        return f"{self.config.base_url}/pay/{prepay_id}"
+    def pay_page_url(self, prepay_id: str, *, browser_base_url: str = "") -> str:
+        """The sandbox's pay page of an order (development only), under `browser_base_url`
+        when a citizen's browser reaches the sandbox elsewhere than traffic does."""
+        return f"{(browser_base_url or self.config.base_url).rstrip('/')}/pay/{prepay_id}"
 
 
 def _error_of(response: httpx.Response) -> tuple[str, str]:
