@@ -92,6 +92,9 @@ def create_service_app(
         routes=list(routes),
         middleware=list(middleware),
         generate_unique_id_function=unique_id_function(name),
+        # Our middleware makes the server span and the metrics; FastAPI's own telemetry would
+        # make them twice once a tracer provider is set, and looks one up on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_openapi(app, name)
     keep(app, ServiceState, state)
