@@ -72,7 +72,12 @@ def violation_records(
     """
     reach = [col(Violation.vehicle_id).in_(list(vehicle_ids))]
     if licence_id is not None:
-        reach.append(PenaltyDecision.licence_id == licence_id)
+        # As ids from the decisions' licence index, not a test on the outer-joined decision:
+        # an OR across the two tables made the database scan every violation.
+        charged = select(PenaltyDecision.violation_id).where(
+            PenaltyDecision.licence_id == licence_id
+        )
+        reach.append(col(Violation.id).in_(charged))
     query = (
         select(Violation, Vehicle, ViolationCode, PenaltyDecision)
         .join(Vehicle, col(Vehicle.id) == Violation.vehicle_id)
