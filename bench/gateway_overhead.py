@@ -294,6 +294,8 @@ def main() -> None:
         "--redis-url", default="redis://127.0.0.1:6379/7", help="shared by gateway workers"
     )
     args = parser.parse_args()
+    if shutil.which("nginx") is None:
+        sys.exit("gateway_overhead: nginx, the control, is not installed (Debian: nginx)")
     counts = [int(c) for c in args.connections.split(",")]
     upstream_names = args.upstreams.split(",")
     tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "python")
