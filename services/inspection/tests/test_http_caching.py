@@ -5,7 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from servicekit.http_cache import LIVE_MAX_AGE, REFERENCE_MAX_AGE
-from servicekit.testing import mint_token
+from servicekit.testing import assert_never_cacheable, assert_public_get_is_cacheable, mint_token
 
 PUBLIC_GETS = [
     ("/v1/equipment/31104419002015060001", LIVE_MAX_AGE),
@@ -20,19 +20,10 @@ PERSONAL_GETS = ["/v1/me/applications"]
 def test_public_gets_are_cacheable_and_conditional(
     client: TestClient, path: str, max_age: int
 ) -> None:
-    first = client.get(path)
-    assert first.status_code == 200, first.text
-    assert first.headers["cache-control"] == f"public, max-age={max_age}"
-    etag = first.headers["etag"]
-    conditional = client.get(path, headers={"If-None-Match": etag})
-    assert conditional.status_code == 304 and conditional.content == b""
-    assert conditional.headers["etag"] == etag
-    assert client.get(path, headers={"If-None-Match": '"stale"'}).json() == first.json()
+    assert_public_get_is_cacheable(client, path, max_age)
 
 
 @pytest.mark.parametrize("path", PERSONAL_GETS)
 def test_personal_gets_are_never_marked_cacheable(client: TestClient, path: str) -> None:
     response = client.get(path, headers=mint_token("inspection"))
-    assert response.status_code == 200, response.text
-    assert "public" not in response.headers.get("cache-control", "")
-    assert "etag" not in response.headers
+    assert_never_cacheable(response)

@@ -418,6 +418,26 @@ def assert_suite_conventions(client: Any, list_path: str) -> None:
     assert ready["status"] == "ready" and ready["checks"]["database"]["at_head"]
 
 
+def assert_public_get_is_cacheable(client: Any, path: str, max_age: int) -> None:
+    """A public, non-personal GET is marked `public, max-age=<max_age>` with an ETag, answers
+    that ETag in If-None-Match with an empty 304, and another ETag with the full answer."""
+    first = client.get(path)
+    assert first.status_code == 200, first.text
+    assert first.headers["cache-control"] == f"public, max-age={max_age}"
+    etag = first.headers["etag"]
+    conditional = client.get(path, headers={"If-None-Match": etag})
+    assert conditional.status_code == 304 and conditional.content == b""
+    assert conditional.headers["etag"] == etag
+    assert client.get(path, headers={"If-None-Match": '"stale"'}).json() == first.json()
+
+
+def assert_never_cacheable(response: Any) -> None:
+    """A personal answer (200) is never marked for shared caches, nor given an ETag."""
+    assert response.status_code == 200, response.text
+    assert "public" not in response.headers.get("cache-control", "")
+    assert "etag" not in response.headers
+
+
 def assert_bindings_deletion_contract(client: Any, service: str) -> None:
     """`DELETE /v1/internal/citizens/{id}/bindings` (consent withdrawal) as DESIGN §6 needs it.
 
