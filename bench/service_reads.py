@@ -27,7 +27,7 @@ import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
-from gateway_overhead import Result, cpu_seconds, free_port, median, process, run_wrk, wait_until_up
+from harness import Result, cpu_seconds, free_port, median, process, run_wrk, wait_until_up
 
 # The hottest public GETs of each service (issue 16, target 1).
 TARGETS: dict[str, list[str]] = {

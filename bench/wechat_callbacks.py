@@ -42,7 +42,7 @@ from pathlib import Path
 import aiohttp
 import wechatpy
 from defusedxml.ElementTree import fromstring
-from gateway_overhead import Result, cpu_seconds, free_port, process, run_wrk, wait_until_up
+from harness import Result, cpu_seconds, free_port, process, run_wrk, wait_until_up
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
