@@ -62,6 +62,13 @@ export ACCOUNTS_OUTBOX_INTERVAL_SECONDS=0.5 ACCOUNTS_OUTBOX_BACKOFF_MAX_SECONDS=
 # Sixteen containers on two shared cores: a first PDF or a readiness check can take seconds more
 # than the gateway's production deadlines allow.
 export GATEWAY_UPSTREAM_TIMEOUT_SECONDS=15 GATEWAY_READINESS_TIMEOUT_SECONDS=5 GATEWAY_OPENAPI_TIMEOUT_SECONDS=10
+# Scheduled work the replica scenarios watch: yesterday's statistics due whatever the hour,
+# looked for every second, and reconciliation every second (only orders open 5 min are touched).
+export ACCOUNTS_STATISTICS_IMPORT_AT=00:00 ACCOUNTS_STATISTICS_IMPORT_CHECK_SECONDS=1
+export TRAFFIC_RECONCILE_EVERY_SECONDS=1
+# No 16:00 schedule: the bulletin scenario pushes today's bulletin itself, and 东莞天气 may send
+# one mass message a day; a suite started after 16:00 would have pushed it already.
+export WEATHER_BULLETIN_SCHEDULE=false
 # The host reaches the published ports through Docker's bridge: its X-Forwarded-For is believed,
 # so the rate-limit scenarios can speak for clients of their own across both gateways.
 export GATEWAY_RATE_LIMIT_TRUSTED_PROXIES='["172.16.0.0/12", "192.168.0.0/16", "10.0.0.0/8"]'

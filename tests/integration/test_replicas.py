@@ -11,9 +11,11 @@ playing WeChat and WeChat Pay.
 
 With GUANWEI_COMPOSE=1 (`make compose-test`, every part scaled to two) the gateways are those of
 GUANWEI_GATEWAY_URLS and the sandbox GUANWEI_SANDBOX_URL. The limits are the settings' defaults
-there, counted per X-Forwarded-For client (compose-test trusts Docker's networks as proxies); the
-scenarios that need settings given when the processes start (schedules due now, a balancer) or a
-replica's own port skip there.
+there, counted per X-Forwarded-For client (compose-test trusts Docker's networks as proxies);
+compose-test makes the statistics import due at once and reconciliation run every second, and
+the traffic replicas' metrics are read inside their containers. The bulletin and the reminders
+(which need the day's schedule due as the processes start, after citizens follow) and the
+payment race (which calls each traffic replica directly) skip there.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -38,6 +41,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from gateway.settings import GatewaySettings
 from servicekit.cjk import CJKFontNotFound, find_cjk_font
 from servicekit.testing import require
+from tests.integration.conftest import ROOT
 from tests.integration.replicas import FAILURE_LIMIT, STRICT_LIMIT, Replicas, local_replicas
 from tests.integration.signin import sign_in
 from tests.integration.test_editor_push import follow, png
@@ -48,8 +52,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("replicas")]
 COMPOSE = os.environ.get("GUANWEI_COMPOSE") == "1"
 NEEDS_PROCESSES = pytest.mark.skipif(
     COMPOSE,
-    reason="compose mode: this scenario sets schedules and a balancer when the processes "
-    "start, or calls one replica directly, which docker compose does not offer",
+    reason="compose mode: this scenario needs a schedule due as the processes start, after "
+    "citizens follow, or calls one replica directly, which docker compose does not offer",
 )
 STAFF_KEY = "dev-staff-key"
 STAFF = {"X-Api-Key": STAFF_KEY}  # every staff role in development, registry_admin included
@@ -70,6 +74,31 @@ class ComposeReplicas:
     @property
     def gateway(self) -> str:
         return self.gateways[0]
+
+    def metrics(self, service: str, port: int) -> list[str]:
+        """Each replica's /metrics, read inside its container (compose publishes no service)."""
+        read = f"import urllib.request as u; print(u.urlopen('http://127.0.0.1:{port}/metrics').read().decode())"
+        return [
+            subprocess.run(
+                [
+                    "docker",
+                    "compose",
+                    "exec",
+                    "-T",
+                    f"--index={index}",
+                    service,
+                    "python",
+                    "-c",
+                    read,
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd=ROOT,
+            ).stdout
+            for index in (1, 2)
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -104,16 +133,21 @@ def eventually(check: Callable[[], Any], *, seconds: float = SETTLE_SECONDS) -> 
     return value
 
 
-def metric_sum(urls: list[str], name: str, **labels: str) -> float:
+def sample_sum(expositions: list[str], name: str, **labels: str) -> float:
     """The samples of `name` carrying `labels` (and any others), summed over several parts'
-    `/metrics`."""
+    `/metrics` texts."""
     return sum(
         sample.value
-        for url in urls
-        for family in text_string_to_metric_families(httpx.get(f"{url}/metrics").text)
+        for text in expositions
+        for family in text_string_to_metric_families(text)
         for sample in family.samples
         if sample.name == name and labels.items() <= sample.labels.items()
     )
+
+
+def metric_sum(urls: list[str], name: str, **labels: str) -> float:
+    """`sample_sum` of the `/metrics` of the parts at `urls`."""
+    return sample_sum([httpx.get(f"{url}/metrics").text for url in urls], name, **labels)
 
 
 def sandbox_stats(replicas: Replicas | ComposeReplicas) -> dict[str, Any]:
@@ -317,8 +351,9 @@ def test_a_scheduled_push_is_sent_once_by_the_two_accounts_replicas(
     assert sandbox_stats(replicas)["errors"].get("45065", 0) == refused_before
 
 
-@NEEDS_PROCESSES
-def test_each_account_s_statistics_day_is_imported_once(replicas: Replicas) -> None:
+def test_each_account_s_statistics_day_is_imported_once(
+    replicas: Replicas | ComposeReplicas,
+) -> None:
     def imported() -> dict[str, int] | None:
         calls = sandbox_stats(replicas)["api_calls"]
         counts = {api: calls.get(f"/datacube/{api}", 0) for api in DATACUBE}
@@ -346,18 +381,25 @@ def test_an_overdue_reminder_reaches_its_contact_once(replicas: Replicas) -> Non
     assert len(items) == len(set(items)), items
 
 
-@NEEDS_PROCESSES
-def test_reconciliation_runs_once_per_period_across_traffic_replicas(replicas: Replicas) -> None:
-    traffic = [replicas.url(f"traffic-{side}") for side in ("a", "b")]
+def traffic_metrics(replicas: Replicas | ComposeReplicas) -> list[str]:
+    """Each traffic replica's /metrics."""
+    if isinstance(replicas, ComposeReplicas):
+        return replicas.metrics("traffic", 8002)
+    return [httpx.get(f"{replicas.url(f'traffic-{side}')}/metrics").text for side in ("a", "b")]
+
+
+def test_reconciliation_runs_once_per_period_across_traffic_replicas(
+    replicas: Replicas | ComposeReplicas,
+) -> None:
     name = "traffic_reconciliation_runs_total"
     started = time.time()
-    ran, skipped = (
-        metric_sum(traffic, name, outcome="ran"),
-        metric_sum(traffic, name, outcome="skipped"),
-    )
+    before = traffic_metrics(replicas)
     time.sleep(4)
-    ran = metric_sum(traffic, name, outcome="ran") - ran
-    skipped = metric_sum(traffic, name, outcome="skipped") - skipped
+    after = traffic_metrics(replicas)
+    ran = sample_sum(after, name, outcome="ran") - sample_sum(before, name, outcome="ran")
+    skipped = sample_sum(after, name, outcome="skipped") - sample_sum(
+        before, name, outcome="skipped"
+    )
     periods = int(time.time()) - int(started) + 1  # the 1 s periods the window touched
     # Each replica looks about once a second: alone they would have run about twice as often.
     assert 1 <= ran <= periods, (ran, periods)
