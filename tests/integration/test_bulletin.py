@@ -25,14 +25,15 @@ PNG = b"\x89PNG\r\n\x1a\n"
 STAFF = {"X-Api-Key": "dev-staff-key"}
 
 
-def push_bulletin(suite, day: str) -> subprocess.CompletedProcess[str]:
-    """One run of the command, as cron or an operator would start it."""
+def push_bulletin(suite, day: str, replica: int = 1) -> subprocess.CompletedProcess[str]:
+    """One run of the command, as cron or an operator would start it (under compose, in the
+    container of weather's `replica`-th replica)."""
     if isinstance(suite, LocalSuite):
         command = [sys.executable, "-m", "weather", "push-bulletin", "--date", day]
         options = {"env": suite.env, "cwd": suite.workdir}
-    else:  # docker compose: in the weather container
-        command = ["docker", "compose", "exec", "-T", "weather", "python", "-m", "weather"]
-        command += ["push-bulletin", "--date", day]
+    else:  # docker compose: in a weather container
+        command = ["docker", "compose", "exec", "-T", f"--index={replica}", "weather"]
+        command += ["python", "-m", "weather", "push-bulletin", "--date", day]
         options = {"cwd": ROOT}
     return subprocess.run(command, capture_output=True, text=True, timeout=180, **options)
 
@@ -55,10 +56,10 @@ def test_push_bulletin_twice_and_at_once_is_one_mass_send_with_chart_and_text(su
     )
     assert written.status_code == 200, written.text
 
-    # Twice at the same moment, before anything was sent: one sends, the other waits for it
-    # and finds it sent.
+    # Twice at the same moment, before anything was sent (under compose, one in each weather
+    # replica): one sends, the other waits for it and finds it sent.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = list(pool.map(lambda _: push_bulletin(suite, today), range(2)))
+        runs = list(pool.map(lambda replica: push_bulletin(suite, today, replica), (1, 2)))
     for run in runs:
         assert run.returncode == 0, run.stdout + run.stderr
     outputs = sorted(run.stdout for run in runs)
