@@ -69,6 +69,9 @@ export TRAFFIC_RECONCILE_EVERY_SECONDS=1
 # No 16:00 schedule: the bulletin scenario pushes today's bulletin itself, and 东莞天气 may send
 # one mass message a day; a suite started after 16:00 would have pushed it already.
 export WEATHER_BULLETIN_SCHEDULE=false
+# Nor the reminders' schedule: it would remind the demo contact before he follows 东莞特检 (a
+# reminder he cannot receive fails for good); the replica scenario sends them itself.
+export INSPECTION_REMINDERS_ENABLED=false
 # The host reaches the published ports through Docker's bridge: its X-Forwarded-For is believed,
 # so the rate-limit scenarios can speak for clients of their own across both gateways.
 export GATEWAY_RATE_LIMIT_TRUSTED_PROXIES='["172.16.0.0/12", "192.168.0.0/16", "10.0.0.0/8"]'

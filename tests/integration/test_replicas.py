@@ -14,8 +14,10 @@ GUANWEI_GATEWAY_URLS and the sandbox GUANWEI_SANDBOX_URL. The limits are the set
 there, counted per X-Forwarded-For client (compose-test trusts Docker's networks as proxies);
 compose-test makes the statistics import due at once and reconciliation run every second, and
 the traffic replicas' metrics are read inside their containers; compose's DNS, not a balancer
-of the test's, spreads the duplicated payment notification. The bulletin and the reminders
-(which need the day's schedule due as the processes start, after citizens follow) skip there.
+of the test's, spreads the duplicated payment notification; the reminders are sent by
+`python -m inspection send-reminders` in both inspection containers at once (compose-test leaves
+their schedule off). The scheduled bulletin skips there: the bulletin scenario pushes today's
+itself, one push in each weather replica at once (tests/integration/test_bulletin.py).
 """
 
 from __future__ import annotations
@@ -368,11 +370,40 @@ def test_each_account_s_statistics_day_is_imported_once(
     )
 
 
-@NEEDS_PROCESSES
-def test_an_overdue_reminder_reaches_its_contact_once(replicas: Replicas) -> None:
+def send_reminders_on_both(replicas: ComposeReplicas) -> None:
+    """`python -m inspection send-reminders` in both inspection containers at the same moment,
+    once 张三 follows 东莞特检 and has signed in through it (compose-test leaves the schedule
+    off: it would have reminded him before)."""
+    follow(replicas, "dgtj", "zhangsan")
+    with httpx.Client(timeout=30) as browser:
+        sign_in(browser, replicas.gateway, "张三", account="dgtj")
+    command = ["docker", "compose", "exec", "-T", "--index={}", "inspection"]
+    command += ["python", "-m", "inspection", "send-reminders"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(
+            pool.map(
+                lambda index: subprocess.run(
+                    [part.format(index) for part in command],
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                    cwd=ROOT,
+                ),
+                (1, 2),
+            )
+        )
+    # 0: all sent or none due (the other replica had them); 1 would be a failed send.
+    assert [run.returncode for run in runs] == [0, 0], [run.stdout + run.stderr for run in runs]
+
+
+def test_an_overdue_reminder_reaches_its_contact_once(
+    replicas: Replicas | ComposeReplicas,
+) -> None:
     def reminders() -> list[dict[str, Any]]:
         return [m for m in inbox(replicas, "zhangsan", "dgtj") if m["kind"] == "template"]
 
+    if isinstance(replicas, ComposeReplicas):
+        send_reminders_on_both(replicas)
     eventually(reminders)
     time.sleep(2)  # several more looks of both replicas
     sent = reminders()
