@@ -174,7 +174,8 @@ class ComposeSuite:
 # Scenarios that cannot pass against compose, and why.
 NOT_UNDER_COMPOSE = {
     "test_fine_payment.py::test_a_payment_whose_notification_never_came_is_repaired_by_reconcile": (
-        "runs `python -m traffic reconcile` as a local process in the local suite's environment"
+        "compose-test reconciles in the services every second (the replica scenario watches them "
+        "take turns), and today's bill repairs the dropped notification before it can be missed"
     ),
 }
 
