@@ -63,14 +63,16 @@ def test_a_citizen_taps_the_weather_menu_and_sees_the_reply(suite) -> None:
 
             body, chat_panel = page.locator("body"), page.locator("#chat-panel")
             sync_api.expect(body).to_have_attribute("data-following", re.compile("yes|no"))
+            replies = page.locator('#messages [data-direction="to_citizen"]')
             if body.get_attribute("data-following") == "no":
                 page.locator("#follow-button").click()
+                # The account's welcome comes first: counted before the menu's reply is awaited.
+                sync_api.expect(replies.first).to_be_visible(timeout=REPLY_WAIT_MS)
             sync_api.expect(chat_panel).to_be_visible(timeout=REPLY_WAIT_MS)
             sync_api.expect(page.locator("#hint .hint-chip").first).to_have_text("天气")
 
             menu = page.locator("#menu-bar .menu-button")
             sync_api.expect(menu.first).to_be_visible(timeout=10_000)
-            replies = page.locator('#messages [data-direction="to_citizen"]')
             before = replies.count()
             page.locator('#menu-bar .menu-button[data-menu-name="天气预报"]').click()
             item = page.locator('#submenu [role="menuitem"][data-menu-key="WEATHER_TODAY"]')
