@@ -21,11 +21,12 @@ from servicekit.bindings import (
     Throttle,
     retry_after_seconds,
 )
+from servicekit.contract_checks import assert_bindings_deletion_contract
 from servicekit.db import table_base
 from servicekit.deps import get_session
 from servicekit.errors import NotFound, TooManyRequests
 from servicekit.settings import ServiceSettings, SharedSettings
-from servicekit.testing import assert_bindings_deletion_contract, mint_token, service_headers
+from servicekit.testing import mint_token, service_headers
 
 Table = table_base()
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)

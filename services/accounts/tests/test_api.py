@@ -3,7 +3,8 @@ from fastapi.testclient import TestClient
 
 from accounts.registry_seed import registry_accounts
 from accounts.seed import seed
-from servicekit.testing import assert_suite_conventions, seed_database
+from servicekit.contract_checks import assert_suite_conventions
+from servicekit.testing import seed_database
 
 ACTIVE_CODES = sorted(a.code for a in registry_accounts() if a.status == "active")
 SERVICE_CODES = sorted(a.code for a in registry_accounts() if a.kind == "service")

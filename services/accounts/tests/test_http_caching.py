@@ -5,13 +5,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from accounts.routes.rankings import RANKING_MAX_AGE
+from servicekit.contract_checks import assert_never_cacheable, assert_public_get_is_cacheable
 from servicekit.http_cache import LIVE_MAX_AGE
-from servicekit.testing import (
-    assert_never_cacheable,
-    assert_public_get_is_cacheable,
-    mint_token,
-    service_headers,
-)
+from servicekit.testing import mint_token, service_headers
 
 PUBLIC_GETS = [
     ("/v1/accounts", LIVE_MAX_AGE),

@@ -29,10 +29,11 @@ from inspection.settings import InspectionSettings
 from inspection.unit_equipment import is_due
 from servicekit.answers import CITIZEN_HEADER
 from servicekit.clock import SHANGHAI, current_time
+from servicekit.contract_checks import assert_bindings_deletion_contract
 from servicekit.db import make_engine
 from servicekit.errors import NotFound
 from servicekit.settings import SharedSettings
-from servicekit.testing import assert_bindings_deletion_contract, mint_token, service_headers
+from servicekit.testing import mint_token, service_headers
 from wechat.demo_citizens import demo_citizen
 
 ZHANGSAN = demo_citizen("zhangsan").citizen_id

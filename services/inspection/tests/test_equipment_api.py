@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from inspection.population import DEMO_LIFT, DEMO_OVERDUE_LIFT, Registry
-from servicekit.testing import assert_integers_bounded, assert_suite_conventions
+from servicekit.contract_checks import assert_integers_bounded, assert_suite_conventions
 
 
 def test_lookup_by_registration_code(client: TestClient) -> None:

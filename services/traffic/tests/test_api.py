@@ -3,7 +3,8 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from servicekit.testing import assert_suite_conventions, seed_database
+from servicekit.contract_checks import assert_suite_conventions
+from servicekit.testing import seed_database
 from traffic.seed import seed
 
 

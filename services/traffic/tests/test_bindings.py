@@ -4,7 +4,8 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from servicekit.testing import assert_bindings_deletion_contract, service_headers
+from servicekit.contract_checks import assert_bindings_deletion_contract
+from servicekit.testing import service_headers
 from traffic.population import DEMO_PEOPLE
 
 Headers = Callable[[str], dict[str, str]]

@@ -4,8 +4,9 @@ answer If-None-Match with 304; personal ones never are."""
 import pytest
 from fastapi.testclient import TestClient
 
+from servicekit.contract_checks import assert_never_cacheable, assert_public_get_is_cacheable
 from servicekit.http_cache import LIVE_MAX_AGE, REFERENCE_MAX_AGE
-from servicekit.testing import assert_never_cacheable, assert_public_get_is_cacheable, mint_token
+from servicekit.testing import mint_token
 
 PUBLIC_GETS = [
     ("/v1/violation-codes", REFERENCE_MAX_AGE),

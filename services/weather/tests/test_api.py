@@ -3,7 +3,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from servicekit.testing import assert_suite_conventions, seed_database
+from servicekit.contract_checks import assert_suite_conventions
+from servicekit.testing import seed_database
 from weather.seed import seed
 
 

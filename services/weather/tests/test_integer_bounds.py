@@ -3,7 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from servicekit.testing import assert_integers_bounded
+from servicekit.contract_checks import assert_integers_bounded
 
 
 @pytest.mark.slow
