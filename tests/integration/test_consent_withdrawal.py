@@ -33,6 +33,24 @@ def poll(
     return reading
 
 
+def withdraw_while_traffic_is_down(
+    withdraw: Callable[[], httpx.Response], deletions: Callable[[], dict[str, dict]]
+) -> None:
+    """Withdraw the traffic_records consent while traffic is stopped: socialsec acknowledges its
+    deletion, traffic's stays pending and is retried on its own, nothing lost."""
+    withdrawn = withdraw()
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["status"] == "withdrawn"
+    # The retry is due a second after the first failure; a machine busy with the rest of the
+    # tests (or with containers) may take much longer to get to it; a poll ends once it holds.
+    now = poll(deletions, lambda d: d["socialsec"]["status"] == "acknowledged", seconds=30)
+    assert now["socialsec"]["status"] == "acknowledged"
+    assert now["traffic"]["status"] == "pending"
+    now = poll(deletions, lambda d: d["traffic"]["attempts"] >= 2, seconds=30)
+    assert now["traffic"]["attempts"] >= 2
+    assert now["traffic"]["status"] == "pending"
+
+
 def test_withdrawal_reaches_a_stopped_service_after_it_restarts(suite) -> None:
     if not isinstance(suite, LocalSuite):
         pytest.skip("needs direct access to the accounts service")
@@ -57,19 +75,10 @@ def test_withdrawal_reaches_a_stopped_service_after_it_restarts(suite) -> None:
 
     suite.stop_process("traffic")
     try:
-        withdrawn = httpx.delete(f"{accounts}/v1/me/consents/traffic_records", headers=headers)
-        assert withdrawn.status_code == 200, withdrawn.text
-        assert withdrawn.json()["status"] == "withdrawn"
-
-        # The retry is due a second after the first failure; a machine busy with the rest of
-        # the tests may take much longer to get to it, and a poll ends as soon as it holds.
-        now = poll(deletions, lambda d: d["socialsec"]["status"] == "acknowledged", seconds=30)
-        assert now["socialsec"]["status"] == "acknowledged"
-        assert now["traffic"]["status"] == "pending"
-        # Still down: retried on its own and still pending, nothing lost.
-        now = poll(deletions, lambda d: d["traffic"]["attempts"] >= 2, seconds=30)
-        assert now["traffic"]["attempts"] >= 2
-        assert now["traffic"]["status"] == "pending"
+        withdraw_while_traffic_is_down(
+            lambda: httpx.delete(f"{accounts}/v1/me/consents/traffic_records", headers=headers),
+            deletions,
+        )
 
         suite.start_process("traffic")
         wait_until(f"http://127.0.0.1:{suite.ports['traffic']}/readyz", seconds=STARTUP_SECONDS)
@@ -103,17 +112,9 @@ def test_withdrawal_reaches_a_stopped_compose_service_after_it_restarts(suite) -
 
         suite.stop_process("traffic")
         try:
-            withdrawn = browser.delete(f"{consents}/traffic_records", headers=headers)
-            assert withdrawn.status_code == 200, withdrawn.text
-            assert withdrawn.json()["status"] == "withdrawn"
-
-            # Containers on a busy machine: seconds more than the local processes need.
-            now = poll(deletions, lambda d: d["socialsec"]["status"] == "acknowledged", seconds=30)
-            assert now["socialsec"]["status"] == "acknowledged"
-            assert now["traffic"]["status"] == "pending"
-            now = poll(deletions, lambda d: d["traffic"]["attempts"] >= 2, seconds=30)
-            assert now["traffic"]["attempts"] >= 2
-            assert now["traffic"]["status"] == "pending"
+            withdraw_while_traffic_is_down(
+                lambda: browser.delete(f"{consents}/traffic_records", headers=headers), deletions
+            )
         finally:
             suite.start_process("traffic")
             wait_until(f"{suite.gateway}/readyz", seconds=180)
